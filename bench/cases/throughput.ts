@@ -1,0 +1,103 @@
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import WebSocket from "ws";
+import { stageFile } from "../../test/helpers/graphqlClient.js";
+import { STAGE_ID, type Upstage } from "../lib/benchServers.js";
+import type { CaseResult } from "../lib/report.js";
+import { quantile } from "../lib/stats.js";
+
+/**
+ * B4: many concurrent uploads, each watched by its own subscriber; every event
+ * must arrive, in order, to the right one. B5, under the same load: how long a
+ * RECEIVING event takes from the server reading the bytes (its `at`) to its
+ * subscriber, against a bare `ws` message of the same size in the same window.
+ */
+export async function throughputCases(upstage: Upstage, uploads: number, photo: Buffer): Promise<CaseResult[]> {
+  const users = await Promise.all(Array.from({ length: uploads }, async (_, i) => {
+    const token = await upstage.token(`b4-${i}`);
+    return { token, client: upstage.ws(token), uploadId: randomUUID() };
+  }));
+  const latencies: number[] = [];
+  const progressLatencies: number[] = [];
+  const bare = await startBareWs(uploads);
+  let errors = 0;
+  let eventProblems = 0;
+  const started = performance.now();
+  try {
+    await Promise.all(
+      users.map(async ({ token, client, uploadId }) => {
+        const events: any[] = [];
+        const watching = (async () => {
+          for await (const result of client.iterate({
+            query: "subscription ($id: ID!) { uploadProgress(uploadId: $id) { uploadId phase bytesReceived at stagedImage { id } } }",
+            variables: { id: uploadId },
+          })) {
+            const event = (result.data as any).uploadProgress;
+            if (event.phase === "RECEIVING") progressLatencies.push(Date.now() - Date.parse(event.at));
+            events.push(event);
+          }
+        })();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const t0 = performance.now();
+        const { body } = await stageFile(upstage.process.graphqlUrl, photo, { token, uploadId, query: STAGE_ID });
+        latencies.push(performance.now() - t0);
+        await watching;
+        if (body.errors) errors += 1;
+        const last = events.at(-1);
+        const ordered = events.every((e, i) => e.uploadId === uploadId && (i === 0 || e.bytesReceived >= events[i - 1].bytesReceived));
+        if (!ordered || last?.phase !== "READY" || last.stagedImage?.id !== body.data?.stageImage?.id) eventProblems += 1;
+      }),
+    );
+  } finally {
+    await Promise.all(users.map((u) => u.client.dispose()));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const bareLatencies = await bare.stop();
+  return [{
+    id: "B4",
+    name: `${uploads} concurrent ${(photo.length / 1e6).toFixed(1)} MB uploads, each watched`,
+    unit: "images/s",
+    higherIsBetter: true,
+    samples: [uploads / seconds],
+    target: { text: "0 errors, 0 events lost or crossed" },
+    met: errors === 0 && eventProblems === 0,
+    notes: `errors ${errors}, uploads whose events were lost, out of order or crossed ${eventProblems}; latency p50 ${quantile(latencies, 0.5).toFixed(0)} ms, p99 ${quantile(latencies, 0.99).toFixed(0)} ms`,
+  },
+  {
+    id: "B5",
+    name: "progress latency p99 under B4's load",
+    unit: "ms",
+    higherIsBetter: false,
+    samples: [quantile(progressLatencies, 0.99)],
+    baseline: { name: "bare ws message, same size and window", samples: [Math.max(1, quantile(bareLatencies, 0.99))] },
+    target: { ratioAtMost: 2 },
+    notes: `${progressLatencies.length} RECEIVING events, p50 ${quantile(progressLatencies, 0.5).toFixed(0)} ms; bare ws ${bareLatencies.length} messages, p50 ${quantile(bareLatencies, 0.5).toFixed(0)} ms (clocks in ms; the baseline's p99 is floored at 1 ms)`,
+  }];
+}
+
+/** The bare `ws` server in its own process, with as many clients as uploads, recording each message's age on arrival. */
+async function startBareWs(clients: number): Promise<{ stop(): Promise<number[]> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("../lib/bareWsServer.ts", import.meta.url)), "250", "50"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const [port] = (await once(child.stdout!, "data")) as [Buffer];
+  const ages: number[] = [];
+  const sockets = await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const socket = new WebSocket(`ws://127.0.0.1:${String(port).trim()}`);
+      socket.on("message", (data) => ages.push(Date.now() - (JSON.parse(String(data)) as { at: number }).at));
+      await once(socket, "open");
+      return socket;
+    }),
+  );
+  return {
+    async stop() {
+      for (const socket of sockets) socket.close();
+      child.kill();
+      await once(child, "exit");
+      return ages;
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { median, spreadPercent } from "./stats.js";
+
+export interface CaseResult {
+  readonly id: string;
+  readonly name: string;
+  readonly unit: string;
+  readonly higherIsBetter: boolean;
+  readonly samples: readonly number[];
+  readonly baseline?: { readonly name: string; readonly samples: readonly number[] };
+  /** What "met" means: a ratio to the baseline's median, or a bound on the median itself. */
+  readonly target?: { readonly ratioAtLeast?: number; readonly ratioAtMost?: number; readonly atMost?: number; readonly text?: string };
+  /** Extra figures worth printing (latency percentiles, counts). */
+  readonly notes?: string;
+  /** Whether a target given only as text was met. */
+  readonly met?: boolean;
+}
+
+export interface Row {
+  readonly id: string;
+  readonly name: string;
+  readonly median: number;
+  readonly spreadPercent: number;
+  readonly unit: string;
+  readonly baselineName?: string;
+  readonly baselineMedian?: number;
+  readonly ratio?: number;
+  readonly target: string;
+  readonly met: boolean | null;
+  readonly notes?: string;
+  readonly samples: readonly number[];
+  readonly baselineSamples?: readonly number[];
+}
+
+export function toRow(result: CaseResult): Row {
+  const m = median(result.samples);
+  const b = result.baseline ? median(result.baseline.samples) : undefined;
+  const ratio = b ? m / b : undefined;
+  const t = result.target ?? {};
+  let met: boolean | null = result.met ?? null;
+  let target = t.text ?? "";
+  if (t.ratioAtLeast !== undefined && ratio !== undefined) {
+    met = ratio >= t.ratioAtLeast;
+    target = `≥ ${t.ratioAtLeast}× baseline`;
+  } else if (t.ratioAtMost !== undefined && ratio !== undefined) {
+    met = ratio <= t.ratioAtMost;
+    target = `≤ ${t.ratioAtMost}× baseline`;
+  } else if (t.atMost !== undefined) {
+    met = m <= t.atMost;
+    target = `≤ ${t.atMost} ${result.unit}`;
+  }
+  return {
+    id: result.id,
+    name: result.name,
+    median: m,
+    spreadPercent: spreadPercent(result.samples),
+    unit: result.unit,
+    baselineName: result.baseline?.name,
+    baselineMedian: b,
+    ratio,
+    target,
+    met,
+    notes: result.notes,
+    samples: result.samples,
+    baselineSamples: result.baseline?.samples,
+  };
+}
+
+const fmt = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? "—" : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+
+export function toMarkdown(rows: readonly Row[], machine: Record<string, unknown>): string {
+  const lines = [
+    "| case | median | spread | baseline (median) | ratio | target | met |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...rows.map(
+      (r) =>
+        `| ${r.id} ${r.name} | ${fmt(r.median)} ${r.unit} | ±${r.spreadPercent.toFixed(0)}% | ${
+          r.baselineName ? `${r.baselineName} (${fmt(r.baselineMedian)} ${r.unit})` : "—"
+        } | ${r.ratio === undefined ? "—" : `${r.ratio.toFixed(2)}×`} | ${r.target || "—"} | ${r.met === null ? "—" : r.met ? "yes" : "**no**"} |`,
+    ),
+    "",
+    ...rows.filter((r) => r.notes).map((r) => `- ${r.id}: ${r.notes}`),
+    "",
+    `Machine: ${Object.entries(machine).map(([k, v]) => `${k} ${v}`).join(", ")}.`,
+  ];
+  return lines.join("\n");
+}

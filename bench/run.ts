@@ -1,0 +1,75 @@
+/**
+ * `npm run bench`: each case against its baseline in the same run, on loopback.
+ * Writes bench/results.json and bench/results.md (the table the README shows).
+ * `npm run bench -- --smoke` runs every case with tiny sizes (CI does, so the
+ * benchmark cannot rot) and writes bench/results.smoke.*.
+ */
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import sharp from "sharp";
+import { memoryCases } from "./cases/memory.js";
+import { onDemandCase } from "./cases/onDemand.js";
+import { receiveCase } from "./cases/receive.js";
+import { servingCase } from "./cases/serving.js";
+import { stageCase } from "./cases/stage.js";
+import { throughputCases } from "./cases/throughput.js";
+import { startUpstage } from "./lib/benchServers.js";
+import { photoJpeg } from "./lib/photo.js";
+import { toMarkdown, toRow, type CaseResult } from "./lib/report.js";
+
+const smoke = process.argv.includes("--smoke");
+const scale = smoke
+  ? { receiveMiB: 4, rounds: 1, bigMiB: 16, concurrent: 2, eachMiB: 4, stage: [800, 600], uploads: 4, servingSeconds: 1, sizes: 2 }
+  : { receiveMiB: 256, rounds: 3, bigMiB: 1024, concurrent: 8, eachMiB: 128, stage: [4000, 3000], uploads: 100, servingSeconds: 5, sizes: 10 };
+
+async function main(): Promise<void> {
+  // The sharp-alone baseline gets the threads the server gives libvips (IMAGE_THREADS' default).
+  sharp.concurrency(os.availableParallelism());
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const machine = {
+    node: process.version,
+    sharp: sharp.versions.sharp,
+    libvips: sharp.versions.vips,
+    "sharp.concurrency()": sharp.concurrency(),
+    UV_THREADPOOL_SIZE: process.env["UV_THREADPOOL_SIZE"] ?? "unset (4)",
+    CPUs: `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}`,
+    memory: `${Math.round(os.totalmem() / 1024 ** 3)} GiB`,
+  };
+  const log = (line: string) => console.log(`bench: ${line}`);
+  const [width, height] = scale.stage as [number, number];
+  const bigPhoto = await photoJpeg(width, height);
+  // About 2 MB, as a phone photo scaled for upload.
+  const twoMegabytes = smoke ? await photoJpeg(300, 200) : await photoJpeg(1600, 1200, 97);
+
+  const results: CaseResult[] = [];
+  const upstage = await startUpstage();
+  try {
+    log("B1 receive");
+    results.push(await receiveCase(upstage, scale.receiveMiB, scale.rounds));
+    log("B3 stage");
+    results.push(await stageCase(upstage, bigPhoto, `${((width * height) / 1e6).toFixed(0)} MP (${width}×${height})`, scale.rounds + 2));
+    log("B4 throughput and B5 progress latency");
+    results.push(...(await throughputCases(upstage, scale.uploads, twoMegabytes)));
+    log("B6 serving");
+    results.push(await servingCase(upstage, twoMegabytes, scale.servingSeconds, scale.rounds));
+    log("B7 on-demand thumbnails");
+    results.push(await onDemandCase(upstage, twoMegabytes, scale.sizes));
+  } finally {
+    await upstage.stop();
+  }
+  log("B2 memory");
+  results.push(...(await memoryCases(scale.bigMiB, scale.concurrent, scale.eachMiB)));
+  results.sort((a, b) => a.id.localeCompare(b.id));
+
+  const rows = results.map(toRow);
+  const name = smoke ? "results.smoke" : "results";
+  const markdown = toMarkdown(rows, machine);
+  await fs.writeFile(path.join(here, `${name}.json`), `${JSON.stringify({ date: new Date().toISOString(), smoke, machine, rows }, null, 2)}\n`);
+  await fs.writeFile(path.join(here, `${name}.md`), `${markdown}\n`);
+  console.log(markdown);
+  if (rows.some((r) => Number.isNaN(r.median))) process.exitCode = 1;
+}
+
+await main();

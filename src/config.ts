@@ -1,0 +1,164 @@
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { DEFAULT_UPLOAD_HANDLERS } from "./uploads/createHandlerChain.js";
+
+/** A thumbnail size made at stage time, e.g. `125x125`. */
+export interface ThumbnailPreset {
+  readonly width: number;
+  readonly height: number;
+}
+
+const MiB = 1024 * 1024;
+
+const integer = (min: number) => z.coerce.number().int().min(min);
+
+const presetList = z
+  .string()
+  .transform((value, ctx): ThumbnailPreset[] => {
+    const presets: ThumbnailPreset[] = [];
+    for (const item of value.split(",").map((s) => s.trim()).filter(Boolean)) {
+      const match = /^(\d+)x(\d+)$/.exec(item);
+      if (!match) {
+        ctx.addIssue({ code: "custom", message: `Expected WIDTHxHEIGHT (like 125x125) but received "${item}"` });
+        return z.NEVER;
+      }
+      presets.push({ width: Number(match[1]), height: Number(match[2]) });
+    }
+    return presets;
+  });
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: integer(0).max(65535).default(4000),
+  HOST: z.string().default("0.0.0.0"),
+  PUBLIC_URL: z.url().optional(),
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: z.url().optional(),
+  AUTH_SECRET: z.string().min(32, "AUTH_SECRET must be at least 32 characters").optional(),
+  REDIS_URL: z.url().optional(),
+  MAX_FILE_SIZE: integer(1).default(20 * MiB),
+  QUOTA_BYTES: integer(1).default(200 * MiB),
+  UPLOAD_HANDLERS: z
+    .string()
+    .transform((value) => value.split(",").map((s) => s.trim()).filter(Boolean))
+    .default([...DEFAULT_UPLOAD_HANDLERS]),
+  UPLOAD_IDLE_TIMEOUT: integer(1).default(30),
+  UPLOAD_WAIT_TIMEOUT: integer(1).default(300),
+  MAX_CONCURRENT_UPLOADS: integer(1).default(4),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: integer(1).default(20),
+  SHUTDOWN_GRACE: integer(0).default(10),
+  MAX_PIXELS: integer(1).default(50_000_000),
+  MAX_DIMENSION: integer(16).default(2048),
+  IMAGE_THREADS: integer(1).default(os.availableParallelism()),
+  STAGE_TTL: integer(1).default(900),
+  THUMBNAIL_PRESETS: presetList.default([
+    { width: 125, height: 125 },
+    { width: 200, height: 200 },
+  ]),
+  THUMBNAIL_MAX_SIZE: integer(1).default(1024),
+  SWEEP_INTERVAL: integer(1).default(60),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+/** The whole configuration of one server, validated. Only this module reads the environment. */
+export interface Config {
+  readonly env: "development" | "production" | "test";
+  readonly port: number;
+  readonly host: string;
+  /** Base of every absolute URL in responses; no trailing slash. Derived from the port when unset. */
+  readonly publicUrl: string | undefined;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  /** Redis for the progress bus; the in-process bus when unset. */
+  readonly redisUrl: string | undefined;
+  /** HS256 key; generated and kept in `dataDir` when unset. */
+  readonly authSecret: string | undefined;
+  readonly uploads: {
+    /** Bytes per uploaded file. */
+    readonly maxFileSize: number;
+    /** Bytes of staged plus committed images per user. */
+    readonly quotaBytes: number;
+    /** The upload handler chain, in order, by name. */
+    readonly handlers: readonly string[];
+    /** Seconds an upload's body may stall before the request is dropped. */
+    readonly idleTimeoutSeconds: number;
+    /** Seconds a progress subscription waits for its upload to begin. */
+    readonly waitTimeoutSeconds: number;
+    /** Uploads one user may have in flight on one instance. */
+    readonly maxConcurrentPerUser: number;
+  };
+  /** Subscriptions one WebSocket may hold at once. */
+  readonly maxSubscriptionsPerConnection: number;
+  /** Seconds `stop()` lets running uploads finish before it cuts them. */
+  readonly shutdownGraceSeconds: number;
+  readonly images: {
+    /** Decoded pixels (width × height) an input may declare. */
+    readonly maxPixels: number;
+    /** Longest side of a stored original, in pixels; larger ones are scaled down. */
+    readonly maxDimension: number;
+    readonly presets: readonly ThumbnailPreset[];
+    /** Largest width or height of an on-demand thumbnail, in pixels. */
+    readonly thumbnailMaxSize: number;
+    /** libvips threads per image (sharp.concurrency); sharp's own default on glibc is 1. */
+    readonly threads: number;
+  };
+  readonly staging: {
+    /** Seconds a staged image lives before the sweeper removes it. */
+    readonly ttlSeconds: number;
+    /** Seconds between sweeps. */
+    readonly sweepIntervalSeconds: number;
+  };
+  readonly logLevel: string;
+}
+
+/** Thrown when the environment holds a bad value; the message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/**
+ * Reads and validates the configuration from an environment map.
+ * @throws ConfigError naming each variable that is malformed.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = EnvSchema.safeParse(defined);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  if (e.THUMBNAIL_PRESETS.some((p) => p.width > e.THUMBNAIL_MAX_SIZE || p.height > e.THUMBNAIL_MAX_SIZE || !p.width || !p.height)) {
+    throw new ConfigError(`Invalid configuration:\n  THUMBNAIL_PRESETS: every size must be between 1 and THUMBNAIL_MAX_SIZE (${e.THUMBNAIL_MAX_SIZE})`);
+  }
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    authSecret: e.AUTH_SECRET,
+    uploads: {
+      maxFileSize: e.MAX_FILE_SIZE,
+      quotaBytes: e.QUOTA_BYTES,
+      handlers: e.UPLOAD_HANDLERS,
+      idleTimeoutSeconds: e.UPLOAD_IDLE_TIMEOUT,
+      waitTimeoutSeconds: e.UPLOAD_WAIT_TIMEOUT,
+      maxConcurrentPerUser: e.MAX_CONCURRENT_UPLOADS,
+    },
+    maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE,
+    images: {
+      maxPixels: e.MAX_PIXELS,
+      maxDimension: e.MAX_DIMENSION,
+      presets: e.THUMBNAIL_PRESETS,
+      thumbnailMaxSize: e.THUMBNAIL_MAX_SIZE,
+      threads: e.IMAGE_THREADS,
+    },
+    staging: { ttlSeconds: e.STAGE_TTL, sweepIntervalSeconds: e.SWEEP_INTERVAL },
+    logLevel: e.LOG_LEVEL,
+  };
+}

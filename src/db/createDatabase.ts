@@ -1,0 +1,55 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import knexFactory, { type Knex } from "knex";
+import ClientPgLite from "knex-pglite";
+import pg from "pg";
+import { migrationSource } from "./migrationSource.js";
+
+// Return BIGINT (byte sizes) as numbers, not strings; sizes stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export interface DatabaseOptions {
+  /** PostgreSQL connection string; when unset, PGlite runs embedded in `dataDir`. */
+  readonly databaseUrl?: string | undefined;
+  readonly dataDir: string;
+}
+
+/** What kind of database a knex instance talks to; PGlite has one connection, PostgreSQL a pool. */
+export type DatabaseKind = "pglite" | "postgres";
+
+export interface Database {
+  readonly knex: Knex;
+  readonly kind: DatabaseKind;
+  /** Applies pending migrations from `migrations/`; returns the names of those applied now. */
+  migrate(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database: PostgreSQL through `pg` when `databaseUrl` is set,
+ * otherwise PGlite in `<dataDir>/db` through the same knex dialect.
+ */
+export async function createDatabase(options: DatabaseOptions): Promise<Database> {
+  let knex: Knex;
+  let kind: DatabaseKind;
+  if (options.databaseUrl) {
+    kind = "postgres";
+    knex = knexFactory({ client: "pg", connection: options.databaseUrl, pool: { min: 0, max: 10 } });
+  } else {
+    kind = "pglite";
+    const filename = path.join(options.dataDir, "db");
+    await fs.mkdir(filename, { recursive: true });
+    knex = knexFactory({ client: ClientPgLite, dialect: "postgres", connection: { filename } } as Knex.Config);
+  }
+  return {
+    knex,
+    kind,
+    async migrate() {
+      const [, applied] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
+      return applied;
+    },
+    async close() {
+      await knex.destroy();
+    },
+  };
+}

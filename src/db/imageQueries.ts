@@ -1,0 +1,108 @@
+import type { Knex } from "knex";
+import type { ImageRow, ThumbnailRow } from "./rows.js";
+
+export type NewImage = Omit<ImageRow, "created_at" | "updated_at">;
+
+export async function insertImage(db: Knex, image: NewImage): Promise<ImageRow> {
+  const [row] = await db<ImageRow>("images").insert(image).returning("*");
+  return row as ImageRow;
+}
+
+export function findImage(db: Knex, id: string): Promise<ImageRow | undefined> {
+  return db<ImageRow>("images").where({ id }).first();
+}
+
+export function lockImage(trx: Knex.Transaction, id: string): Promise<ImageRow | undefined> {
+  return trx<ImageRow>("images").where({ id }).forUpdate().first();
+}
+
+export async function markCommitted(trx: Knex, id: string): Promise<void> {
+  await trx<ImageRow>("images")
+    .where({ id })
+    .update({ status: "COMMITTED", expires_at: null, updated_at: trx.fn.now() as unknown as Date });
+}
+
+/** Marks an image DELETED; returns false when it was not in one of `from`. */
+export async function markDeleted(
+  db: Knex,
+  id: string,
+  from: readonly ImageRow["status"][] = ["STAGED", "COMMITTED"],
+): Promise<boolean> {
+  const count = await db<ImageRow>("images")
+    .where({ id })
+    .whereIn("status", from)
+    .update({ status: "DELETED", updated_at: db.fn.now() as unknown as Date });
+  return count > 0;
+}
+
+/**
+ * Claims staged images whose time ran out: marks them DELETED in one statement,
+ * so a concurrent commit (which locks the row) either wins or sees them gone.
+ */
+export async function claimExpired(db: Knex, now: Date, limit: number): Promise<string[]> {
+  const ids = db<ImageRow>("images")
+    .select("id")
+    .where({ status: "STAGED" })
+    .andWhere("expires_at", "<", now)
+    .limit(limit);
+  const rows = await db<ImageRow>("images")
+    .whereIn("id", ids)
+    .andWhere({ status: "STAGED" })
+    .andWhere("expires_at", "<", now)
+    .update({ status: "DELETED", updated_at: db.fn.now() as unknown as Date })
+    .returning("id");
+  return rows.map((r) => r.id);
+}
+
+/** Images already marked DELETED whose files are still to be removed. */
+export async function findDeleted(db: Knex, limit: number): Promise<ImageRow[]> {
+  return db<ImageRow>("images").where({ status: "DELETED" }).orderBy("updated_at").limit(limit);
+}
+
+export async function removeImageRow(db: Knex, id: string): Promise<void> {
+  await db<ImageRow>("images").where({ id }).delete();
+}
+
+export function listThumbnails(db: Knex, imageId: string): Promise<ThumbnailRow[]> {
+  return db<ThumbnailRow>("thumbnails").where({ image_id: imageId }).orderBy(["width", "height", "variant"]);
+}
+
+export function findThumbnail(db: Knex, imageId: string, variant: string): Promise<ThumbnailRow | undefined> {
+  return db<ThumbnailRow>("thumbnails").where({ image_id: imageId, variant }).first();
+}
+
+/** Inserts thumbnails; a variant that another request stored first is kept as it is. */
+export async function insertThumbnails(db: Knex, rows: readonly Omit<ThumbnailRow, "created_at">[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db<ThumbnailRow>("thumbnails").insert(rows as ThumbnailRow[]).onConflict(["image_id", "variant"]).ignore();
+}
+
+/**
+ * The content type of a stored object that may be served (an original or a
+ * thumbnail of a staged or committed image), or undefined.
+ */
+export async function findServableContentType(db: Knex, key: string): Promise<string | undefined> {
+  const image = await db<ImageRow>("images")
+    .select("content_type")
+    .where({ storage_key: key })
+    .whereNot({ status: "DELETED" })
+    .first();
+  if (image) return image.content_type;
+  const thumbnail = await db("thumbnails")
+    .join("images", "images.id", "thumbnails.image_id")
+    .select("thumbnails.content_type")
+    .where("thumbnails.storage_key", key)
+    .whereNot("images.status", "DELETED")
+    .first();
+  return thumbnail?.content_type;
+}
+
+/** Bytes of a user's staged and committed images (what counts against a quota). */
+export async function bytesStoredBy(db: Knex, ownerId: string): Promise<number> {
+  const row = await db<ImageRow>("images")
+    .where({ owner_id: ownerId })
+    .whereIn("status", ["STAGED", "COMMITTED"])
+    .sum<{ total: string | number | null }>({ total: "byte_size" })
+    .first();
+  return Number(row?.total ?? 0);
+}

@@ -1,0 +1,43 @@
+/** Row shapes of the tables made in `migrations/`. */
+
+export interface UserRow {
+  id: string;
+  username: string;
+  first_name: string | null;
+  last_name: string | null;
+  avatar_image_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** An image's lifecycle; every switch over it is exhaustive. */
+export type ImageStatus = "STAGED" | "COMMITTED" | "DELETED";
+
+export interface ImageRow {
+  id: string;
+  owner_id: string;
+  status: ImageStatus;
+  storage_key: string;
+  original_filename: string | null;
+  content_type: string;
+  byte_size: number;
+  width: number;
+  height: number;
+  sha256: string;
+  expires_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ThumbnailRow {
+  image_id: string;
+  variant: string;
+  width: number;
+  height: number;
+  fit: string;
+  format: string;
+  storage_key: string;
+  content_type: string;
+  byte_size: number;
+  created_at: Date;
+}

@@ -1,0 +1,31 @@
+import type { Knex } from "knex";
+import type { UserRow } from "./rows.js";
+
+export function findUser(db: Knex, id: string): Promise<UserRow | undefined> {
+  return db<UserRow>("users").where({ id }).first();
+}
+
+/** Returns the user with `id`, making the row on first sight. */
+export async function ensureUser(db: Knex, id: string, username: string): Promise<UserRow> {
+  const existing = await findUser(db, id);
+  if (existing) return existing;
+  await db<UserRow>("users").insert({ id, username }).onConflict("id").ignore();
+  return (await findUser(db, id))!;
+}
+
+/** Locks the user's row for the rest of the transaction. */
+export function lockUser(trx: Knex.Transaction, id: string): Promise<UserRow | undefined> {
+  return trx<UserRow>("users").where({ id }).forUpdate().first();
+}
+
+export async function updateUser(
+  trx: Knex,
+  id: string,
+  changes: Partial<Pick<UserRow, "first_name" | "last_name" | "avatar_image_id">>,
+): Promise<UserRow> {
+  const [row] = await trx<UserRow>("users")
+    .where({ id })
+    .update({ ...changes, updated_at: trx.fn.now() as unknown as Date })
+    .returning("*");
+  return row as UserRow;
+}

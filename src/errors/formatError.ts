@@ -1,0 +1,39 @@
+import type { GraphQLFormattedError } from "graphql";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { ErrorCode } from "./ErrorCode.js";
+import { UpstageError } from "./UpstageError.js";
+
+const knownCodes = new Set<string>([
+  ...Object.values(ErrorCode),
+  // Apollo's own request-level codes pass through as they are.
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_REQUEST",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+  "OPERATION_RESOLUTION_FAILURE",
+]);
+
+/**
+ * The one place that decides what a client sees of an error: contract codes
+ * pass through; anything else becomes INTERNAL_SERVER_ERROR without its message
+ * or stack in production.
+ */
+export function createFormatError(options: { production: boolean; log: (error: unknown) => void }) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const code = formatted.extensions?.code;
+    if (original instanceof UpstageError || (typeof code === "string" && knownCodes.has(code) && code !== ErrorCode.InternalServerError)) {
+      const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    options.log(original);
+    if (!options.production) return formatted;
+    return {
+      message: "Internal server error",
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: ErrorCode.InternalServerError },
+    };
+  };
+}

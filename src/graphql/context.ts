@@ -1,0 +1,39 @@
+import type { UserRow } from "../db/rows.js";
+import { ErrorCode } from "../errors/ErrorCode.js";
+import { UpstageError } from "../errors/UpstageError.js";
+import type { ProgressBus } from "../progress/ProgressBus.js";
+import type { BodyMeter } from "../uploads/meterRequestBody.js";
+import type { UploadHandler } from "../uploads/UploadHandler.js";
+import type { StagingDeps } from "../staging/StagingDeps.js";
+
+/** What every resolver gets: the signed-in user (if any) and the services, made once per server. */
+export interface GraphQLContext {
+  readonly viewer: UserRow | null;
+  readonly staging: StagingDeps;
+  readonly progress: ProgressBus;
+  /** Absolute URL of a stored object. */
+  readonly mediaUrl: (key: string) => string;
+  /** Set on multipart requests: what a stageImage in this request receives its file with. */
+  readonly upload: UploadRequest | null;
+}
+
+/**
+ * The signed-in user.
+ * @throws UpstageError UNAUTHENTICATED when there is none.
+ */
+export function requireViewer(context: GraphQLContext): UserRow {
+  if (!context.viewer) throw new UpstageError(ErrorCode.Unauthenticated, "Sign in first: send 'Authorization: Bearer <token>'.");
+  return context.viewer;
+}
+
+/** The upload side of one multipart request. */
+export interface UploadRequest {
+  /** The request body's byte count as read from the network. */
+  readonly meter: BodyMeter;
+  /**
+   * This request's handler chain, fresh from UPLOAD_HANDLERS. A plugin may
+   * change it before the resolver runs (e.g. in `requestDidStart`), like
+   * Django's `request.upload_handlers.insert(0, …)`; it affects this request only.
+   */
+  readonly handlers: UploadHandler[];
+}

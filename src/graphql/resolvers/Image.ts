@@ -1,0 +1,40 @@
+import { listThumbnails } from "../../db/imageQueries.js";
+import type { ImageRow } from "../../db/rows.js";
+import { formatOfContentType } from "../../images/imageFormat.js";
+import { variantOf } from "../../images/ThumbnailSpec.js";
+import { ensureThumbnail } from "../../staging/ensureThumbnail.js";
+import { presetSpecs } from "../../staging/presetSpecs.js";
+import type { GraphQLContext } from "../context.js";
+import type { ImageResolvers } from "../generated/resolvers.js";
+
+export const Image: ImageResolvers = {
+  url: (image, _args, context) => context.mediaUrl(image.storage_key),
+  contentType: (image) => image.content_type,
+  byteSize: (image) => image.byte_size,
+
+  thumbnail(image, { width, height, fit, format }, context) {
+    return ensureThumbnail(context.staging, image, {
+      width,
+      height: height ?? null,
+      fit: fit ?? "COVER",
+      format: format ?? formatOfContentType(image.content_type),
+    });
+  },
+
+  thumbnails: (image, _args, context) => listThumbnails(context.staging.knex, image.id),
+
+  async srcset(image, _args, context) {
+    const presets = await presetThumbnails(image, context);
+    return presets.map((t) => `${context.mediaUrl(t.storage_key)} ${t.width}w`).join(", ");
+  },
+};
+
+/** The preset thumbnails (same shape, growing widths): what a srcset can choose between. */
+async function presetThumbnails(image: ImageRow, context: GraphQLContext) {
+  const variants = new Set(
+    presetSpecs(context.staging.options.presets, formatOfContentType(image.content_type)).map(variantOf),
+  );
+  const rows = (await listThumbnails(context.staging.knex, image.id)).filter((t) => variants.has(t.variant));
+  const byWidth = new Map(rows.map((t) => [t.width, t]));
+  return [...byWidth.values()].sort((a, b) => a.width - b.width);
+}

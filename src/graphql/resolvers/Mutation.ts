@@ -1,0 +1,34 @@
+import { commitProfile } from "../../staging/commitProfile.js";
+import { discardStagedImage } from "../../staging/discardStagedImage.js";
+import { ErrorCode } from "../../errors/ErrorCode.js";
+import { UpstageError } from "../../errors/UpstageError.js";
+import { requireViewer } from "../context.js";
+import type { MutationResolvers } from "../generated/resolvers.js";
+import { stageUpload } from "../../staging/stageUpload.js";
+
+export const Mutation: MutationResolvers = {
+  stageImage(_parent, { file, uploadId }, context) {
+    const viewer = requireViewer(context);
+    if (!context.upload) {
+      throw new UpstageError(ErrorCode.BadUserInput, "Send stageImage as a GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec).");
+    }
+    return stageUpload(context.staging, {
+      userId: viewer.id,
+      uploadId: uploadId ?? null,
+      file: file.then((f) => ({ filename: f.filename, open: () => f.createReadStream() })),
+      handlers: context.upload.handlers,
+      meter: context.upload.meter,
+      progress: context.progress,
+    });
+  },
+
+  commitProfile(_parent, { input }, context) {
+    const viewer = requireViewer(context);
+    return commitProfile(context.staging, viewer.id, input);
+  },
+
+  discardStagedImage(_parent, { id }, context) {
+    const viewer = requireViewer(context);
+    return discardStagedImage(context.staging, viewer.id, id);
+  },
+};

@@ -1,0 +1,20 @@
+import { findImage } from "../../db/imageQueries.js";
+import { findUser } from "../../db/userQueries.js";
+import { requireViewer } from "../context.js";
+import type { QueryResolvers } from "../generated/resolvers.js";
+import { isVisibleTo } from "./isVisibleTo.js";
+
+export const Query: QueryResolvers = {
+  viewer: (_parent, _args, context) => context.viewer,
+
+  async user(_parent, { id }, context) {
+    requireViewer(context);
+    return (await findUser(context.staging.knex, id)) ?? null;
+  },
+
+  async image(_parent, { id }, context) {
+    const viewer = requireViewer(context);
+    const image = await findImage(context.staging.knex, id);
+    return image && isVisibleTo(image, viewer.id) ? image : null;
+  },
+};

@@ -1,0 +1,13 @@
+import { findImage } from "../../db/imageQueries.js";
+import type { UploadProgressResolvers } from "../generated/resolvers.js";
+
+export const UploadProgress: UploadProgressResolvers = {
+  at: (event) => new Date(event.at),
+  percent: (event) =>
+    event.bytesTotal ? Math.min(100, Math.round((event.bytesReceived / event.bytesTotal) * 1000) / 10) : null,
+  async stagedImage(event, _args, context) {
+    if (event.phase !== "READY") return null;
+    return (await findImage(context.staging.knex, event.stagedImageId)) ?? null;
+  },
+  error: (event) => (event.phase === "FAILED" ? event.error : null),
+};

@@ -1,0 +1,45 @@
+import sharp, { type Metadata } from "sharp";
+import { ErrorCode } from "../errors/ErrorCode.js";
+import { UpstageError } from "../errors/UpstageError.js";
+import { storedFormatFor, type StoredFormat } from "./imageFormat.js";
+
+export interface ProbedImage {
+  readonly inputFormat: string;
+  readonly storedFormat: StoredFormat;
+  /** Width and height after EXIF orientation. */
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Reads the header only (no pixels are decoded) and decides whether the file is
+ * an image upstage takes.
+ * @throws UpstageError UNSUPPORTED_MEDIA_TYPE when it is not a readable image of an accepted format,
+ *   IMAGE_TOO_LARGE when it declares more than `maxPixels`.
+ */
+export async function probeImage(file: string, options: { maxPixels: number }): Promise<ProbedImage> {
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(file, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw new UpstageError(ErrorCode.UnsupportedMediaType, "The file is not an image.", { cause: error });
+  }
+  const storedFormat = storedFormatFor(metadata.format);
+  if (!storedFormat) {
+    throw new UpstageError(
+      ErrorCode.UnsupportedMediaType,
+      `Images in ${metadata.format ?? "this"} format are not accepted; send JPEG, PNG, WebP, GIF, AVIF or HEIC.`,
+    );
+  }
+  const { width, height } = metadata.autoOrient ?? metadata;
+  if (!width || !height) {
+    throw new UpstageError(ErrorCode.UnsupportedMediaType, "The image declares no dimensions.");
+  }
+  if (width * height > options.maxPixels) {
+    throw new UpstageError(
+      ErrorCode.ImageTooLarge,
+      `The image is ${width}×${height} pixels; at most ${options.maxPixels} pixels are accepted.`,
+    );
+  }
+  return { inputFormat: metadata.format!, storedFormat, width, height };
+}

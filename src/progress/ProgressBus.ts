@@ -1,0 +1,26 @@
+import type { UploadEvent } from "./UploadEvent.js";
+
+/** Carries upload progress from the instance receiving an upload to every subscriber of its uploadId. */
+export interface ProgressBus {
+  /**
+   * Makes `userId` the owner of `uploadId` unless someone else already is.
+   * @returns false when the uploadId belongs to another user.
+   */
+  claim(uploadId: string, userId: string): Promise<boolean>;
+  publish(event: UploadEvent): Promise<void>;
+  /**
+   * The upload's events: the last known one first, then each new one, ending
+   * after a terminal event, or with none when the upload does not begin within
+   * the bus's wait bound. `return()` unsubscribes at once.
+   */
+  subscribe(uploadId: string): AsyncIterableIterator<UploadEvent>;
+  close(): Promise<void>;
+}
+
+export interface ProgressBusOptions {
+  /** Milliseconds a subscription waits for its upload's first event before it ends. */
+  readonly waitForStartMs?: number;
+}
+
+/** Five minutes: a user who picked a file and walked away. */
+export const DEFAULT_WAIT_FOR_START_MS = 5 * 60 * 1000;

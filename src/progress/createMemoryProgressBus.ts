@@ -1,0 +1,80 @@
+import { createEventQueue, type EventQueue } from "./createEventQueue.js";
+import { DEFAULT_WAIT_FOR_START_MS, type ProgressBus, type ProgressBusOptions } from "./ProgressBus.js";
+import { isTerminal, type UploadEvent } from "./UploadEvent.js";
+
+interface UploadEntry {
+  owner: string | undefined;
+  last: UploadEvent | undefined;
+  readonly subscribers: Set<EventQueue<UploadEvent>>;
+  expiry: NodeJS.Timeout | undefined;
+}
+
+/**
+ * The in-process bus: enough for one instance. Each upload's last state and
+ * owner are kept for `retainMs` after its last event (or claim), so a late
+ * subscriber still gets the outcome.
+ */
+export function createMemoryProgressBus(options: ProgressBusOptions & { retainMs?: number } = {}): ProgressBus {
+  const retainMs = options.retainMs ?? 10 * 60 * 1000; // 10 minutes
+  const waitForStartMs = options.waitForStartMs ?? DEFAULT_WAIT_FOR_START_MS;
+  const uploads = new Map<string, UploadEntry>();
+
+  function entryOf(uploadId: string): UploadEntry {
+    let entry = uploads.get(uploadId);
+    if (!entry) {
+      entry = { owner: undefined, last: undefined, subscribers: new Set(), expiry: undefined };
+      uploads.set(uploadId, entry);
+    }
+    return entry;
+  }
+
+  function retain(uploadId: string, entry: UploadEntry): void {
+    clearTimeout(entry.expiry);
+    entry.expiry = setTimeout(() => {
+      if (entry.subscribers.size === 0) uploads.delete(uploadId);
+      else retain(uploadId, entry);
+    }, retainMs);
+    entry.expiry.unref();
+  }
+
+  return {
+    async claim(uploadId, userId) {
+      const entry = entryOf(uploadId);
+      entry.owner ??= userId;
+      retain(uploadId, entry);
+      return entry.owner === userId;
+    },
+
+    async publish(event) {
+      const entry = entryOf(event.uploadId);
+      entry.last = event;
+      retain(event.uploadId, entry);
+      for (const queue of entry.subscribers) {
+        queue.push(event);
+        if (isTerminal(event.phase)) queue.end();
+      }
+    },
+
+    subscribe(uploadId) {
+      const entry = entryOf(uploadId);
+      const queue = createEventQueue<UploadEvent>({
+        onClose: () => entry.subscribers.delete(queue),
+        firstValueWithinMs: waitForStartMs,
+      });
+      if (entry.last) {
+        queue.push(entry.last);
+        if (isTerminal(entry.last.phase)) queue.end();
+      }
+      entry.subscribers.add(queue);
+      return queue.iterator;
+    },
+
+    async close() {
+      for (const entry of uploads.values()) {
+        clearTimeout(entry.expiry);
+        for (const queue of entry.subscribers) queue.end();
+      }
+      uploads.clear();
+    },
+  };
+}

@@ -1,0 +1,196 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
+import type { UserRow } from "../db/rows.js";
+import { ErrorCode } from "../errors/ErrorCode.js";
+import { UpstageError } from "../errors/UpstageError.js";
+import type { GraphQLContext } from "../graphql/context.js";
+import { meterRequestBody, type BodyMeter } from "../uploads/meterRequestBody.js";
+import { processMultipart } from "../uploads/processMultipart.js";
+import type { UploadTracker } from "./createUploadTracker.js";
+import { sendGraphQLError } from "./sendJson.js";
+
+export interface GraphQLHttpOptions {
+  /** Bytes of a JSON request body, and of a multipart request's `operations` and `map` fields. */
+  readonly maxJsonBytes?: number;
+  /** Bytes of the one file a multipart request may carry. */
+  readonly maxFileSize: number;
+  /** Milliseconds an upload's body may stall before the request is dropped. */
+  readonly idleTimeoutMs: number;
+}
+
+export interface GraphQLHttpDeps {
+  readonly apollo: ApolloServer<GraphQLContext>;
+  readonly uploads: UploadTracker;
+  /** The signed-in user of a request; undefined when it has no token. Throws UNAUTHENTICATED for a bad one. */
+  readonly viewerOf: (authorization: string | undefined) => Promise<UserRow | undefined>;
+  readonly contextFor: (viewer: UserRow | null, meter: BodyMeter | null) => GraphQLContext;
+}
+
+/** The headers that prove a request was not sent by a plain HTML form (Apollo's CSRF prevention). */
+const PREFLIGHT_HEADERS = ["apollo-require-preflight", "x-apollo-operation-name"];
+
+/**
+ * `/graphql` over HTTP: Apollo Server on Node's own request and response.
+ * JSON bodies are parsed here; multipart bodies (the GraphQL multipart request
+ * spec) go through processMultipart, but only after the CSRF and
+ * authentication checks pass, so a refused upload's body is never read.
+ */
+export function createGraphQLHttpHandler(deps: GraphQLHttpDeps, options: GraphQLHttpOptions) {
+  const maxJsonBytes = options.maxJsonBytes ?? 1_000_000; // 1 MB
+
+  /** Runs the operation through Apollo Server and writes its response. */
+  async function execute(
+    request: IncomingMessage,
+    response: ServerResponse,
+    search: string,
+    viewer: UserRow | undefined,
+    body: unknown,
+    meter: BodyMeter | null,
+  ): Promise<void> {
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+    }
+    const httpGraphQLRequest: HTTPGraphQLRequest = {
+      method: request.method?.toUpperCase() ?? "GET",
+      headers,
+      search,
+      body,
+    };
+    const result = await deps.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest,
+      context: async () => deps.contextFor(viewer ?? null, meter),
+    });
+
+    for (const [name, value] of result.headers) response.setHeader(name, value);
+    response.statusCode = result.status ?? 200;
+    if (meter && !request.readableEnded) {
+      // The operation ended before the body did: an upload was refused at the
+      // head of its stream. Read no more of it, answer, then close.
+      request.unpipe();
+      closeAfterAnswer(request, response);
+    }
+    if (result.body.kind === "complete") {
+      response.end(result.body.string);
+      return;
+    }
+    for await (const chunk of result.body.asyncIterator) response.write(chunk);
+    response.end();
+  }
+
+  /** A multipart request: checked before its body is read, counted while in flight. */
+  async function handleUpload(request: IncomingMessage, response: ServerResponse, search: string, viewer: UserRow | undefined): Promise<void> {
+    if (!PREFLIGHT_HEADERS.some((name) => request.headers[name])) {
+      return refuseUnread(request, response, csrfError());
+    }
+    if (!viewer) {
+      const error = new UpstageError(ErrorCode.Unauthenticated, "Sign in before uploading: send 'Authorization: Bearer <token>'.");
+      return refuseUnread(request, response, error, { "www-authenticate": "Bearer" });
+    }
+    const release = deps.uploads.admit(viewer.id, request);
+    if (!release) {
+      const error = new UpstageError(ErrorCode.RateLimited, "Too many uploads in flight; wait for one to finish.");
+      return refuseUnread(request, response, error, { "retry-after": "1" });
+    }
+    try {
+      // A stalled upload must not hold a connection and a scratch file for ever.
+      request.setTimeout(options.idleTimeoutMs, () => request.destroy());
+      let body: unknown;
+      let meter: BodyMeter;
+      try {
+        const operations = processMultipart(request, { maxFieldSize: maxJsonBytes, maxFileSize: options.maxFileSize, maxFiles: 1 });
+        // processMultipart has piped the request into its parser synchronously,
+        // so the meter's 'data' listener cannot take a chunk away from it.
+        meter = meterRequestBody(request);
+        body = await operations;
+      } catch (error) {
+        return refuseUnread(request, response, multipartError(error));
+      }
+      await execute(request, response, search, viewer, body, meter);
+    } finally {
+      release();
+    }
+  }
+
+  return async function handleGraphQLHttp(request: IncomingMessage, response: ServerResponse, search: string): Promise<void> {
+    let viewer: UserRow | undefined;
+    try {
+      viewer = await deps.viewerOf(request.headers.authorization);
+    } catch (error) {
+      if (!(error instanceof UpstageError)) throw error;
+      return sendGraphQLError(response, error, { "www-authenticate": "Bearer" });
+    }
+    if (isMultipart(request)) return handleUpload(request, response, search, viewer);
+    let body: unknown;
+    if (request.method === "POST") {
+      try {
+        body = await readJson(request, maxJsonBytes);
+      } catch (error) {
+        return sendGraphQLError(response, error as UpstageError);
+      }
+    }
+    await execute(request, response, search, viewer, body, null);
+  };
+}
+
+/** Answers an upload with an error without reading its body, then closes the connection. */
+function refuseUnread(request: IncomingMessage, response: ServerResponse, error: UpstageError, headers: Record<string, string> = {}): void {
+  closeAfterAnswer(request, response);
+  sendGraphQLError(response, error, headers);
+}
+
+/**
+ * Once the response is out, stops reading the request (Node would otherwise
+ * read the unread body to reuse the connection), half-closes the connection,
+ * and destroys it after a grace period. Destroying it at once would make the
+ * kernel answer the client's unsent bytes with a reset, which can cost the
+ * client the response it has not read yet (a "lingering close").
+ */
+function closeAfterAnswer(request: IncomingMessage, response: ServerResponse, graceMs = 2000): void {
+  request.pause();
+  response.once("finish", () => {
+    const socket = request.socket;
+    socket.pause();
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), graceMs);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+  });
+}
+
+function isMultipart(request: IncomingMessage): boolean {
+  return /^multipart\/form-data\b/i.test(request.headers["content-type"] ?? "");
+}
+
+function csrfError(): UpstageError {
+  return new UpstageError(
+    ErrorCode.BadUserInput,
+    "This upload has been blocked as a potential cross-site request forgery: send an 'Apollo-Require-Preflight: true' header.",
+  );
+}
+
+/**
+ * A malformed multipart request (bad JSON, a `map` without its file, more than
+ * one file) is refused before any resolver runs; all are the client's fault.
+ */
+function multipartError(error: unknown): UpstageError {
+  const message = error instanceof Error ? error.message : "Malformed multipart request.";
+  return new UpstageError(ErrorCode.BadUserInput, message, { cause: error });
+}
+
+async function readJson(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw new UpstageError(ErrorCode.BadUserInput, `The request body is larger than ${maxBytes} bytes.`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UpstageError(ErrorCode.BadUserInput, "The request body is not valid JSON.");
+  }
+}

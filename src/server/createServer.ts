@@ -1,0 +1,209 @@
+import http from "node:http";
+import net, { type AddressInfo } from "node:net";
+import path from "node:path";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import pino, { type Logger } from "pino";
+import sharp from "sharp";
+import { createAuthenticator } from "../auth/createAuthenticator.js";
+import { loadAuthSecret, type AuthSecret } from "../auth/loadAuthSecret.js";
+import type { Config } from "../config.js";
+import { createDatabase, type Database } from "../db/createDatabase.js";
+import type { UserRow } from "../db/rows.js";
+import { ensureUser } from "../db/userQueries.js";
+import { createFormatError } from "../errors/formatError.js";
+import type { GraphQLContext } from "../graphql/context.js";
+import { createSchema } from "../graphql/createSchema.js";
+import { operationLimitRules } from "../graphql/operationLimits.js";
+import { createMemoryProgressBus } from "../progress/createMemoryProgressBus.js";
+import { createRedisProgressBus } from "../progress/createRedisProgressBus.js";
+import { createSweeper, type Sweeper } from "../staging/createSweeper.js";
+import { reconcileStaged } from "../staging/reconcileStaged.js";
+import type { StagingDeps } from "../staging/StagingDeps.js";
+import { createLocalStorage } from "../storage/createLocalStorage.js";
+import { createScratch } from "../storage/createScratch.js";
+import type { Storage } from "../storage/Storage.js";
+import { createHandlerChain, type UploadHandlerFactory } from "../uploads/createHandlerChain.js";
+import type { BodyMeter } from "../uploads/meterRequestBody.js";
+import { attachGraphQLWebSocket } from "./attachGraphQLWebSocket.js";
+import { attachRoutes } from "./attachRoutes.js";
+import { createGraphQLHttpHandler } from "./createGraphQLHttpHandler.js";
+import { createUploadTracker } from "./createUploadTracker.js";
+import { createMediaHandler, MEDIA_PREFIX } from "./serveMedia.js";
+
+export const GRAPHQL_PATH = "/graphql";
+
+export interface UpstageServer {
+  /** The base URL clients use (PUBLIC_URL, or http://localhost:<port>). */
+  readonly url: string;
+  readonly port: number;
+  readonly database: Database;
+  readonly storage: Storage;
+  readonly sweeper: Sweeper;
+  readonly authSecret: AuthSecret;
+  readonly log: Logger;
+  /**
+   * Stops accepting connections, lets running uploads finish within
+   * SHUTDOWN_GRACE (then cuts them), closes sockets, stops the sweeper and
+   * closes the bus, the scratch directory and the database.
+   */
+  stop(): Promise<void>;
+}
+
+export interface ServerOverrides {
+  readonly log?: Logger;
+  /** Wraps the storage the server made (to observe it, or to inject faults in tests). */
+  readonly wrapStorage?: (storage: Storage) => Storage;
+  /** Upload handlers of the application's, by name, for UPLOAD_HANDLERS to list beside the built-in ones. */
+  readonly uploadHandlers?: Readonly<Record<string, UploadHandlerFactory>>;
+  /** Apollo Server plugins of the application's; one may change a request's upload handlers. */
+  readonly plugins?: readonly ApolloServerPlugin<GraphQLContext>[];
+}
+
+/**
+ * Makes and starts one upstage server on `config.port` (0 picks a free one):
+ * the database (migrated), storage, progress bus and sweeper, and the HTTP
+ * routes `/graphql` (HTTP and WebSocket), `/media/…` and `/healthz`.
+ * This is the one place that chooses implementations.
+ */
+export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<UpstageServer> {
+  const log = overrides.log ?? pino({ level: config.logLevel });
+  // Process-wide in libvips: set here, in the one place that chooses implementations.
+  sharp.concurrency(config.images.threads);
+
+  const authSecret = await loadAuthSecret(config);
+  const authenticator = createAuthenticator(authSecret.key);
+  const database = await createDatabase(config);
+  await database.migrate();
+  const scratch = await createScratch({ root: path.join(config.dataDir, "tmp") });
+  const localStorage = await createLocalStorage({ root: path.join(config.dataDir, "media"), incoming: scratch.dir });
+  const storage = overrides.wrapStorage ? overrides.wrapStorage(localStorage) : localStorage;
+  const waitForStartMs = config.uploads.waitTimeoutSeconds * 1000;
+  const progress = config.redisUrl
+    ? await createRedisProgressBus({ url: config.redisUrl, waitForStartMs })
+    : createMemoryProgressBus({ waitForStartMs });
+
+  const staging: StagingDeps = {
+    knex: database.knex,
+    storage,
+    scratch,
+    log,
+    now: () => new Date(),
+    options: {
+      ttlSeconds: config.staging.ttlSeconds,
+      maxFileSize: config.uploads.maxFileSize,
+      maxPixels: config.images.maxPixels,
+      maxDimension: config.images.maxDimension,
+      presets: config.images.presets,
+      thumbnailMaxSize: config.images.thumbnailMaxSize,
+    },
+  };
+  const newUploadHandlers = createHandlerChain(
+    config.uploads.handlers,
+    { knex: database.knex, scratch, maxFileSize: config.uploads.maxFileSize, quotaBytes: config.uploads.quotaBytes },
+    overrides.uploadHandlers,
+  );
+  const sweeper = createSweeper(staging, { intervalSeconds: config.staging.sweepIntervalSeconds });
+  const reconciled = await reconcileStaged(staging);
+  if (reconciled > 0) log.warn({ images: reconciled }, "staged images without their files were marked for deletion");
+
+  let publicUrl = config.publicUrl ?? "";
+  const mediaUrl = (key: string) => `${publicUrl}${MEDIA_PREFIX}${key}`;
+  const contextFor = (viewer: UserRow | null, meter: BodyMeter | null = null): GraphQLContext => ({
+    viewer,
+    staging,
+    progress,
+    mediaUrl,
+    upload: meter ? { meter, handlers: newUploadHandlers() } : null,
+  });
+  const viewerOf = async (authorization: string | undefined) => {
+    const identity = await authenticator.authenticate(authorization);
+    return identity && ensureUser(database.knex, identity.userId, identity.username);
+  };
+
+  let stopping: Promise<void> | undefined;
+  const httpServer = http.createServer();
+  // A stalled client must not hold a connection (and an upload's temp file) for ever.
+  httpServer.headersTimeout = 30_000;
+  httpServer.requestTimeout = 10 * 60_000;
+  const schema = createSchema();
+  const validationRules = operationLimitRules();
+  const webSocket = attachGraphQLWebSocket(
+    httpServer,
+    GRAPHQL_PATH,
+    { schema, viewerOf, contextFor, validationRules },
+    { maxSubscriptions: config.maxSubscriptionsPerConnection },
+  );
+  const uploads = createUploadTracker({ maxPerUser: config.uploads.maxConcurrentPerUser });
+  const production = config.env === "production";
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    csrfPrevention: true,
+    validationRules,
+    // stop() orders the shutdown (uploads before sockets); Apollo must not start its own on SIGTERM.
+    stopOnTerminationSignals: false,
+    introspection: !production,
+    formatError: createFormatError({ production, log: (error) => log.error({ err: error }, "unexpected error in a resolver") }),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceSeconds * 1000 }),
+      ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ...(overrides.plugins ?? []),
+    ],
+  });
+  await apollo.start();
+
+  attachRoutes(httpServer, {
+    graphql: createGraphQLHttpHandler(
+      { apollo, uploads, viewerOf, contextFor },
+      { maxFileSize: config.uploads.maxFileSize, idleTimeoutMs: config.uploads.idleTimeoutSeconds * 1000 },
+    ),
+    media: createMediaHandler({ knex: database.knex, storage }),
+    graphqlPath: GRAPHQL_PATH,
+    mediaPrefix: MEDIA_PREFIX,
+    stopping: () => stopping !== undefined,
+    log,
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(config.port, config.host, () => {
+      httpServer.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  publicUrl ||= `http://localhost:${port}`;
+  sweeper.start();
+
+  return {
+    url: publicUrl,
+    port,
+    database,
+    storage,
+    sweeper,
+    authSecret,
+    log,
+    stop() {
+      stopping ??= (async () => {
+        // No new connections; running uploads get the grace period to finish,
+        // then are cut (ABORTED) while their subscribers can still hear it.
+        // net.Server's close only stops listening: http.Server's would also
+        // close "idle" connections, which include upgraded WebSocket sockets,
+        // and subscribers must hear how running uploads end.
+        net.Server.prototype.close.call(httpServer);
+        await uploads.drain(config.shutdownGraceSeconds * 1000);
+        // Their last events are on the bus; give the sockets a moment to send them.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await webSocket.close();
+        await apollo.stop();
+        await sweeper.stop();
+        await progress.close();
+        await storage.close();
+        await scratch.close();
+        await database.close();
+      })();
+      return stopping;
+    },
+  };
+}

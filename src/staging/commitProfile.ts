@@ -1,0 +1,84 @@
+import type { ImageRow, UserRow } from "../db/rows.js";
+import { findImage, markCommitted, markDeleted } from "../db/imageQueries.js";
+import { lockUser, updateUser } from "../db/userQueries.js";
+import { ErrorCode } from "../errors/ErrorCode.js";
+import { UpstageError } from "../errors/UpstageError.js";
+import { findOwnImage } from "./findOwnImage.js";
+import { removeImage } from "./removeImage.js";
+import type { StagingDeps } from "./StagingDeps.js";
+
+export interface ProfileChanges {
+  /** undefined leaves a field as it is; null clears it. */
+  readonly firstName?: string | null | undefined;
+  readonly lastName?: string | null | undefined;
+  /** A staged image of the viewer's to attach as the avatar. */
+  readonly stagedImageId?: string | null | undefined;
+}
+
+const MAX_NAME_LENGTH = 150;
+
+/**
+ * Saves the profile form in one transaction: names, and the staged image as
+ * the new avatar (COMMITTED). The previous avatar is marked DELETED in the same
+ * transaction and its files are removed after it commits. Committing the
+ * current avatar again changes nothing.
+ * @throws UpstageError NOT_FOUND, FORBIDDEN, STAGED_IMAGE_EXPIRED, BAD_USER_INPUT.
+ */
+export async function commitProfile(deps: StagingDeps, viewerId: string, changes: ProfileChanges): Promise<UserRow> {
+  checkName("firstName", changes.firstName);
+  checkName("lastName", changes.lastName);
+  const now = deps.now();
+  const { user, replaced } = await deps.knex.transaction(async (trx) => {
+    const current = await lockUser(trx, viewerId);
+    if (!current) throw new UpstageError(ErrorCode.Unauthenticated, "The signed-in user no longer exists.");
+    const update: Parameters<typeof updateUser>[2] = {};
+    if (changes.firstName !== undefined) update.first_name = changes.firstName;
+    if (changes.lastName !== undefined) update.last_name = changes.lastName;
+    let replaced: string | null = null;
+    if (changes.stagedImageId != null && changes.stagedImageId !== current.avatar_image_id) {
+      const image = await findOwnImage(trx, viewerId, changes.stagedImageId);
+      checkCommittable(image, now);
+      await markCommitted(trx, image.id);
+      update.avatar_image_id = image.id;
+      if (current.avatar_image_id && (await markDeleted(trx, current.avatar_image_id))) {
+        replaced = current.avatar_image_id;
+      }
+    }
+    const user = await updateUser(trx, viewerId, update);
+    return { user, replaced };
+  });
+  if (replaced) await removeReplaced(deps, replaced);
+  return user;
+}
+
+function checkCommittable(image: ImageRow, now: Date): void {
+  switch (image.status) {
+    case "STAGED":
+      if (image.expires_at && image.expires_at.getTime() <= now.getTime()) {
+        throw new UpstageError(ErrorCode.StagedImageExpired, "The staged image has expired; upload it again.");
+      }
+      return;
+    case "COMMITTED":
+      // A committed image that is not the current avatar was someone's past
+      // avatar and is already on its way out.
+      throw new UpstageError(ErrorCode.BadUserInput, "That image is not a staged image.");
+    case "DELETED":
+      throw new UpstageError(ErrorCode.NotFound, `No image with id ${image.id}.`);
+  }
+}
+
+function checkName(field: string, value: string | null | undefined): void {
+  if (typeof value === "string" && value.length > MAX_NAME_LENGTH) {
+    throw new UpstageError(ErrorCode.BadUserInput, `Expected ${field} of at most ${MAX_NAME_LENGTH} characters but received ${value.length}.`);
+  }
+}
+
+/** Best effort: if it fails, the row stays DELETED and the sweeper removes it later. */
+async function removeReplaced(deps: StagingDeps, imageId: string): Promise<void> {
+  try {
+    const image = await findImage(deps.knex, imageId);
+    if (image) await removeImage(deps, image);
+  } catch (error) {
+    deps.log.warn({ err: error, imageId }, "previous avatar left for the sweeper");
+  }
+}

@@ -1,0 +1,14 @@
+import type { ImageRow } from "../db/rows.js";
+import { listThumbnails, removeImageRow } from "../db/imageQueries.js";
+import type { StagingDeps } from "./StagingDeps.js";
+
+/**
+ * Removes a DELETED image for good: its files first, then its rows (thumbnail
+ * rows cascade). If the process dies in between, the row is still DELETED and
+ * the sweeper finishes the job.
+ */
+export async function removeImage(deps: Pick<StagingDeps, "knex" | "storage">, image: Pick<ImageRow, "id" | "storage_key">): Promise<void> {
+  const thumbnails = await listThumbnails(deps.knex, image.id);
+  await Promise.all([image.storage_key, ...thumbnails.map((t) => t.storage_key)].map((key) => deps.storage.delete(key)));
+  await removeImageRow(deps.knex, image.id);
+}

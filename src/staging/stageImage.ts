@@ -1,0 +1,79 @@
+import { randomUUID } from "node:crypto";
+import type { ImageRow } from "../db/rows.js";
+import { insertImage, insertThumbnails } from "../db/imageQueries.js";
+import { contentTypeOf, extensionOf } from "../images/imageFormat.js";
+import { normalizeImage } from "../images/normalizeImage.js";
+import { probeImage } from "../images/probeImage.js";
+import { renderThumbnails } from "../images/renderThumbnails.js";
+import { variantOf } from "../images/ThumbnailSpec.js";
+import { newImageKey, thumbnailKey } from "../storage/storageKey.js";
+import { sanitizeFilename } from "../uploads/sanitizeFilename.js";
+import { presetSpecs } from "./presetSpecs.js";
+import type { StagingDeps } from "./StagingDeps.js";
+import { storeThumbnails } from "./storeThumbnails.js";
+
+/** A file the upload chain has written to scratch, with what it learned on the way. */
+export interface ReceivedFile {
+  readonly path: string;
+  readonly byteSize: number;
+  /** Hex sha256 of the bytes as received. */
+  readonly sha256: string;
+  /** As the client sent it; sanitized before it is kept. */
+  readonly filename: string;
+}
+
+/**
+ * Stages a received file: proves it is an image, stores it upright, stripped
+ * and scaled with its preset thumbnails under random keys, and inserts a STAGED
+ * row that expires after the TTL. The received file is consumed; nothing is
+ * left behind on failure.
+ * @throws UpstageError UNSUPPORTED_MEDIA_TYPE, IMAGE_TOO_LARGE.
+ */
+export async function stageImage(deps: StagingDeps, input: { ownerId: string; received: ReceivedFile }): Promise<ImageRow> {
+  const { scratch, storage, options } = deps;
+  const file = input.received;
+  const normalized = scratch.newPath();
+  const storedKeys: string[] = [];
+  try {
+    const probed = await probeImage(file.path, { maxPixels: options.maxPixels });
+    const format = probed.storedFormat;
+    const original = await normalizeImage(file.path, normalized, {
+      format,
+      maxDimension: options.maxDimension,
+      maxPixels: options.maxPixels,
+    });
+    const thumbnails = await renderThumbnails(normalized, presetSpecs(options.presets, format));
+
+    const id = randomUUID();
+    const now = deps.now();
+    const key = newImageKey(extensionOf[format], now);
+    storedKeys.push(key, ...thumbnails.map((t) => thumbnailKey(key, variantOf(t.spec))));
+    await storage.put(key, { file: normalized });
+    const thumbnailRows = await storeThumbnails(storage, { id, storage_key: key }, thumbnails);
+
+    const row = await deps.knex.transaction(async (trx) => {
+      const image = await insertImage(trx, {
+        id,
+        owner_id: input.ownerId,
+        status: "STAGED",
+        storage_key: key,
+        original_filename: sanitizeFilename(file.filename),
+        content_type: contentTypeOf[format],
+        byte_size: original.byteSize,
+        width: original.width,
+        height: original.height,
+        sha256: file.sha256,
+        expires_at: new Date(now.getTime() + options.ttlSeconds * 1000),
+      });
+      await insertThumbnails(trx, thumbnailRows);
+      return image;
+    });
+    deps.log.info({ imageId: row.id, ownerId: input.ownerId, bytes: file.byteSize, format }, "image staged");
+    return row;
+  } catch (error) {
+    await Promise.all(storedKeys.map((k) => storage.delete(k)));
+    throw error;
+  } finally {
+    await scratch.remove(file.path, normalized);
+  }
+}

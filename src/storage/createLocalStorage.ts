@@ -1,0 +1,90 @@
+import { randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { ByteRange, Storage, StorageBody } from "./Storage.js";
+import { isStorageKey } from "./storageKey.js";
+
+export interface LocalStorageOptions {
+  /** Directory that holds the objects (MEDIA_ROOT). */
+  readonly root: string;
+  /** Where writes are prepared: outside `root`, on the same volume. */
+  readonly incoming: string;
+}
+
+/**
+ * Objects as files under `root`. A write is prepared in `incoming`, fsynced,
+ * then hard-linked into place: `link` fails if the key exists (exclusive
+ * create) and makes the complete file visible at once (atomic), so nothing
+ * partial is ever under `root`.
+ */
+export async function createLocalStorage({ root, incoming }: LocalStorageOptions): Promise<Storage> {
+  await fs.mkdir(root, { recursive: true });
+  await fs.mkdir(incoming, { recursive: true });
+
+  function pathOf(key: string): string {
+    if (!isStorageKey(key)) throw new Error(`Not a storage key: ${JSON.stringify(key)}`);
+    return path.join(root, key);
+  }
+
+  async function stageBody(body: StorageBody): Promise<string> {
+    const temp = path.join(incoming, randomUUID());
+    if (Buffer.isBuffer(body)) {
+      const handle = await fs.open(temp, "wx", 0o644);
+      try {
+        await handle.writeFile(body);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return temp;
+    }
+    // Take the caller's file over (same volume: a rename, no copy).
+    await fs.rename(body.file, temp);
+    const handle = await fs.open(temp, "r+");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return temp;
+  }
+
+  return {
+    async put(key, body) {
+      const target = pathOf(key);
+      const temp = await stageBody(body);
+      try {
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        await fs.link(temp, target);
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+        throw error;
+      } finally {
+        await fs.rm(temp, { force: true });
+      }
+    },
+
+    async stat(key) {
+      if (!isStorageKey(key)) return undefined;
+      try {
+        const stats = await fs.stat(pathOf(key));
+        return stats.isFile() ? { byteSize: stats.size, modifiedAt: stats.mtime } : undefined;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw error;
+      }
+    },
+
+    read(key: string, range?: ByteRange) {
+      return createReadStream(pathOf(key), range ? { start: range.start, end: range.end } : {});
+    },
+
+    async delete(key) {
+      await fs.rm(pathOf(key), { force: true });
+    },
+
+    async close() {},
+  };
+}

@@ -1,0 +1,67 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+
+/** Local files for work in progress (uploads being received, images being encoded). */
+export interface Scratch {
+  /** This instance's own directory. */
+  readonly dir: string;
+  /** A fresh path in the scratch directory; nothing is created. */
+  newPath(extension?: string): string;
+  /** Removes scratch files; missing ones are fine. */
+  remove(...files: string[]): Promise<void>;
+  /** Removes this instance's directory with whatever is left in it. */
+  close(): Promise<void>;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Makes this instance's scratch directory under `root` (on the same volume as
+ * local media, so finished files move into place with a link), named
+ * `<host>-<pid>-<random>`. What a dead instance left behind is removed: a
+ * directory of this host whose process is gone, or any older than a day
+ * (another host's, on a shared volume).
+ */
+export async function createScratch(options: { root: string }): Promise<Scratch> {
+  const host = os.hostname().replace(/[^\w.-]/g, "_");
+  await fs.mkdir(options.root, { recursive: true });
+  await removeLeftovers(options.root, host);
+  const dir = path.join(options.root, `${host}-${process.pid}-${randomBytes(4).toString("hex")}`);
+  await fs.mkdir(dir);
+  return {
+    dir,
+    newPath(extension) {
+      return path.join(dir, extension ? `${randomUUID()}.${extension}` : randomUUID());
+    },
+    async remove(...files) {
+      await Promise.all(files.map((f) => fs.rm(f, { force: true })));
+    },
+    async close() {
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function removeLeftovers(root: string, host: string): Promise<void> {
+  for (const entry of await fs.readdir(root, { withFileTypes: true })) {
+    const full = path.join(root, entry.name);
+    const match = /^(.+)-(\d+)-[0-9a-f]{8}$/.exec(entry.name);
+    const mine = entry.isDirectory() && match?.[1] === host;
+    const dead = mine && !isAlive(Number(match![2]));
+    const stats = await fs.stat(full).catch(() => undefined);
+    const stale = stats !== undefined && Date.now() - stats.mtimeMs > DAY_MS;
+    if (dead || stale || !match) await fs.rm(full, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return false; // a previous run that had our pid is gone
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

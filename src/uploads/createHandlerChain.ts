@@ -1,0 +1,64 @@
+import type { Knex } from "knex";
+import type { Scratch } from "../storage/createScratch.js";
+import { createHashHandler } from "./handlers/createHashHandler.js";
+import { createLimitHandler } from "./handlers/createLimitHandler.js";
+import { createProgressHandler } from "./handlers/createProgressHandler.js";
+import { createQuotaHandler } from "./handlers/createQuotaHandler.js";
+import { createSniffHandler } from "./handlers/createSniffHandler.js";
+import { createStoreHandler } from "./handlers/createStoreHandler.js";
+import type { UploadHandler } from "./UploadHandler.js";
+
+export interface UploadHandlerDeps {
+  readonly knex: Knex;
+  readonly scratch: Scratch;
+  /** Bytes per file. */
+  readonly maxFileSize: number;
+  /** Bytes of staged plus committed images per user. */
+  readonly quotaBytes: number;
+}
+
+/** Makes a fresh handler for one upload. */
+export type UploadHandlerFactory = (deps: UploadHandlerDeps) => UploadHandler;
+
+export const builtInUploadHandlers: Readonly<Record<string, UploadHandlerFactory>> = {
+  limit: (deps) => createLimitHandler(deps),
+  sniff: () => createSniffHandler(),
+  quota: (deps) => createQuotaHandler(deps),
+  progress: () => createProgressHandler(),
+  hash: () => createHashHandler(),
+  store: (deps) => createStoreHandler(deps),
+};
+
+export const DEFAULT_UPLOAD_HANDLERS = ["limit", "sniff", "quota", "progress", "hash", "store"] as const;
+
+/** Staging needs the file on disk and its hash. */
+const REQUIRED = ["hash", "store"];
+
+/** Thrown at start for an UPLOAD_HANDLERS list that cannot work. */
+export class UploadHandlersError extends Error {
+  override readonly name = "UploadHandlersError";
+}
+
+/**
+ * Checks the configured handler names once, at start, and returns a function
+ * that makes a fresh chain (new handler instances) for each upload.
+ * @param custom handlers an application adds, by name, next to the built-in ones.
+ * @throws UploadHandlersError for an unknown or repeated name, or a missing hash or store.
+ */
+export function createHandlerChain(
+  names: readonly string[],
+  deps: UploadHandlerDeps,
+  custom: Readonly<Record<string, UploadHandlerFactory>> = {},
+): () => UploadHandler[] {
+  const factories = { ...builtInUploadHandlers, ...custom };
+  const unknown = names.filter((name) => !(name in factories));
+  if (unknown.length > 0) {
+    throw new UploadHandlersError(`UPLOAD_HANDLERS names unknown handlers: ${unknown.join(", ")}. Known: ${Object.keys(factories).join(", ")}.`);
+  }
+  const repeated = names.filter((name, i) => names.indexOf(name) !== i);
+  if (repeated.length > 0) throw new UploadHandlersError(`UPLOAD_HANDLERS repeats: ${repeated.join(", ")}.`);
+  const missing = REQUIRED.filter((name) => !names.includes(name));
+  if (missing.length > 0) throw new UploadHandlersError(`UPLOAD_HANDLERS must include: ${missing.join(", ")}.`);
+  const chosen = names.map((name) => factories[name]!);
+  return () => chosen.map((make) => make(deps));
+}

@@ -1,0 +1,18 @@
+import { ErrorCode } from "../../errors/ErrorCode.js";
+import { UpstageError } from "../../errors/UpstageError.js";
+import type { UploadHandler } from "../UploadHandler.js";
+
+/** Refuses a file with FILE_TOO_LARGE as soon as it crosses `maxFileSize` bytes. */
+export function createLimitHandler(options: { maxFileSize: number }): UploadHandler {
+  return {
+    name: "limit",
+    chunk(_data, upload) {
+      if (upload.bytesSeen > options.maxFileSize) {
+        throw new UpstageError(ErrorCode.FileTooLarge, `The file is larger than the limit of ${options.maxFileSize} bytes.`);
+      }
+    },
+    complete(upload) {
+      if (upload.bytesSeen === 0) throw new UpstageError(ErrorCode.BadUserInput, "The file is empty.");
+    },
+  };
+}

@@ -1,0 +1,115 @@
+// Issue catalogue, access: another user gets FORBIDDEN or NOT_FOUND, never data; limits answer with a code.
+import { randomUUID } from "node:crypto";
+import WebSocket from "ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
+import { jpeg } from "../helpers/images.js";
+import { COMMIT_PROFILE, DISCARD } from "../helpers/operations.js";
+import { rawUpload } from "../helpers/rawUpload.js";
+import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
+
+let t: TestServer;
+let owner: string;
+let stranger: string;
+let stagedId: string;
+
+beforeAll(async () => {
+  t = await startTestServer({ MAX_SUBSCRIPTIONS_PER_CONNECTION: "3", MAX_CONCURRENT_UPLOADS: "1" });
+  owner = await t.token("owner");
+  stranger = await t.token("stranger");
+  stagedId = (await stageFile(t.graphqlUrl, await jpeg(40, 40), { token: owner })).body.data!["stageImage"].id;
+});
+afterAll(() => t.stop());
+
+describe("someone else's staged image", () => {
+  it("is not there for image(id), nor its thumbnails", async () => {
+    const result = await graphql(t.graphqlUrl, `query ($id: ID!) { image(id: $id) { url thumbnail(width: 30) { url } } }`, { id: stagedId }, stranger);
+    expect(result.body.errors).toBeUndefined();
+    expect(result.body.data!["image"]).toBeNull();
+  });
+
+  it("cannot be committed (FORBIDDEN) or discarded (FORBIDDEN)", async () => {
+    expect(errorCode(await graphql(t.graphqlUrl, COMMIT_PROFILE, { input: { stagedImageId: stagedId } }, stranger))).toBe("FORBIDDEN");
+    expect(errorCode(await graphql(t.graphqlUrl, DISCARD, { id: stagedId }, stranger))).toBe("FORBIDDEN");
+    const row = await t.server.database.knex("images").where({ id: stagedId }).first();
+    expect(row.status).toBe("STAGED");
+  });
+
+  it("is the owner's to see", async () => {
+    const result = await graphql(t.graphqlUrl, `query ($id: ID!) { image(id: $id) { id } }`, { id: stagedId }, owner);
+    expect(result.body.data!["image"]).toEqual({ id: stagedId });
+  });
+});
+
+describe("someone else's upload", () => {
+  it("cannot be watched (FORBIDDEN), nor its uploadId used to upload (FORBIDDEN)", async () => {
+    const uploadId = randomUUID();
+    const mine = wsClient(t.graphqlUrl, owner);
+    const watching = collect(mine, UPLOAD_PROGRESS, { uploadId });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+
+    const theirs = wsClient(t.graphqlUrl, stranger);
+    const spy = await collect(theirs, UPLOAD_PROGRESS, { uploadId });
+    expect((spy.error as { extensions: { code: string } }[])[0]!.extensions.code).toBe("FORBIDDEN");
+    const hijack = await stageFile(t.graphqlUrl, await jpeg(10, 10), { token: stranger, uploadId });
+    expect(errorCode(hijack)).toBe("FORBIDDEN");
+
+    await Promise.all([mine.dispose(), theirs.dispose()]);
+    await watching;
+  });
+});
+
+describe("WebSocket limits", () => {
+  it("a connection whose token has expired is closed with 4403 when it subscribes again", async () => {
+    const shortLived = await t.token("brief", { expiresIn: "2s" });
+    let closedWith: number | undefined;
+    const client = wsClient(t.graphqlUrl, shortLived, { onClose: (code) => (closedWith = code) });
+    const first = await collect(client, `{ viewer { username } }`, {});
+    expect(first.events).toEqual([{ viewer: { username: "brief" } }]);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const second = await collect(client, UPLOAD_PROGRESS, { uploadId: randomUUID() });
+    expect(second.error).toBeDefined();
+    expect(closedWith).toBe(4403);
+    await client.dispose();
+  });
+
+  it("a message larger than 64 KiB closes the socket with 1009", async () => {
+    const socket = new WebSocket(t.graphqlUrl.replace(/^http/, "ws"), "graphql-transport-ws");
+    await new Promise((resolve) => socket.once("open", resolve));
+    socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${owner}` } }));
+    await new Promise((resolve) => socket.once("message", resolve));
+    const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+    socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: `{ viewer { id } } #${"x".repeat(70 * 1024)}` } }));
+    expect(await closed).toBe(1009);
+  });
+
+  it("a connection holds at most MAX_SUBSCRIPTIONS_PER_CONNECTION subscriptions: RATE_LIMITED past it", async () => {
+    const client = wsClient(t.graphqlUrl, owner);
+    const open = [1, 2, 3].map(() => client.iterate({ query: UPLOAD_PROGRESS, variables: { uploadId: randomUUID() } }));
+    const pending = open.map((it) => it.next().then(() => "open", () => "refused"));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const fourth = await collect(client, UPLOAD_PROGRESS, { uploadId: randomUUID() });
+    expect((fourth.error as { extensions: { code: string } }[])[0]!.extensions.code).toBe("RATE_LIMITED");
+    await Promise.all(open.map((it) => it.return?.()));
+    // The first three were let in.
+    expect(await Promise.all(pending)).toEqual(["open", "open", "open"]);
+    await client.dispose();
+  });
+});
+
+describe("uploads per user", () => {
+  it("a user with MAX_CONCURRENT_UPLOADS in flight is refused another with RATE_LIMITED, before its body is read", async () => {
+    const token = await t.token("busy");
+    const slow = rawUpload(t.graphqlUrl, await jpeg(400, 400), { token, chunkSize: 4096, delayMs: 10 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = await stageFile(t.graphqlUrl, await jpeg(20, 20), { token });
+    expect(second.status).toBe(429);
+    expect(errorCode(second)).toBe("RATE_LIMITED");
+    // Someone else is not held up by it.
+    expect((await stageFile(t.graphqlUrl, await jpeg(20, 20), { token: await t.token("other") })).body.errors).toBeUndefined();
+    expect((await slow).status).toBe(200);
+    // Once it is done, the next one goes through.
+    expect((await stageFile(t.graphqlUrl, await jpeg(20, 20), { token })).body.errors).toBeUndefined();
+  });
+});

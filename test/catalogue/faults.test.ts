@@ -1,0 +1,102 @@
+// Issue catalogue, faults: nothing lost, nothing half-visible.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Storage } from "../../src/storage/Storage.js";
+import { errorCode, stageFile } from "../helpers/graphqlClient.js";
+import { jpeg } from "../helpers/images.js";
+import { rawUpload } from "../helpers/rawUpload.js";
+import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
+
+describe("a client that disconnects mid-upload", () => {
+  let t: TestServer;
+  let file: Buffer;
+  beforeAll(async () => {
+    t = await startTestServer();
+    file = await jpeg(700, 700);
+  });
+  afterAll(() => t.stop());
+
+  it.each([0.01, 0.5, 0.99])("at %d of the file: ABORTED, no scratch file, nothing stored", async (fraction) => {
+    const token = await t.token(`leaver-${fraction}`);
+    const uploadId = randomUUID();
+    const client = wsClient(t.graphqlUrl, token);
+    let receiving!: () => void;
+    // Cut only once the server has begun the upload: a client gone before its
+    // operations were read never named its uploadId (see the next test).
+    const serverReceiving = new Promise<void>((resolve) => (receiving = resolve));
+    const watching = collect(client, UPLOAD_PROGRESS, { uploadId }, receiving);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+
+    const abortAfter = Math.floor(file.length * fraction);
+    await rawUpload(t.graphqlUrl, file, { token, uploadId, chunkSize: 1024, delayMs: 1, abortAfter, abortWhen: serverReceiving });
+    const { events } = await watching;
+    await client.dispose();
+
+    expect(events.at(-1).uploadProgress.phase).toBe("ABORTED");
+    const deadline = Date.now() + 1000;
+    while ((await t.files()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await t.files()).toEqual([]);
+    expect(await t.server.database.knex("images").where({ owner_id: `leaver-${fraction}` })).toEqual([]);
+  });
+});
+
+describe("a client that goes away before its upload is read", () => {
+  it("frees its place: the user's next upload is not refused as RATE_LIMITED", async () => {
+    const t = await startTestServer({ MAX_CONCURRENT_UPLOADS: "1" });
+    try {
+      const token = await t.token("hasty");
+      const file = await jpeg(64, 64);
+      // Gone right after the head, sometimes while the server still checks the token.
+      for (let i = 0; i < 5; i++) await rawUpload(t.graphqlUrl, file, { token, abortAfter: 0 });
+      const result = await stageFile(t.graphqlUrl, file, { token });
+      expect(result.body.errors).toBeUndefined();
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe("storage that fails", () => {
+  /** Local storage whose writes fail from the `failAt`-th on, as a full or read-only volume would. */
+  function failingWrites(failAt: number) {
+    return (storage: Storage): Storage => {
+      let writes = 0;
+      return {
+        ...storage,
+        async put(key, body) {
+          writes += 1;
+          if (writes >= failAt) throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+          return storage.put(key, body);
+        },
+      };
+    };
+  }
+
+  it.each([
+    ["the original", 1],
+    ["a thumbnail, after the original was stored", 2],
+  ])("failing on %s: stageImage fails cleanly, nothing half-written remains", async (_what, failAt) => {
+    const t = await startTestServer({}, { wrapStorage: failingWrites(failAt) });
+    try {
+      const result = await stageFile(t.graphqlUrl, await jpeg(120, 120), { token: await t.token("unlucky") });
+      expect(errorCode(result)).toBe("INTERNAL_SERVER_ERROR");
+      expect(await t.files()).toEqual([]);
+      expect(await t.server.database.knex("images")).toEqual([]);
+      expect(await t.server.database.knex("thumbnails")).toEqual([]);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("in production, says so without leaking the system's message", async () => {
+    const t = await startTestServer({ NODE_ENV: "production" }, { wrapStorage: failingWrites(1) });
+    try {
+      const result = await stageFile(t.graphqlUrl, await jpeg(20, 20), { token: await t.token("unlucky") });
+      expect(errorCode(result)).toBe("INTERNAL_SERVER_ERROR");
+      expect(JSON.stringify(result.body)).not.toMatch(/ENOSPC|stack|node_modules/);
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -1,0 +1,146 @@
+// Issue catalogue, faults of the whole process: killed, and stopped.
+import { createHash, randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import sharp from "sharp";
+import { afterEach, describe, expect, it } from "vitest";
+import { createDatabase } from "../../src/db/createDatabase.js";
+import { graphql, stageFile } from "../helpers/graphqlClient.js";
+import { jpeg } from "../helpers/images.js";
+import { COMMIT_PROFILE } from "../helpers/operations.js";
+import { rawUpload, type RawUploadResult } from "../helpers/rawUpload.js";
+import { spawnServer, tokenFor, type ServerProcess } from "../helpers/spawnServer.js";
+import { createTestDatabase } from "../helpers/startTestServer.js";
+import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A data directory and database of its own, shared by the processes of one test. */
+async function environment(): Promise<Record<string, string>> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-process-"));
+  cleanups.push(() => fs.rm(dataDir, { recursive: true, force: true }));
+  const env: Record<string, string> = { DATA_DIR: dataDir };
+  if (process.env["DATABASE_URL"]) {
+    const database = await createTestDatabase(process.env["DATABASE_URL"]);
+    cleanups.push(() => database.drop());
+    env["DATABASE_URL"] = database.url;
+  }
+  return env;
+}
+
+async function start(env: Record<string, string>): Promise<ServerProcess> {
+  const server = await spawnServer(env);
+  cleanups.push(async () => {
+    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill("SIGKILL");
+    await server.exited;
+  });
+  return server;
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+describe("SIGKILL during 10 concurrent uploads", () => {
+  it("leaves no partial file, the restart cleans up, and committed images are intact", async () => {
+    const env = await environment();
+    const first = await start(env);
+
+    // Three users with committed avatars, their bytes remembered.
+    const committed = new Map<string, string>();
+    for (const name of ["ada", "bob", "cy"]) {
+      const token = await tokenFor(env["DATA_DIR"]!, name);
+      const staged = await stageFile(first.graphqlUrl, await jpeg(300, 200), { token });
+      const id = staged.body.data!["stageImage"].id;
+      await graphql(first.graphqlUrl, COMMIT_PROFILE, { input: { stagedImageId: id } }, token);
+      const image = staged.body.data!["stageImage"].image;
+      for (const url of [image.url, ...image.thumbnails.map((t: { url: string }) => t.url)]) {
+        committed.set(new URL(url).pathname, sha256(Buffer.from(await (await fetch(url)).arrayBuffer())));
+      }
+    }
+
+    // Ten slow uploads under way, then the process dies without a word.
+    const file = await jpeg(800, 800);
+    const uploads: Promise<RawUploadResult>[] = [];
+    for (let i = 0; i < 10; i++) {
+      const token = await tokenFor(env["DATA_DIR"]!, `uploader${i}`);
+      uploads.push(rawUpload(first.graphqlUrl, file, { token, chunkSize: 8192, delayMs: 5 + i }));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    first.child.kill("SIGKILL");
+    expect(await first.exited).toBe("SIGKILL");
+    const results = await Promise.all(uploads);
+    expect(results.every((r) => r.status === undefined || r.status === 200)).toBe(true);
+
+    const second = await start(env);
+
+    // The dead instance's scratch directory is gone; only the new one's, empty, remains.
+    expect(await filesUnder(path.join(env["DATA_DIR"]!, "tmp"))).toEqual([]);
+    // Everything under the media root is a whole image (visible only complete).
+    for (const file of await filesUnder(path.join(env["DATA_DIR"]!, "media"))) {
+      await expect(sharp(file, { failOn: "warning" }).stats()).resolves.toBeDefined();
+    }
+    // Every live row has its file. (PGlite admits one process: stop the server to look.)
+    const embedded = !env["DATABASE_URL"];
+    if (embedded) {
+      second.child.kill("SIGTERM");
+      expect(await second.exited).toBe(0);
+    }
+    const database = await createDatabase({ dataDir: env["DATA_DIR"]!, databaseUrl: env["DATABASE_URL"] });
+    try {
+      const rows = await database.knex("images").whereIn("status", ["STAGED", "COMMITTED"]);
+      for (const row of rows) await expect(fs.stat(path.join(env["DATA_DIR"]!, "media", row.storage_key))).resolves.toBeDefined();
+    } finally {
+      await database.close();
+    }
+    // The committed images are intact, byte for byte (served by a fresh process).
+    const third = embedded ? await start(env) : second;
+    for (const [pathname, digest] of committed) {
+      const response = await fetch(`${third.url}${pathname}`);
+      expect(response.status).toBe(200);
+      expect(sha256(Buffer.from(await response.arrayBuffer()))).toBe(digest);
+    }
+  }, 90_000);
+});
+
+describe("SIGTERM during uploads", () => {
+  it("stops taking connections, lets a short upload finish, cuts a long one as ABORTED, and exits 0", async () => {
+    const env: Record<string, string> = { ...(await environment()), SHUTDOWN_GRACE: "2" };
+    const server = await start(env);
+    const quickToken = await tokenFor(env["DATA_DIR"]!, "quick");
+    const slowToken = await tokenFor(env["DATA_DIR"]!, "slow");
+    const quickId = randomUUID();
+    const slowId = randomUUID();
+
+    const quickWatch = wsClient(server.graphqlUrl, quickToken);
+    const slowWatch = wsClient(server.graphqlUrl, slowToken);
+    const quickEvents = collect(quickWatch, UPLOAD_PROGRESS, { uploadId: quickId });
+    const slowEvents = collect(slowWatch, UPLOAD_PROGRESS, { uploadId: slowId });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const file = await jpeg(500, 500);
+    // About a second to send, and about a minute.
+    const quick = rawUpload(server.graphqlUrl, file, { token: quickToken, uploadId: quickId, chunkSize: Math.ceil(file.length / 20), delayMs: 50 });
+    const slow = rawUpload(server.graphqlUrl, file, { token: slowToken, uploadId: slowId, chunkSize: 2048, delayMs: 200 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    server.child.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    // A new connection is refused; a request on a kept-alive one is turned away.
+    const late = await fetch(`${server.url}/healthz`).catch(() => undefined);
+    expect(late === undefined || late.status === 503).toBe(true);
+    expect((await quick).status).toBe(200);
+    expect((await quickEvents).events.at(-1).uploadProgress.phase).toBe("READY");
+    expect((await slow).status).toBeUndefined();
+    expect((await slowEvents).events.at(-1).uploadProgress.phase).toBe("ABORTED");
+    expect(await server.exited).toBe(0);
+    await Promise.all([quickWatch.dispose(), slowWatch.dispose()]);
+  }, 60_000);
+});

@@ -1,0 +1,91 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { mintToken } from "../../src/auth/mintToken.js";
+import { loadConfig } from "../../src/config.js";
+import { createServer, type ServerOverrides, type UpstageServer } from "../../src/server/createServer.js";
+
+export interface TestServer {
+  readonly server: UpstageServer;
+  readonly url: string;
+  readonly graphqlUrl: string;
+  readonly dataDir: string;
+  /** The database this server uses, when it is PostgreSQL. */
+  readonly databaseUrl: string | undefined;
+  /** A bearer token for `username` (also its user id). */
+  token(username: string, options?: { expiresIn?: string }): Promise<string>;
+  /** Every file under the media root and the scratch directory, relative to the data directory. */
+  files(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a real server on a free port with its own data directory and its own
+ * database: embedded PGlite, or, when DATABASE_URL is set, a fresh database on
+ * that PostgreSQL server, dropped again by `stop()`. With REDIS_URL set, the
+ * progress bus is Redis. A DATA_DIR or DATABASE_URL in `env` is shared with
+ * another server (a second instance) and left in place by `stop()`.
+ */
+export async function startTestServer(env: Record<string, string> = {}, overrides: ServerOverrides = {}): Promise<TestServer> {
+  const dataDir = env["DATA_DIR"] ?? (await fs.mkdtemp(path.join(os.tmpdir(), "upstage-test-")));
+  const database =
+    !env["DATABASE_URL"] && process.env["DATABASE_URL"] ? await createTestDatabase(process.env["DATABASE_URL"]) : undefined;
+  const config = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env["LOG_LEVEL"] ?? "silent",
+    NODE_ENV: "test",
+    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...(process.env["REDIS_URL"] ? { REDIS_URL: process.env["REDIS_URL"] } : {}),
+    ...env,
+  });
+  const server = await createServer(config, overrides);
+  return {
+    server,
+    url: server.url,
+    graphqlUrl: `${server.url}/graphql`,
+    dataDir,
+    databaseUrl: config.databaseUrl,
+    token: (username, options) => mintToken(server.authSecret.key, username, options),
+    files: () => listFiles(dataDir, ["media", "tmp"]),
+    async stop() {
+      await server.stop();
+      await database?.drop();
+      if (!env["DATA_DIR"]) await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function listFiles(root: string, dirs: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const dir of dirs) {
+    const entries = await fs.readdir(path.join(root, dir), { recursive: true, withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (entry.isFile()) found.push(path.relative(root, path.join(entry.parentPath, entry.name)));
+    }
+  }
+  return found.sort();
+}
+
+/** A fresh database on the PostgreSQL server of `adminUrl`, dropped by `drop()`. */
+export async function createTestDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `upstage_test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import http from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stageFile } from "../helpers/graphqlClient.js";
+import { jpeg } from "../helpers/images.js";
+import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+
+let t: TestServer;
+let url: string;
+let size: number;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  const staged = await stageFile(t.graphqlUrl, await jpeg(300, 300), { token: await t.token("media") });
+  url = staged.body.data!["stageImage"].image.url;
+  size = staged.body.data!["stageImage"].image.byteSize;
+});
+afterAll(() => t.stop());
+
+describe("GET /media/…", () => {
+  it("serves the stored bytes with the stored type, ETag, immutable caching and nosniff", async () => {
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("image/jpeg");
+    expect(response.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(response.headers.get("content-security-policy")).toBe("default-src 'none'; sandbox");
+    expect(response.headers.get("etag")).toMatch(/^"[\w-]+"$/);
+    expect((await response.arrayBuffer()).byteLength).toBe(size);
+  });
+
+  it("answers a matching If-None-Match with 304", async () => {
+    const etag = (await fetch(url, { method: "HEAD" })).headers.get("etag")!;
+    const response = await fetch(url, { headers: { "if-none-match": etag } });
+    expect(response.status).toBe(304);
+  });
+
+  it("serves a byte range with 206, and an unsatisfiable one with 416", async () => {
+    const whole = Buffer.from(await (await fetch(url)).arrayBuffer());
+    const partial = await fetch(url, { headers: { range: "bytes=10-19" } });
+    expect(partial.status).toBe(206);
+    expect(partial.headers.get("content-range")).toBe(`bytes 10-19/${size}`);
+    expect(Buffer.from(await partial.arrayBuffer())).toEqual(whole.subarray(10, 20));
+
+    const suffix = await fetch(url, { headers: { range: "bytes=-4" } });
+    expect(Buffer.from(await suffix.arrayBuffer())).toEqual(whole.subarray(size - 4));
+
+    const beyond = await fetch(url, { headers: { range: `bytes=${size + 10}-` } });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get("content-range")).toBe(`bytes */${size}`);
+  });
+
+  it.each([
+    "/media/images/2026/01/01/00000000-0000-4000-8000-000000000000.jpg",
+    "/media/../package.json",
+    "/media/%2e%2e/%2e%2e/package.json",
+    "/media/..%2f..%2fpackage.json",
+    "/media/images/",
+    "/media/.incoming/x",
+    "/media/",
+  ])("answers %s with 404", async (path) => {
+    const response = await rawGet(`${t.url}`, path);
+    expect(response.status).toBe(404);
+    expect(response.headers["x-content-type-options"]).toBe("nosniff");
+  });
+
+  it("refuses writes with 405", async () => {
+    expect((await fetch(url, { method: "DELETE" })).status).toBe(405);
+  });
+});
+
+/** GET with the path sent exactly as given (fetch would resolve the dot segments first). */
+function rawGet(base: string, path: string): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(base);
+    http
+      .get({ hostname, port, path }, (response) => {
+        response.resume();
+        response.on("end", () => resolve({ status: response.statusCode!, headers: response.headers }));
+      })
+      .on("error", reject);
+  });
+}
