@@ -8,6 +8,11 @@ export interface Routes {
   readonly graphql: (request: http.IncomingMessage, response: http.ServerResponse, search: string) => Promise<void>;
   /** `/media/…`. */
   readonly media: (request: http.IncomingMessage, response: http.ServerResponse, pathname: string) => Promise<void>;
+  /** The profile page: `/` and its script. */
+  readonly profilePage: (request: http.IncomingMessage, response: http.ServerResponse, pathname: string) => Promise<void>;
+  readonly profilePagePaths: readonly string[];
+  /** The development sign-in's token, when the server mounts it. */
+  readonly devToken: { readonly path: string; readonly handler: (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void> } | undefined;
   readonly graphqlPath: string;
   readonly mediaPrefix: string;
   /** True once the server is shutting down: requests are turned away with 503. */
@@ -16,7 +21,8 @@ export interface Routes {
 }
 
 /**
- * The HTTP routes (`/graphql`, `/media/…`, `/healthz`, else 404), the headers
+ * The HTTP routes (`/graphql`, `/media/…`, `/healthz`, the profile page at
+ * `/`, the development sign-in's token, else 404), the headers
  * every response carries, the last-resort 500, and how a malformed request on
  * a connection is answered.
  */
@@ -52,6 +58,8 @@ export function attachRoutes(httpServer: http.Server, routes: Routes): void {
       if (url.pathname === routes.graphqlPath) return routes.graphql(request, response, url.search);
       if (url.pathname.startsWith(routes.mediaPrefix)) return routes.media(request, response, url.pathname);
       if (url.pathname === "/healthz") return sendJson(response, 200, { status: "ok" });
+      if (routes.profilePagePaths.includes(url.pathname)) return routes.profilePage(request, response, url.pathname);
+      if (routes.devToken && url.pathname === routes.devToken.path) return routes.devToken.handler(request, response);
       sendJson(response, 404, { error: "Not found" });
     };
     route().catch((error: unknown) => {

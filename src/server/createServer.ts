@@ -4,6 +4,7 @@ import path from "node:path";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import pino, { type Logger } from "pino";
 import sharp from "sharp";
 import { createAuthenticator } from "../auth/createAuthenticator.js";
@@ -29,7 +30,9 @@ import type { BodyMeter } from "../uploads/meterRequestBody.js";
 import { attachGraphQLWebSocket } from "./attachGraphQLWebSocket.js";
 import { attachRoutes } from "./attachRoutes.js";
 import { createGraphQLHttpHandler } from "./createGraphQLHttpHandler.js";
+import { createDevTokenHandler, DEV_TOKEN_PATH } from "./createDevTokenHandler.js";
 import { createUploadTracker } from "./createUploadTracker.js";
+import { createProfilePageHandler, PROFILE_PAGE_PATH, PROFILE_PAGE_SCRIPT_PATH } from "./serveProfilePage.js";
 import { createMediaHandler, MEDIA_PREFIX } from "./serveMedia.js";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -137,6 +140,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   );
   const uploads = createUploadTracker({ maxPerUser: config.uploads.maxConcurrentPerUser });
   const production = config.env === "production";
+  // One-click sign-in on the profile page: only on the generated development secret.
+  const devSignIn = authSecret.generated && !production;
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     csrfPrevention: true,
@@ -147,7 +152,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     formatError: createFormatError({ production, log: (error) => log.error({ err: error }, "unexpected error in a resolver") }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceSeconds * 1000 }),
-      ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      // Apollo Sandbox on GET /graphql from a browser, in development only.
+      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       ...(overrides.plugins ?? []),
     ],
   });
@@ -159,6 +165,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       { maxFileSize: config.uploads.maxFileSize, idleTimeoutMs: config.uploads.idleTimeoutSeconds * 1000 },
     ),
     media: createMediaHandler({ knex: database.knex, storage }),
+    profilePage: createProfilePageHandler({ graphqlPath: GRAPHQL_PATH, devTokenPath: devSignIn ? DEV_TOKEN_PATH : undefined }),
+    profilePagePaths: [PROFILE_PAGE_PATH, PROFILE_PAGE_SCRIPT_PATH],
+    devToken: devSignIn ? { path: DEV_TOKEN_PATH, handler: createDevTokenHandler(authSecret.key) } : undefined,
     graphqlPath: GRAPHQL_PATH,
     mediaPrefix: MEDIA_PREFIX,
     stopping: () => stopping !== undefined,

@@ -91,3 +91,18 @@ export async function jpegDeclaring(width: number, height: number): Promise<Buff
   bytes.writeUInt16BE(width, sof + 7);
   return bytes;
 }
+
+/** A colourful, photo-sized JPEG (a sunset over hills, with film grain): something to look at in a screenshot. */
+export function scenery(width: number, height: number): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 160 120">
+    <defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#2b2d6e"/><stop offset=".55" stop-color="#e8735a"/><stop offset="1" stop-color="#f6c177"/></linearGradient></defs>
+    <rect width="160" height="120" fill="url(#sky)"/>
+    <circle cx="104" cy="70" r="16" fill="#ffe9a8"/>
+    <path d="M0 88 Q40 62 80 86 T160 80 V120 H0Z" fill="#3d5a4a"/>
+    <path d="M0 100 Q50 84 100 102 T160 98 V120 H0Z" fill="#1f3b2f"/>
+  </svg>`;
+  return photo(width, height)
+    .composite([{ input: Buffer.from(svg), blend: "soft-light" }, { input: Buffer.from(svg.replace("<svg ", '<svg opacity="0.88" ')) }])
+    .jpeg({ quality: 92 })
+    .toBuffer();
+}

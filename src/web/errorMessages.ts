@@ -1,0 +1,18 @@
+/** Each error code of the contract, in words a person can act on. */
+const MESSAGES: Record<string, string> = {
+  UNAUTHENTICATED: "You are signed out, or your token has expired. Sign in again.",
+  FORBIDDEN: "That belongs to someone else.",
+  NOT_FOUND: "That image no longer exists. Choose the file again.",
+  BAD_USER_INPUT: "The request was not understood.",
+  FILE_TOO_LARGE: "That file is too large. Choose a smaller one, or tick “Shrink before sending”.",
+  UNSUPPORTED_MEDIA_TYPE: "That is not an image upstage can read. Use JPEG, PNG, WebP, GIF or AVIF.",
+  IMAGE_TOO_LARGE: "That image has too many pixels. Tick “Shrink before sending”, or choose a smaller one.",
+  QUOTA_EXCEEDED: "You have used up your storage. Remove an image or save your profile first.",
+  STAGED_IMAGE_EXPIRED: "The uploaded image expired before it was saved. Choose the file again.",
+  RATE_LIMITED: "Another upload of yours is still running. Wait for it to finish.",
+  INTERNAL_SERVER_ERROR: "Something went wrong on the server. Try again in a moment.",
+};
+
+export function errorMessage(code: string, fallback?: string): string {
+  return MESSAGES[code] ?? fallback ?? `The server refused it (${code}).`;
+}

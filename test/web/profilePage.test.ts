@@ -1,0 +1,150 @@
+// The profile page in a real browser: Debian's headless Chromium driven by playwright-core.
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, seen, TEST_OUTPUT, throttleUploads, watchPage } from "./browser.js";
+import { scenery } from "../helpers/images.js";
+import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+
+describe("the profile page", () => {
+  let t: TestServer;
+  let browser: Browser;
+  let photo: Buffer;
+  beforeAll(async () => {
+    [t, browser, photo] = await Promise.all([startTestServer(), launchChromium(), scenery(1600, 1200)]);
+    await fs.mkdir(TEST_OUTPUT, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  /** A fresh page, signed in as `username` with a pasted token. */
+  async function signedIn(username: string): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
+    await page.goto(`${t.url}/`);
+    await page.fill("#token", await t.token(username));
+    await page.click("#sign-in-token");
+    await page.waitForSelector("#profile", { state: "visible" });
+    expect(await page.textContent("#username")).toBe(username);
+    return page;
+  }
+
+  it("signs in, shows the upload's pushed progress and the staged preview, saves, and keeps the avatar after a reload", async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 720 } });
+    await page.goto(`${t.url}/`);
+    await page.click("#sign-in-dev");
+    await page.waitForSelector("#profile", { state: "visible" });
+    expect(await page.textContent("#username")).toBe("dev");
+    expect(await page.isVisible("#no-avatar")).toBe(true);
+
+    await throttleUploads(page, 400 * 1024);
+    await watchPage(page);
+    await page.setInputFiles("#file", { name: "photo.jpg", mimeType: "image/jpeg", buffer: photo });
+    await page.waitForFunction(() => /^Uploading… ([3-9]\d)%/.test(document.getElementById("upload-status")!.textContent ?? ""));
+    await page.screenshot({ path: path.join(TEST_OUTPUT, "profile-page-uploading.png") });
+    await page.waitForSelector("#preview img", { timeout: 20_000 });
+
+    const { status, progress } = await seen(page);
+    // The bar moved in steps fed by RECEIVING events, then stood at 100.
+    expect(progress.some((value) => value > 0 && value < 100)).toBe(true);
+    expect(progress.at(-1)).toBe(100);
+    expect(status.some((text) => /^Uploading… \d+%/.test(text))).toBe(true);
+    expect(status).toContain("Processing…");
+    expect(status.at(-1)).toBe("Ready. Save to make it your avatar.");
+    const previews = await page.$$eval("#preview img", (images) => images.map((img) => (img as HTMLImageElement).naturalWidth));
+    expect(previews.length).toBeGreaterThan(0);
+    expect(previews.every((width) => width > 0)).toBe(true);
+    await page.screenshot({ path: path.join(TEST_OUTPUT, "profile-page-staged.png"), fullPage: true });
+
+    await page.fill("#first-name", "Ada");
+    await page.fill("#last-name", "Lovelace");
+    await page.click("#save");
+    await page.waitForSelector("#save-status:has-text('Saved.')");
+
+    await page.reload();
+    await page.waitForSelector("#avatar", { state: "visible" });
+    expect(await page.inputValue("#first-name")).toBe("Ada");
+    expect(await page.inputValue("#last-name")).toBe("Lovelace");
+    await page.waitForFunction(() => (document.getElementById("avatar") as HTMLImageElement).naturalWidth > 0);
+    expect(await page.getAttribute("#avatar", "src")).toContain("/media/");
+    await page.screenshot({ path: path.join(TEST_OUTPUT, "profile-page.png"), fullPage: true });
+
+    const user = await t.server.database.knex("users").where({ id: "dev" }).first();
+    expect(user.avatar_image_id).toBeTruthy();
+    await page.close();
+  });
+
+  it("cancels an upload midway: the page shows ABORTED and nothing is kept", async () => {
+    const page = await signedIn("canceller");
+    await throttleUploads(page, 100 * 1024);
+    await watchPage(page);
+    await page.setInputFiles("#file", { name: "big.jpg", mimeType: "image/jpeg", buffer: photo });
+    await page.waitForFunction(() => /^Uploading… ([1-9]\d*)%/.test(document.getElementById("upload-status")!.textContent ?? ""));
+    await page.click("#cancel");
+    await page.waitForSelector("#upload-status:has-text('Upload cancelled (ABORTED).')");
+    expect(await page.isVisible("#cancel")).toBe(false);
+    expect(await page.$$("#preview img")).toHaveLength(0);
+
+    const deadline = Date.now() + 2000;
+    while ((await t.files()).some((file) => file.startsWith("tmp/")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect((await t.files()).filter((file) => file.startsWith("tmp/"))).toEqual([]);
+    expect(await t.server.database.knex("images").where({ owner_id: "canceller" })).toEqual([]);
+    await page.close();
+  });
+
+  it("shrinks a large photo before sending when asked, and says how many bytes it saved", async () => {
+    const page = await signedIn("shrinker");
+    await page.check("#shrink");
+    await page.fill("#shrink-size", "640");
+    await page.setInputFiles("#file", { name: "big.jpg", mimeType: "image/jpeg", buffer: photo });
+    await page.waitForSelector("#preview img", { timeout: 20_000 });
+
+    const note = (await page.textContent("#shrink-note")) ?? "";
+    expect(note).toMatch(/^Shrunk to 640×480: sending .+ instead of .+, .+ saved\.$/);
+    const [image] = await t.server.database.knex("images").where({ owner_id: "shrinker" });
+    expect(Math.max(image.width, image.height)).toBe(640);
+    expect(Number(image.byte_size)).toBeLessThan(photo.length / 2);
+    await page.close();
+  });
+
+  it("says in words why the server refused a file", async () => {
+    const page = await signedIn("mistaken");
+    await page.setInputFiles("#file", { name: "notes.jpg", mimeType: "image/jpeg", buffer: Buffer.from("these are not the pixels you are looking for\n".repeat(50)) });
+    await page.waitForSelector("#upload-status.error");
+    expect(await page.textContent("#upload-status")).toBe("That is not an image upstage can read. Use JPEG, PNG, WebP, GIF or AVIF.");
+    await page.close();
+  });
+
+  it("turns a bad pasted token away in words", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${t.url}/`);
+    await page.fill("#token", "not-a-token");
+    await page.click("#sign-in-token");
+    await page.waitForSelector("#sign-in-status:has-text('Sign in again')");
+    expect(await page.isVisible("#profile")).toBe(false);
+    await page.close();
+  });
+
+  it("mints development tokens for a named user, and only for a sane name", async () => {
+    const minted = await fetch(`${t.url}/dev/token`, { method: "POST", body: JSON.stringify({ username: "grace" }) });
+    expect(((await minted.json()) as { username: string }).username).toBe("grace");
+    expect((await fetch(`${t.url}/dev/token`, { method: "POST", body: JSON.stringify({ username: "../etc" }) })).status).toBe(400);
+    expect((await fetch(`${t.url}/dev/token`)).status).toBe(405);
+  });
+});
+
+describe("the profile page on a configured secret", () => {
+  it("offers no development sign-in, and the server mints no tokens", async () => {
+    const t = await startTestServer({ AUTH_SECRET: "a-configured-secret-of-at-least-32-chars" });
+    try {
+      const html = await (await fetch(`${t.url}/`)).text();
+      expect(html).toContain('"devSignIn":false');
+      expect((await fetch(`${t.url}/dev/token`, { method: "POST", body: "{}" })).status).toBe(404);
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
