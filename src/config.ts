@@ -59,7 +59,36 @@ const EnvSchema = z.object({
   THUMBNAIL_MAX_SIZE: integer(1).default(1024),
   SWEEP_INTERVAL: integer(1).default(60),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  STORAGE: z.enum(["local", "s3"]).default("local"),
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().min(1).default("us-east-1"),
+  S3_FORCE_PATH_STYLE: z.enum(["true", "false"]).optional(),
+  S3_PUBLIC_URL: z.url().optional(),
+  S3_URL_EXPIRY: integer(1).max(604_800).default(3600),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
 });
+
+/** Where image files live. */
+export type StorageConfig =
+  | { readonly kind: "local" }
+  | {
+      readonly kind: "s3";
+      readonly bucket: string;
+      /** An S3-compatible endpoint (MinIO, R2, …); AWS's own when unset. */
+      readonly endpoint: string | undefined;
+      readonly region: string;
+      /** `https://endpoint/bucket/key` rather than `https://bucket.endpoint/key`. */
+      readonly forcePathStyle: boolean;
+      /** Public base URL of the bucket's objects; presigned URLs when unset. */
+      readonly publicUrl: string | undefined;
+      /** Seconds a presigned URL stays valid. */
+      readonly urlExpirySeconds: number;
+      /** From the standard AWS variables; the SDK's own provider chain (profiles, instance roles) when unset. */
+      readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string } | undefined;
+    };
 
 /** The whole configuration of one server, validated. Only this module reads the environment. */
 export interface Config {
@@ -110,6 +139,7 @@ export interface Config {
     readonly sweepIntervalSeconds: number;
   };
   readonly logLevel: string;
+  readonly storage: StorageConfig;
 }
 
 /** Thrown when the environment holds a bad value; the message names every bad variable. */
@@ -132,6 +162,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.THUMBNAIL_PRESETS.some((p) => p.width > e.THUMBNAIL_MAX_SIZE || p.height > e.THUMBNAIL_MAX_SIZE || !p.width || !p.height)) {
     throw new ConfigError(`Invalid configuration:\n  THUMBNAIL_PRESETS: every size must be between 1 and THUMBNAIL_MAX_SIZE (${e.THUMBNAIL_MAX_SIZE})`);
   }
+  if (e.STORAGE === "s3" && !e.S3_BUCKET) throw new ConfigError("Invalid configuration:\n  S3_BUCKET: required when STORAGE=s3");
+  if (Boolean(e.AWS_ACCESS_KEY_ID) !== Boolean(e.AWS_SECRET_ACCESS_KEY)) {
+    throw new ConfigError("Invalid configuration:\n  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: set both or neither");
+  }
+  const storage: StorageConfig =
+    e.STORAGE === "s3"
+      ? {
+          kind: "s3",
+          bucket: e.S3_BUCKET!,
+          endpoint: e.S3_ENDPOINT,
+          region: e.S3_REGION,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE ? e.S3_FORCE_PATH_STYLE === "true" : e.S3_ENDPOINT !== undefined,
+          publicUrl: e.S3_PUBLIC_URL?.replace(/\/+$/, ""),
+          urlExpirySeconds: e.S3_URL_EXPIRY,
+          credentials:
+            e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+              ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY, ...(e.AWS_SESSION_TOKEN ? { sessionToken: e.AWS_SESSION_TOKEN } : {}) }
+              : undefined,
+        }
+      : { kind: "local" };
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -160,5 +210,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     staging: { ttlSeconds: e.STAGE_TTL, sweepIntervalSeconds: e.SWEEP_INTERVAL },
     logLevel: e.LOG_LEVEL,
+    storage,
   };
 }

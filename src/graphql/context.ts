@@ -11,8 +11,8 @@ export interface GraphQLContext {
   readonly viewer: UserRow | null;
   readonly staging: StagingDeps;
   readonly progress: ProgressBus;
-  /** Absolute URL of a stored object. */
-  readonly mediaUrl: (key: string) => string;
+  /** Absolute URL of a stored object: the storage's own (public or presigned), or the server's `/media/`. */
+  readonly mediaUrl: (key: string) => Promise<string>;
   /** Set on multipart requests: what a stageImage in this request receives its file with. */
   readonly upload: UploadRequest | null;
 }

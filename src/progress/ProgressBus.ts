@@ -14,6 +14,8 @@ export interface ProgressBus {
    * the bus's wait bound. `return()` unsubscribes at once.
    */
   subscribe(uploadId: string): AsyncIterableIterator<UploadEvent>;
+  /** Throws unless the bus can carry events (for /readyz). */
+  check(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -69,6 +69,8 @@ export function createMemoryProgressBus(options: ProgressBusOptions & { retainMs
       return queue.iterator;
     },
 
+    async check() {},
+
     async close() {
       for (const entry of uploads.values()) {
         clearTimeout(entry.expiry);

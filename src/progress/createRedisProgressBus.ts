@@ -114,6 +114,10 @@ export async function createRedisProgressBus(options: RedisProgressBusOptions): 
       return subscriber.queue.iterator;
     },
 
+    async check() {
+      await Promise.all([commands.ping(), listener.ping()]);
+    },
+
     async close() {
       for (const set of subscribers.values()) for (const subscriber of set) subscriber.queue.end();
       subscribers.clear();

@@ -24,6 +24,8 @@ export interface GraphQLWebSocketOptions {
 }
 
 export interface GraphQLWebSocket {
+  /** Subscriptions open on live sockets now. */
+  subscriptionCount(): number;
   /** Closes every socket (1001 Going Away) and stops accepting new ones. */
   close(): Promise<void>;
 }
@@ -90,6 +92,11 @@ export function attachGraphQLWebSocket(httpServer: Server, path: string, deps: G
     wss,
   );
   return {
+    subscriptionCount() {
+      let count = 0;
+      for (const socket of wss.clients) count += active.get(socket)?.size ?? 0;
+      return count;
+    },
     async close() {
       await cleanup.dispose();
     },

@@ -1,6 +1,8 @@
 import type http from "node:http";
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
+import { requestIdFrom, runInRequestContext } from "../observability/requestContext.js";
+import type { Readiness } from "./checkReadiness.js";
 import { sendJson } from "./sendJson.js";
 
 export interface Routes {
@@ -13,6 +15,10 @@ export interface Routes {
   readonly profilePagePaths: readonly string[];
   /** The development sign-in's token, when the server mounts it. */
   readonly devToken: { readonly path: string; readonly handler: (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void> } | undefined;
+  /** `/readyz`: whether the database, the progress bus and the storage answer. */
+  readonly readiness: () => Promise<Readiness>;
+  /** `/metrics` in Prometheus' text format. */
+  readonly metrics: () => Promise<{ readonly contentType: string; readonly body: string }>;
   readonly graphqlPath: string;
   readonly mediaPrefix: string;
   /** True once the server is shutting down: requests are turned away with 503. */
@@ -21,10 +27,11 @@ export interface Routes {
 }
 
 /**
- * The HTTP routes (`/graphql`, `/media/…`, `/healthz`, the profile page at
- * `/`, the development sign-in's token, else 404), the headers
- * every response carries, the last-resort 500, and how a malformed request on
- * a connection is answered.
+ * The HTTP routes (`/graphql`, `/media/…`, `/healthz`, `/readyz`, `/metrics`,
+ * the profile page at `/`, the development sign-in's token, else 404), the
+ * headers every response carries (a request id among them, which every log
+ * line written for the request carries too), one log line per request, the
+ * last-resort 500, and how a malformed request on a connection is answered.
  */
 export function attachRoutes(httpServer: http.Server, routes: Routes): void {
   const current = new WeakMap<Socket, { request: http.IncomingMessage; response: http.ServerResponse }>();
@@ -45,8 +52,27 @@ export function attachRoutes(httpServer: http.Server, routes: Routes): void {
   });
 
   httpServer.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
+    const reqId = requestIdFrom(request.headers["x-request-id"]);
+    runInRequestContext({ reqId }, () => handle(request, response, reqId));
+  });
+
+  /** Probes and scrapes are frequent and say nothing new: their lines are debug. */
+  const quietPaths = new Set(["/healthz", "/readyz", "/metrics"]);
+
+  function handle(request: http.IncomingMessage, response: http.ServerResponse, reqId: string): void {
+    const started = process.hrtime.bigint();
     current.set(request.socket, { request, response });
+    response.setHeader("x-request-id", reqId);
     response.setHeader("x-content-type-options", "nosniff");
+    response.once("close", () => {
+      const path = (request.url ?? "/").split("?")[0]!;
+      const level = quietPaths.has(path) || path.startsWith(routes.mediaPrefix) ? "debug" : "info";
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      routes.log[level](
+        { method: request.method, path, status: response.statusCode, ms: Math.round(ms * 10) / 10, completed: response.writableFinished },
+        "request",
+      );
+    });
     if (routes.stopping()) {
       // Shutting down: a request on a kept-alive connection is turned away too.
       response.setHeader("connection", "close");
@@ -58,6 +84,15 @@ export function attachRoutes(httpServer: http.Server, routes: Routes): void {
       if (url.pathname === routes.graphqlPath) return routes.graphql(request, response, url.search);
       if (url.pathname.startsWith(routes.mediaPrefix)) return routes.media(request, response, url.pathname);
       if (url.pathname === "/healthz") return sendJson(response, 200, { status: "ok" });
+      if (url.pathname === "/readyz") {
+        const readiness = await routes.readiness();
+        return sendJson(response, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "not ready", checks: readiness.checks });
+      }
+      if (url.pathname === "/metrics") {
+        const { contentType, body } = await routes.metrics();
+        response.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
+        return void response.end(body);
+      }
       if (routes.profilePagePaths.includes(url.pathname)) return routes.profilePage(request, response, url.pathname);
       if (routes.devToken && url.pathname === routes.devToken.path) return routes.devToken.handler(request, response);
       sendJson(response, 404, { error: "Not found" });
@@ -67,5 +102,5 @@ export function attachRoutes(httpServer: http.Server, routes: Routes): void {
       if (!response.headersSent) sendJson(response, 500, { error: "Internal server error" });
       else response.destroy();
     });
-  });
+  }
 }

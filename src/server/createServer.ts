@@ -1,18 +1,17 @@
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
-import path from "node:path";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
-import pino, { type Logger } from "pino";
+import pino, { type DestinationStream, type Logger } from "pino";
 import sharp from "sharp";
 import { createAuthenticator } from "../auth/createAuthenticator.js";
 import { loadAuthSecret, type AuthSecret } from "../auth/loadAuthSecret.js";
 import type { Config } from "../config.js";
-import { createDatabase, type Database } from "../db/createDatabase.js";
 import type { UserRow } from "../db/rows.js";
 import { ensureUser } from "../db/userQueries.js";
+import { SingleRunnerJob, withSingleRunner } from "../db/withSingleRunner.js";
 import { createFormatError } from "../errors/formatError.js";
 import type { GraphQLContext } from "../graphql/context.js";
 import { createSchema } from "../graphql/createSchema.js";
@@ -21,17 +20,20 @@ import { createMemoryProgressBus } from "../progress/createMemoryProgressBus.js"
 import { createRedisProgressBus } from "../progress/createRedisProgressBus.js";
 import { createSweeper, type Sweeper } from "../staging/createSweeper.js";
 import { reconcileStaged } from "../staging/reconcileStaged.js";
-import type { StagingDeps } from "../staging/StagingDeps.js";
-import { createLocalStorage } from "../storage/createLocalStorage.js";
-import { createScratch } from "../storage/createScratch.js";
+import { stagingOptionsFrom, type StagingDeps } from "../staging/StagingDeps.js";
+import type { Database } from "../db/createDatabase.js";
 import type { Storage } from "../storage/Storage.js";
 import { createHandlerChain, type UploadHandlerFactory } from "../uploads/createHandlerChain.js";
 import type { BodyMeter } from "../uploads/meterRequestBody.js";
+import { createMetrics } from "../observability/createMetrics.js";
+import { requestLogFields } from "../observability/requestContext.js";
 import { attachGraphQLWebSocket } from "./attachGraphQLWebSocket.js";
+import { checkReadiness } from "./checkReadiness.js";
 import { attachRoutes } from "./attachRoutes.js";
 import { createGraphQLHttpHandler } from "./createGraphQLHttpHandler.js";
 import { createDevTokenHandler, DEV_TOKEN_PATH } from "./createDevTokenHandler.js";
 import { createUploadTracker } from "./createUploadTracker.js";
+import { openStores } from "./openStores.js";
 import { createProfilePageHandler, PROFILE_PAGE_PATH, PROFILE_PAGE_SCRIPT_PATH } from "./serveProfilePage.js";
 import { createMediaHandler, MEDIA_PREFIX } from "./serveMedia.js";
 
@@ -55,7 +57,8 @@ export interface UpstageServer {
 }
 
 export interface ServerOverrides {
-  readonly log?: Logger;
+  /** Where the JSON log lines go; stdout by default. */
+  readonly logDestination?: DestinationStream;
   /** Wraps the storage the server made (to observe it, or to inject faults in tests). */
   readonly wrapStorage?: (storage: Storage) => Storage;
   /** Upload handlers of the application's, by name, for UPLOAD_HANDLERS to list beside the built-in ones. */
@@ -71,48 +74,55 @@ export interface ServerOverrides {
  * This is the one place that chooses implementations.
  */
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<UpstageServer> {
-  const log = overrides.log ?? pino({ level: config.logLevel });
+  // JSON lines; each written while handling a request carries its reqId.
+  const log = pino({ level: config.logLevel, mixin: requestLogFields }, overrides.logDestination ?? pino.destination(1));
   // Process-wide in libvips: set here, in the one place that chooses implementations.
   sharp.concurrency(config.images.threads);
 
   const authSecret = await loadAuthSecret(config);
   const authenticator = createAuthenticator(authSecret.key);
-  const database = await createDatabase(config);
-  await database.migrate();
-  const scratch = await createScratch({ root: path.join(config.dataDir, "tmp") });
-  const localStorage = await createLocalStorage({ root: path.join(config.dataDir, "media"), incoming: scratch.dir });
-  const storage = overrides.wrapStorage ? overrides.wrapStorage(localStorage) : localStorage;
+  const stores = await openStores(config, { wrapStorage: overrides.wrapStorage });
+  const { database, scratch, storage } = stores;
   const waitForStartMs = config.uploads.waitTimeoutSeconds * 1000;
   const progress = config.redisUrl
     ? await createRedisProgressBus({ url: config.redisUrl, waitForStartMs })
     : createMemoryProgressBus({ waitForStartMs });
+
+  const metrics = createMetrics({
+    activeUploads: () => uploads.size,
+    activeSubscriptions: () => webSocket.subscriptionCount(),
+  });
 
   const staging: StagingDeps = {
     knex: database.knex,
     storage,
     scratch,
     log,
+    metrics,
     now: () => new Date(),
-    options: {
-      ttlSeconds: config.staging.ttlSeconds,
-      maxFileSize: config.uploads.maxFileSize,
-      maxPixels: config.images.maxPixels,
-      maxDimension: config.images.maxDimension,
-      presets: config.images.presets,
-      thumbnailMaxSize: config.images.thumbnailMaxSize,
-    },
+    options: stagingOptionsFrom(config),
   };
   const newUploadHandlers = createHandlerChain(
     config.uploads.handlers,
     { knex: database.knex, scratch, maxFileSize: config.uploads.maxFileSize, quotaBytes: config.uploads.quotaBytes },
     overrides.uploadHandlers,
   );
-  const sweeper = createSweeper(staging, { intervalSeconds: config.staging.sweepIntervalSeconds });
-  const reconciled = await reconcileStaged(staging);
-  if (reconciled > 0) log.warn({ images: reconciled }, "staged images without their files were marked for deletion");
+  const sweeper = createSweeper(staging, {
+    intervalSeconds: config.staging.sweepIntervalSeconds,
+    exclusive: (run) => withSingleRunner(database, SingleRunnerJob.Sweep, run),
+    onSweep(result) {
+      if (result instanceof Error) return metrics.sweeperRuns.inc({ result: "failed" });
+      metrics.sweeperRuns.inc({ result: result.skipped ? "skipped" : "swept" });
+      metrics.sweptImages.inc(result.removed);
+    },
+  });
+  const reconciled = await withSingleRunner(database, SingleRunnerJob.Reconcile, () => reconcileStaged(staging));
+  if (reconciled.ran && reconciled.result > 0) {
+    log.warn({ images: reconciled.result }, "staged images without their files were marked for deletion");
+  }
 
   let publicUrl = config.publicUrl ?? "";
-  const mediaUrl = (key: string) => `${publicUrl}${MEDIA_PREFIX}${key}`;
+  const mediaUrl = async (key: string) => (await storage.urlOf(key)) ?? `${publicUrl}${MEDIA_PREFIX}${key}`;
   const contextFor = (viewer: UserRow | null, meter: BodyMeter | null = null): GraphQLContext => ({
     viewer,
     staging,
@@ -170,6 +180,16 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     devToken: devSignIn ? { path: DEV_TOKEN_PATH, handler: createDevTokenHandler(authSecret.key) } : undefined,
     graphqlPath: GRAPHQL_PATH,
     mediaPrefix: MEDIA_PREFIX,
+    readiness: () =>
+      checkReadiness(
+        {
+          database: async () => void (await database.knex.raw("select 1")),
+          progressBus: () => progress.check(),
+          storage: () => storage.check(),
+        },
+        (name, error) => log.warn({ err: error, check: name }, "readiness check failed"),
+      ),
+    metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     stopping: () => stopping !== undefined,
     log,
   });
@@ -208,9 +228,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         await apollo.stop();
         await sweeper.stop();
         await progress.close();
-        await storage.close();
-        await scratch.close();
-        await database.close();
+        await stores.close();
       })();
       return stopping;
     },

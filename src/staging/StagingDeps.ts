@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 import type { Logger } from "pino";
-import type { ThumbnailPreset } from "../config.js";
+import type { Config, ThumbnailPreset } from "../config.js";
+import type { Metrics } from "../observability/createMetrics.js";
 import type { Storage } from "../storage/Storage.js";
 import type { Scratch } from "../storage/createScratch.js";
 
@@ -10,6 +11,7 @@ export interface StagingDeps {
   readonly storage: Storage;
   readonly scratch: Scratch;
   readonly log: Logger;
+  readonly metrics: Metrics;
   readonly now: () => Date;
   readonly options: StagingOptions;
 }
@@ -26,4 +28,16 @@ export interface StagingOptions {
   readonly presets: readonly ThumbnailPreset[];
   /** Largest on-demand thumbnail side, in pixels. */
   readonly thumbnailMaxSize: number;
+}
+
+/** The staging options a configuration sets. */
+export function stagingOptionsFrom(config: Config): StagingOptions {
+  return {
+    ttlSeconds: config.staging.ttlSeconds,
+    maxFileSize: config.uploads.maxFileSize,
+    maxPixels: config.images.maxPixels,
+    maxDimension: config.images.maxDimension,
+    presets: config.images.presets,
+    thumbnailMaxSize: config.images.thumbnailMaxSize,
+  };
 }

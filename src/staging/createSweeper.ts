@@ -2,23 +2,49 @@ import { claimExpired, findDeleted } from "../db/imageQueries.js";
 import { removeImage } from "./removeImage.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
+export interface SweepResult {
+  readonly removed: number;
+  /** True when another instance was sweeping, so this one did not. */
+  readonly skipped: boolean;
+}
+
+/** Runs a pass unless another instance is running one (see withSingleRunner). */
+export type Exclusive = <T>(run: () => Promise<T>) => Promise<{ readonly ran: true; readonly result: T } | { readonly ran: false }>;
+
 export interface Sweeper {
   /** One pass: claims expired staged images, then removes every DELETED image's files and rows. */
-  sweep(): Promise<{ removed: number }>;
+  sweep(): Promise<SweepResult>;
   start(): void;
   stop(): Promise<void>;
 }
 
 /**
  * Removes expired staged images and finishes deletions that were interrupted.
- * Runs every `intervalSeconds` once started; `stop()` waits for a running pass.
+ * Runs every `intervalSeconds` once started, on one instance at a time
+ * (`exclusive`); `stop()` waits for a running pass.
  */
-export function createSweeper(deps: StagingDeps, options: { intervalSeconds: number; batchSize?: number }): Sweeper {
+export function createSweeper(
+  deps: StagingDeps,
+  options: {
+    intervalSeconds: number;
+    batchSize?: number;
+    exclusive: Exclusive;
+    /** Told how each pass went: its result, or the error it failed with. */
+    onSweep?: (result: SweepResult | Error) => void;
+  },
+): Sweeper {
   const batchSize = options.batchSize ?? 100;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
 
-  async function sweep(): Promise<{ removed: number }> {
+  async function sweep(): Promise<SweepResult> {
+    const pass = await options.exclusive(sweepOnce);
+    const result = pass.ran ? { removed: pass.result, skipped: false } : { removed: 0, skipped: true };
+    options.onSweep?.(result);
+    return result;
+  }
+
+  async function sweepOnce(): Promise<number> {
     let removed = 0;
     for (;;) {
       await claimExpired(deps.knex, deps.now(), batchSize);
@@ -30,13 +56,16 @@ export function createSweeper(deps: StagingDeps, options: { intervalSeconds: num
       if (batch.length < batchSize) break;
     }
     if (removed > 0) deps.log.info({ removed }, "sweeper removed images");
-    return { removed };
+    return removed;
   }
 
   function tick(): void {
     if (running) return;
     running = sweep()
-      .catch((error) => deps.log.error({ err: error }, "sweep failed"))
+      .catch((error: unknown) => {
+        deps.log.error({ err: error }, "sweep failed");
+        options.onSweep?.(error instanceof Error ? error : new Error(String(error)));
+      })
       .finally(() => {
         running = undefined;
       });

@@ -12,7 +12,7 @@ import { storeThumbnails } from "./storeThumbnails.js";
  * @throws UpstageError BAD_USER_INPUT when the size is outside the bounds.
  */
 export async function ensureThumbnail(
-  deps: Pick<StagingDeps, "knex" | "storage" | "options">,
+  deps: Pick<StagingDeps, "knex" | "storage" | "options" | "metrics">,
   image: ImageRow,
   spec: ThumbnailSpec,
 ): Promise<ThumbnailRow> {
@@ -21,8 +21,10 @@ export async function ensureThumbnail(
   const existing = await findThumbnail(deps.knex, image.id, variant);
   if (existing) return existing;
 
+  const making = deps.metrics.thumbnailSeconds.startTimer({ kind: "on_demand" });
   const rendered = await renderThumbnails(deps.storage.read(image.storage_key), [spec]);
   const rows = await storeThumbnails(deps.storage, image, rendered);
+  making();
   await insertThumbnails(deps.knex, rows);
   // Another request may have recorded it first; either row describes the same file.
   return (await findThumbnail(deps.knex, image.id, variant)) ?? { ...rows[0]!, created_at: new Date() };

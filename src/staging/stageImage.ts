@@ -42,7 +42,9 @@ export async function stageImage(deps: StagingDeps, input: { ownerId: string; re
       maxDimension: options.maxDimension,
       maxPixels: options.maxPixels,
     });
+    const rendering = deps.metrics.thumbnailSeconds.startTimer({ kind: "preset" });
     const thumbnails = await renderThumbnails(normalized, presetSpecs(options.presets, format));
+    rendering();
 
     const id = randomUUID();
     const now = deps.now();

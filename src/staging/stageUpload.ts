@@ -44,6 +44,7 @@ export async function stageUpload(deps: StagingDeps, input: UploadInput): Promis
   }
   try {
     const file = await input.file;
+    deps.log.info({ uploadId: input.uploadId, userId: input.userId, bytesTotal: input.meter?.bytesTotal ?? null }, "upload started");
     const upload: UploadContext = {
       uploadId: input.uploadId,
       userId: input.userId,
@@ -56,19 +57,32 @@ export async function stageUpload(deps: StagingDeps, input: UploadInput): Promis
     await runUploadChain(file.open(), input.handlers, upload);
     reporter?.processing();
     const { file: path, sha256 } = upload.results;
+    const staging = deps.metrics.stageSeconds.startTimer();
     const image = await stageImage(deps, {
       ownerId: input.userId,
       received: { path: path!, sha256: sha256!, byteSize: upload.bytesSeen, filename: file.filename },
     });
+    staging();
     reporter?.ready(image.id);
     await reporter?.flushed();
+    deps.metrics.uploads.inc({ outcome: "READY", code: "" });
     return image;
   } catch (error) {
     const refusal = asRefusal(error, deps.options.maxFileSize);
     reporter?.failed(refusal);
     await reporter?.flushed();
-    if (input.meter?.aborted) deps.log.info({ uploadId: input.uploadId, userId: input.userId }, "upload aborted by the client");
+    const context = { uploadId: input.uploadId, userId: input.userId };
+    if (input.meter?.aborted) {
+      deps.metrics.uploads.inc({ outcome: "ABORTED", code: "" });
+      deps.log.info(context, "upload aborted by the client");
+    } else {
+      const code = refusal instanceof UpstageError ? refusal.code : ErrorCode.InternalServerError;
+      deps.metrics.uploads.inc({ outcome: "FAILED", code });
+      deps.log.info({ ...context, code }, "upload refused");
+    }
     throw refusal;
+  } finally {
+    deps.metrics.receivedBytes.inc(input.meter?.bytesReceived ?? 0);
   }
 }
 

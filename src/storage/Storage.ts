@@ -8,6 +8,11 @@ export interface StoredObjectInfo {
   readonly modifiedAt: Date;
 }
 
+/** A stored object, as `list()` yields it. */
+export interface StoredObject extends StoredObjectInfo {
+  readonly key: string;
+}
+
 /** An inclusive byte range, as in HTTP `Range: bytes=start-end`. */
 export interface ByteRange {
   readonly start: number;
@@ -30,5 +35,14 @@ export interface Storage {
   read(key: string, range?: ByteRange): Readable;
   /** Removes an object; a missing one is not an error. */
   delete(key: string): Promise<void>;
+  /** Every stored object, in no particular order (for reconciliation). */
+  list(): AsyncIterable<StoredObject>;
+  /**
+   * A URL clients fetch the object from directly (public or presigned), or
+   * undefined when the server serves it at `/media/<key>`.
+   */
+  urlOf(key: string): Promise<string | undefined>;
+  /** Throws unless the storage can be reached and written to (for /readyz). */
+  check(): Promise<void>;
   close(): Promise<void>;
 }

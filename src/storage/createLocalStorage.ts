@@ -85,6 +85,26 @@ export async function createLocalStorage({ root, incoming }: LocalStorageOptions
       await fs.rm(pathOf(key), { force: true });
     },
 
+    async *list() {
+      for await (const entry of await fs.opendir(root, { recursive: true })) {
+        if (!entry.isFile()) continue;
+        const file = path.join(entry.parentPath, entry.name);
+        const key = path.relative(root, file).split(path.sep).join("/");
+        if (!isStorageKey(key)) continue;
+        const stats = await fs.stat(file).catch(() => undefined);
+        if (stats) yield { key, byteSize: stats.size, modifiedAt: stats.mtime };
+      }
+    },
+
+    async urlOf() {
+      return undefined;
+    },
+
+    async check() {
+      await fs.access(root, fs.constants.W_OK);
+      await fs.access(incoming, fs.constants.W_OK);
+    },
+
     async close() {},
   };
 }

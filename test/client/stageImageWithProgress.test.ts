@@ -59,7 +59,9 @@ describe("stageImageWithProgress", () => {
 
   it("rejects with the contract's code, after passing on FAILED", async () => {
     const events: UploadProgress[] = [];
-    const tooLarge = new File([Buffer.alloc(2_100_000, 0xff)], "huge.jpg", { type: "image/jpeg" });
+    // A real JPEG's head, so the sniffer lets it by, padded past MAX_FILE_SIZE.
+    const head = await jpeg(64, 64);
+    const tooLarge = new File([head, Buffer.alloc(2_100_000)], "huge.jpg", { type: "image/jpeg" });
     const staging = stageImageWithProgress(tooLarge, {
       endpoint: t.graphqlUrl,
       token: await t.token("greedy"),

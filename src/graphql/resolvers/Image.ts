@@ -25,7 +25,8 @@ export const Image: ImageResolvers = {
 
   async srcset(image, _args, context) {
     const presets = await presetThumbnails(image, context);
-    return presets.map((t) => `${context.mediaUrl(t.storage_key)} ${t.width}w`).join(", ");
+    const urls = await Promise.all(presets.map((t) => context.mediaUrl(t.storage_key)));
+    return presets.map((t, i) => `${urls[i]} ${t.width}w`).join(", ");
   },
 };
 

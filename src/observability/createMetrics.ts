@@ -1,0 +1,72 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** The outcome of one upload, as its terminal progress event says. */
+export type UploadOutcome = "READY" | "FAILED" | "ABORTED";
+
+/** upstage's Prometheus metrics, in a registry of this server's own (tests run many servers in one process). */
+export interface Metrics {
+  readonly registry: Registry;
+  /** upstage_uploads_total{outcome, code}: code is "" for READY and ABORTED. */
+  readonly uploads: Counter<"outcome" | "code">;
+  /** upstage_upload_received_bytes_total: request body bytes read from the network. */
+  readonly receivedBytes: Counter;
+  /** upstage_stage_duration_seconds: from the last byte in to the staged row (decode, orient, strip, thumbnail, store). */
+  readonly stageSeconds: Histogram;
+  /** upstage_thumbnail_duration_seconds{kind}: rendering the presets at stage time, or rendering and storing one on demand. */
+  readonly thumbnailSeconds: Histogram<"kind">;
+  /** upstage_sweeper_runs_total{result}: swept, skipped (another instance was sweeping) or failed. */
+  readonly sweeperRuns: Counter<"result">;
+  /** upstage_sweeper_removed_images_total. */
+  readonly sweptImages: Counter;
+}
+
+export interface LiveCounts {
+  /** Upload requests in flight on this instance. */
+  readonly activeUploads: () => number;
+  /** uploadProgress subscriptions open on this instance. */
+  readonly activeSubscriptions: () => number;
+}
+
+const SECONDS_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export function createMetrics(live: LiveCounts): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "upstage_" });
+  const registers = [registry];
+  new Gauge({
+    name: "upstage_active_uploads",
+    help: "Upload requests in flight on this instance.",
+    registers,
+    collect() {
+      this.set(live.activeUploads());
+    },
+  });
+  new Gauge({
+    name: "upstage_active_subscriptions",
+    help: "uploadProgress subscriptions open on this instance.",
+    registers,
+    collect() {
+      this.set(live.activeSubscriptions());
+    },
+  });
+  return {
+    registry,
+    uploads: new Counter({ name: "upstage_uploads_total", help: "Uploads by outcome and error code.", labelNames: ["outcome", "code"], registers }),
+    receivedBytes: new Counter({ name: "upstage_upload_received_bytes_total", help: "Upload request body bytes read from the network.", registers }),
+    stageSeconds: new Histogram({
+      name: "upstage_stage_duration_seconds",
+      help: "Time from a file fully received to its staged image: decode, orient, strip, thumbnail, store.",
+      buckets: SECONDS_BUCKETS,
+      registers,
+    }),
+    thumbnailSeconds: new Histogram({
+      name: "upstage_thumbnail_duration_seconds",
+      help: "Time to render the preset thumbnails at stage time (kind=preset), or to render and store one on demand (kind=on_demand).",
+      labelNames: ["kind"],
+      buckets: SECONDS_BUCKETS,
+      registers,
+    }),
+    sweeperRuns: new Counter({ name: "upstage_sweeper_runs_total", help: "Sweeper passes by result.", labelNames: ["result"], registers }),
+    sweptImages: new Counter({ name: "upstage_sweeper_removed_images_total", help: "Images the sweeper removed.", registers }),
+  };
+}

@@ -1,0 +1,93 @@
+import { markDeleted } from "../db/imageQueries.js";
+import type { ImageRow, ThumbnailRow } from "../db/rows.js";
+import type { StagingDeps } from "./StagingDeps.js";
+
+export interface ReconcileOptions {
+  /** A stored file without a row is left alone until it is this old: another instance may be about to write its row. */
+  readonly graceMs: number;
+  /** Report only; change nothing. */
+  readonly dryRun: boolean;
+}
+
+export interface ReconcileReport {
+  /** Stored files no row names, older than the grace period: removed (or, in a dry run, to be removed). */
+  readonly orphanFiles: string[];
+  /** Staged images whose original is gone: marked DELETED for the sweeper. */
+  readonly stagedWithoutFile: string[];
+  /** Committed images whose original is gone: reported, not changed (a person has to decide). */
+  readonly committedWithoutFile: string[];
+  /** Thumbnail rows whose file is gone: removed, so the next request makes them again. */
+  readonly thumbnailsWithoutFile: number;
+}
+
+const BATCH = 500;
+
+/**
+ * Brings rows and stored files back in step after crashes or hand edits, in
+ * both directions. Files are stored before their rows are written, so a file
+ * younger than the grace period may be an upload in flight on another
+ * instance and is never touched.
+ */
+export async function reconcileStorage(deps: Pick<StagingDeps, "knex" | "storage" | "now">, options: ReconcileOptions): Promise<ReconcileReport> {
+  const { knex, storage } = deps;
+  const orphanFiles: string[] = [];
+  const stagedWithoutFile: string[] = [];
+  const committedWithoutFile: string[] = [];
+  let thumbnailsWithoutFile = 0;
+
+  // Rows without files.
+  let after: string | undefined;
+  for (;;) {
+    const images = await knex<ImageRow>("images")
+      .select("id", "status", "storage_key")
+      .whereIn("status", ["STAGED", "COMMITTED"])
+      .modify((query) => void (after && query.andWhere("id", ">", after)))
+      .orderBy("id")
+      .limit(BATCH);
+    for (const image of images) {
+      if (await storage.stat(image.storage_key)) continue;
+      if (image.status === "STAGED") {
+        stagedWithoutFile.push(image.id);
+        if (!options.dryRun) await markDeleted(knex, image.id, ["STAGED"]);
+      } else {
+        committedWithoutFile.push(image.id);
+      }
+    }
+    if (images.length < BATCH) break;
+    after = images.at(-1)!.id;
+  }
+  let afterKey = "";
+  for (;;) {
+    const thumbnails = await knex<ThumbnailRow>("thumbnails").select("image_id", "variant", "storage_key").where("storage_key", ">", afterKey).orderBy("storage_key").limit(BATCH);
+    for (const thumbnail of thumbnails) {
+      if (await storage.stat(thumbnail.storage_key)) continue;
+      thumbnailsWithoutFile += 1;
+      if (!options.dryRun) await knex("thumbnails").where({ image_id: thumbnail.image_id, variant: thumbnail.variant }).delete();
+    }
+    if (thumbnails.length < BATCH) break;
+    afterKey = thumbnails.at(-1)!.storage_key;
+  }
+
+  // Files without rows.
+  const cutoff = deps.now().getTime() - options.graceMs;
+  let pending: string[] = [];
+  const settle = async () => {
+    const known = new Set<string>([
+      ...(await knex<ImageRow>("images").whereIn("storage_key", pending).pluck("storage_key")),
+      ...(await knex<ThumbnailRow>("thumbnails").whereIn("storage_key", pending).pluck("storage_key")),
+    ]);
+    for (const key of pending) {
+      if (known.has(key)) continue;
+      orphanFiles.push(key);
+      if (!options.dryRun) await storage.delete(key);
+    }
+    pending = [];
+  };
+  for await (const object of storage.list()) {
+    if (object.modifiedAt.getTime() > cutoff) continue;
+    pending.push(object.key);
+    if (pending.length >= BATCH) await settle();
+  }
+  if (pending.length > 0) await settle();
+  return { orphanFiles, stagedWithoutFile, committedWithoutFile, thumbnailsWithoutFile };
+}

@@ -1,0 +1,44 @@
+import type { ImageRow } from "../db/rows.js";
+import { formatOfContentType } from "../images/imageFormat.js";
+import { ensureThumbnail } from "./ensureThumbnail.js";
+import { presetSpecs } from "./presetSpecs.js";
+import type { StagingDeps } from "./StagingDeps.js";
+
+export interface RegenerateOptions {
+  readonly batchSize: number;
+  /** Resume after this image id (the last one a previous run reported). */
+  readonly after?: string | undefined;
+  /** Told after each batch: how many images so far, and the last id done (the cursor to resume from). */
+  readonly onBatch?: (progress: { readonly images: number; readonly lastId: string }) => void;
+}
+
+/**
+ * Makes the configured preset thumbnails of every staged and committed image
+ * that lacks one (after THUMBNAIL_PRESETS changed), in batches by id. Each
+ * image's existing thumbnails are kept, so a run that stops can simply be
+ * started again, or resumed with `after`.
+ * @returns how many images were visited.
+ */
+export async function regeneratePresets(deps: Pick<StagingDeps, "knex" | "storage" | "options" | "metrics">, options: RegenerateOptions): Promise<number> {
+  let after = options.after;
+  let images = 0;
+  for (;;) {
+    const batch = await deps.knex<ImageRow>("images")
+      .whereIn("status", ["STAGED", "COMMITTED"])
+      .modify((query) => void (after && query.andWhere("id", ">", after)))
+      .orderBy("id")
+      .limit(options.batchSize);
+    for (const image of batch) {
+      for (const spec of presetSpecs(deps.options.presets, formatOfContentType(image.content_type))) {
+        await ensureThumbnail(deps, image, spec);
+      }
+    }
+    if (batch.length === 0) break;
+    images += batch.length;
+    const lastId = batch.at(-1)!.id;
+    after = lastId;
+    options.onBatch?.({ images, lastId });
+    if (batch.length < options.batchSize) break;
+  }
+  return images;
+}

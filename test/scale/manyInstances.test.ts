@@ -1,0 +1,150 @@
+// Three server processes over one PostgreSQL, one Redis and one S3-compatible
+// store: nothing lands where it started, and nothing is lost.
+import { randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mintToken } from "../../src/auth/mintToken.js";
+import { SingleRunnerJob } from "../../src/db/withSingleRunner.js";
+import { graphql } from "../helpers/graphqlClient.js";
+import { jpeg } from "../helpers/images.js";
+import { COMMIT_PROFILE } from "../helpers/operations.js";
+import { rawUpload } from "../helpers/rawUpload.js";
+import { startS3Server, type TestS3Server } from "../helpers/s3Server.js";
+import { spawnServer, type ServerProcess } from "../helpers/spawnServer.js";
+import { createTestDatabase } from "../helpers/startTestServer.js";
+import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
+
+const adminUrl = process.env["DATABASE_URL"];
+const redisUrl = process.env["REDIS_URL"];
+const SECRET = "a-shared-secret-for-every-instance-of-this-test";
+
+const AVATAR = /* GraphQL */ `
+  query { viewer { avatar { id url thumbnail(width: 80, height: 80) { url } } } }
+`;
+
+// Runs in the suite's PostgreSQL pass, where both servers are set (.ci/run starts them).
+describe.skipIf(!adminUrl || !redisUrl)("three instances over PostgreSQL, Redis and S3", () => {
+  let s3: TestS3Server;
+  let database: { url: string; drop(): Promise<void> };
+  const instances: ServerProcess[] = [];
+  const dataDirs: string[] = [];
+
+  async function instance(extra: Record<string, string> = {}): Promise<ServerProcess> {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-instance-"));
+    dataDirs.push(dataDir);
+    const server = await spawnServer({
+      ...s3.env,
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl!,
+      AUTH_SECRET: SECRET,
+      DATA_DIR: dataDir,
+      SWEEP_INTERVAL: "1",
+      ...extra,
+    });
+    instances.push(server);
+    return server;
+  }
+
+  const token = (username: string) => mintToken(new TextEncoder().encode(SECRET), username);
+
+  async function keys(): Promise<string[]> {
+    return s3.keys();
+  }
+
+  beforeAll(async () => {
+    [s3, database] = await Promise.all([startS3Server(), createTestDatabase(adminUrl!)]);
+    // The first one migrates; the others start together.
+    await instance();
+    await Promise.all([instance(), instance()]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(instances.map(async (server) => {
+      server.child.kill("SIGTERM");
+      await server.exited;
+    }));
+    await s3?.stop();
+    await database?.drop();
+    await Promise.all(dataDirs.map((dir) => fs.rm(dir, { recursive: true, force: true })));
+  });
+
+  it("subscribe on A, upload to B, commit on C, thumbnails on A and C at once, read on any", async () => {
+    const [a, b, c] = instances as [ServerProcess, ServerProcess, ServerProcess];
+    const bearer = await token("everywhere");
+    const uploadId = randomUUID();
+    const client = wsClient(a.graphqlUrl, bearer);
+    const watching = collect(client, UPLOAD_PROGRESS, { uploadId });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const upload = await rawUpload(b.graphqlUrl, await jpeg(600, 400), { token: bearer, uploadId, chunkSize: 16 * 1024, delayMs: 2 });
+    const { events } = await watching;
+    await client.dispose();
+    expect(upload.status).toBe(200);
+    const staged = upload.body.data.stageImage;
+    expect(events.at(-1).uploadProgress.phase).toBe("READY");
+    expect(events.at(-1).uploadProgress.stagedImage.id).toBe(staged.id);
+
+    const committed = await graphql(c.graphqlUrl, COMMIT_PROFILE, { input: { stagedImageId: staged.id } }, bearer);
+    expect(committed.body.errors).toBeUndefined();
+
+    // The same new size asked of two instances at once: made, stored and listed once.
+    const [onA, onC] = await Promise.all([graphql(a.graphqlUrl, AVATAR, {}, bearer), graphql(c.graphqlUrl, AVATAR, {}, bearer)]);
+    const urlA = new URL(onA.body.data!.viewer.avatar.thumbnail.url);
+    const urlC = new URL(onC.body.data!.viewer.avatar.thumbnail.url);
+    expect(urlA.pathname).toBe(urlC.pathname);
+    expect((await fetch(urlA)).status).toBe(200);
+    const thumbnailKeys = (await keys()).filter((key) => key.includes(".80x80."));
+    expect(thumbnailKeys).toHaveLength(1);
+
+    // Any instance serves /media/ from the shared store too.
+    const key = decodeURIComponent(urlA.pathname).split(`/${s3.bucket}/`)[1]!;
+    expect((await fetch(`${b.url}/media/${key}`)).status).toBe(200);
+  });
+
+  it("sweeps on one instance at a time: none while another holds the sweep, then the expired image goes", async () => {
+    // Its staged images expire after 2 s; every instance tries to sweep each second.
+    const shortLived = await instance({ STAGE_TTL: "2" });
+    const bearer = await token("expiring");
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      // Stand in for an instance in the middle of a sweep.
+      await holder.query("select pg_advisory_lock($1)", [SingleRunnerJob.Sweep]);
+      const upload = await rawUpload(shortLived.graphqlUrl, await jpeg(120, 120), { token: bearer });
+      const stagedId: string = upload.body.data.stageImage.id;
+      const before = await keys();
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      const held = await holder.query("select status from images where id = $1", [stagedId]);
+      expect(held.rows[0].status).toBe("STAGED");
+      expect(await keys()).toEqual(before);
+
+      await holder.query("select pg_advisory_unlock($1)", [SingleRunnerJob.Sweep]);
+      const deadline = Date.now() + 15_000;
+      let row: { rowCount: number | null } = { rowCount: 1 };
+      while (Date.now() < deadline) {
+        row = await holder.query("select 1 from images where id = $1", [stagedId]);
+        if (row.rowCount === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(row.rowCount).toBe(0);
+      expect((await keys()).length).toBe(before.length - 3);
+    } finally {
+      await holder.end();
+    }
+  }, 40_000);
+
+  it("an instance starting up while another is mid-upload leaves that upload alone", async () => {
+    const [, b] = instances as [ServerProcess, ServerProcess];
+    const bearer = await token("overlapping");
+    const slow = rawUpload(b.graphqlUrl, await jpeg(900, 900), { token: bearer, chunkSize: 8 * 1024, delayMs: 15 });
+    const late = await instance();
+    const upload = await slow;
+    expect(upload.status).toBe(200);
+    const stagedId: string = upload.body.data.stageImage.id;
+    const seen = await graphql(late.graphqlUrl, `query ($id: ID!) { image(id: $id) { url } }`, { id: stagedId }, bearer);
+    expect((await fetch(seen.body.data!.image.url)).status).toBe(200);
+  }, 60_000);
+});
