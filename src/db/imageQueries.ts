@@ -97,12 +97,37 @@ export async function findServableContentType(db: Knex, key: string): Promise<st
   return thumbnail?.content_type;
 }
 
-/** Bytes of a user's staged and committed images (what counts against a quota). */
+/**
+ * Bytes of a user's staged and committed images (what counts against a
+ * quota); files that several of its rows share count once.
+ */
 export async function bytesStoredBy(db: Knex, ownerId: string): Promise<number> {
-  const row = await db<ImageRow>("images")
+  const files = db<ImageRow>("images")
+    .distinctOn("storage_key")
+    .select("storage_key", "byte_size")
     .where({ owner_id: ownerId })
     .whereIn("status", ["STAGED", "COMMITTED"])
-    .sum<{ total: string | number | null }>({ total: "byte_size" })
-    .first();
+    .as("files");
+  const row = await db.from(files).sum<{ total: string | number | null }>({ total: "byte_size" }).first();
   return Number(row?.total ?? 0);
+}
+
+/** A staged or committed image of `ownerId` with these bytes (content-hash dedupe), or undefined. */
+export function findImageWithHash(db: Knex, ownerId: string, sha256: string): Promise<ImageRow | undefined> {
+  return db<ImageRow>("images").where({ owner_id: ownerId, sha256 }).whereIn("status", ["STAGED", "COMMITTED"]).orderBy("created_at", "desc").first();
+}
+
+/**
+ * Of `keys`, those still named by a row other than `imageId`'s that is not
+ * DELETED (an original or a thumbnail shared through dedupe): their files stay.
+ */
+export async function keysNamedByOthers(db: Knex, keys: readonly string[], imageId: string): Promise<Set<string>> {
+  const originals = await db<ImageRow>("images").whereIn("storage_key", keys).whereNot({ id: imageId }).whereNot({ status: "DELETED" }).pluck("storage_key");
+  const thumbnails = await db("thumbnails")
+    .join("images", "images.id", "thumbnails.image_id")
+    .whereIn("thumbnails.storage_key", keys)
+    .whereNot("thumbnails.image_id", imageId)
+    .whereNot("images.status", "DELETED")
+    .pluck("thumbnails.storage_key");
+  return new Set<string>([...originals, ...thumbnails]);
 }

@@ -24,6 +24,10 @@ export interface ImageRow {
   width: number;
   height: number;
   sha256: string;
+  /** A data: URL of a tiny blurred WebP; null only for images staged before it was computed. */
+  placeholder: string | null;
+  /** `#rrggbb`; null only for images staged before it was computed. */
+  dominant_color: string | null;
   expires_at: Date | null;
   created_at: Date;
   updated_at: Date;

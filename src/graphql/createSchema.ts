@@ -9,6 +9,7 @@ import { Mutation } from "./resolvers/Mutation.js";
 import { Query } from "./resolvers/Query.js";
 import { StagedImage } from "./resolvers/StagedImage.js";
 import { Subscription } from "./resolvers/Subscription.js";
+import { ImageSource } from "./resolvers/ImageSource.js";
 import { Thumbnail } from "./resolvers/Thumbnail.js";
 import { UploadProgress } from "./resolvers/UploadProgress.js";
 import { User } from "./resolvers/User.js";
@@ -26,6 +27,7 @@ const resolvers: Resolvers = {
   StagedImage,
   Image,
   Thumbnail,
+  ImageSource,
   UploadProgress,
 };
 

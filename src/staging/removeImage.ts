@@ -1,14 +1,17 @@
 import type { ImageRow } from "../db/rows.js";
-import { listThumbnails, removeImageRow } from "../db/imageQueries.js";
+import { keysNamedByOthers, listThumbnails, removeImageRow } from "../db/imageQueries.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
 /**
  * Removes a DELETED image for good: its files first, then its rows (thumbnail
- * rows cascade). If the process dies in between, the row is still DELETED and
- * the sweeper finishes the job.
+ * rows cascade). Files that another live row still names (dedupe shares them)
+ * stay: they are counted, not owned. If the process dies in between, the row
+ * is still DELETED and the sweeper finishes the job.
  */
 export async function removeImage(deps: Pick<StagingDeps, "knex" | "storage">, image: Pick<ImageRow, "id" | "storage_key">): Promise<void> {
   const thumbnails = await listThumbnails(deps.knex, image.id);
-  await Promise.all([image.storage_key, ...thumbnails.map((t) => t.storage_key)].map((key) => deps.storage.delete(key)));
+  const keys = [image.storage_key, ...thumbnails.map((t) => t.storage_key)];
+  const shared = await keysNamedByOthers(deps.knex, keys, image.id);
+  await Promise.all(keys.filter((key) => !shared.has(key)).map((key) => deps.storage.delete(key)));
   await removeImageRow(deps.knex, image.id);
 }

@@ -3,12 +3,14 @@ import type { ImageRow } from "../db/rows.js";
 import { insertImage, insertThumbnails } from "../db/imageQueries.js";
 import { contentTypeOf, extensionOf } from "../images/imageFormat.js";
 import { normalizeImage } from "../images/normalizeImage.js";
+import { previewOf } from "../images/previewOf.js";
 import { probeImage } from "../images/probeImage.js";
 import { renderThumbnails } from "../images/renderThumbnails.js";
 import { variantOf } from "../images/ThumbnailSpec.js";
 import { newImageKey, thumbnailKey } from "../storage/storageKey.js";
 import { sanitizeFilename } from "../uploads/sanitizeFilename.js";
 import { presetSpecs } from "./presetSpecs.js";
+import { stageDuplicate } from "./stageDuplicate.js";
 import type { StagingDeps } from "./StagingDeps.js";
 import { storeThumbnails } from "./storeThumbnails.js";
 
@@ -24,8 +26,10 @@ export interface ReceivedFile {
 
 /**
  * Stages a received file: proves it is an image, stores it upright, stripped
- * and scaled with its preset thumbnails under random keys, and inserts a STAGED
- * row that expires after the TTL. The received file is consumed; nothing is
+ * and scaled with its preset thumbnails under random keys, with its preview
+ * (placeholder and dominant colour), and inserts a STAGED row that expires
+ * after the TTL. Bytes the owner has staged or committed before share that
+ * image's files (stageDuplicate). The received file is consumed; nothing is
  * left behind on failure.
  * @throws UpstageError UNSUPPORTED_MEDIA_TYPE, IMAGE_TOO_LARGE.
  */
@@ -35,6 +39,11 @@ export async function stageImage(deps: StagingDeps, input: { ownerId: string; re
   const normalized = scratch.newPath();
   const storedKeys: string[] = [];
   try {
+    const duplicate = await stageDuplicate(deps, input);
+    if (duplicate) {
+      deps.log.info({ imageId: duplicate.id, ownerId: input.ownerId, sharesFileWith: duplicate.storage_key }, "image staged from a file already stored");
+      return duplicate;
+    }
     const probed = await probeImage(file.path, { maxPixels: options.maxPixels });
     const format = probed.storedFormat;
     const original = await normalizeImage(file.path, normalized, {
@@ -43,7 +52,7 @@ export async function stageImage(deps: StagingDeps, input: { ownerId: string; re
       maxPixels: options.maxPixels,
     });
     const rendering = deps.metrics.thumbnailSeconds.startTimer({ kind: "preset" });
-    const thumbnails = await renderThumbnails(normalized, presetSpecs(options.presets, format));
+    const [thumbnails, preview] = await Promise.all([renderThumbnails(normalized, presetSpecs(options.presets, format)), previewOf(normalized)]);
     rendering();
 
     const id = randomUUID();
@@ -65,6 +74,8 @@ export async function stageImage(deps: StagingDeps, input: { ownerId: string; re
         width: original.width,
         height: original.height,
         sha256: file.sha256,
+        placeholder: preview.placeholder,
+        dominant_color: preview.dominantColor,
         expires_at: new Date(now.getTime() + options.ttlSeconds * 1000),
       });
       await insertThumbnails(trx, thumbnailRows);

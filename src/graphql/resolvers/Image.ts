@@ -2,7 +2,9 @@ import { listThumbnails } from "../../db/imageQueries.js";
 import type { ImageRow } from "../../db/rows.js";
 import { formatOfContentType } from "../../images/imageFormat.js";
 import { variantOf } from "../../images/ThumbnailSpec.js";
+import { ensurePreview } from "../../staging/ensurePreview.js";
 import { ensureThumbnail } from "../../staging/ensureThumbnail.js";
+import { imageSources } from "../../staging/imageSources.js";
 import { presetSpecs } from "../../staging/presetSpecs.js";
 import type { GraphQLContext } from "../context.js";
 import type { ImageResolvers } from "../generated/resolvers.js";
@@ -22,6 +24,10 @@ export const Image: ImageResolvers = {
   },
 
   thumbnails: (image, _args, context) => listThumbnails(context.staging.knex, image.id),
+
+  placeholder: async (image, _args, context) => (await ensurePreview(context.staging, image)).placeholder,
+  dominantColor: async (image, _args, context) => (await ensurePreview(context.staging, image)).dominantColor,
+  sources: (image, { widths, formats }, context) => imageSources(context.staging, image, { widths, formats }),
 
   async srcset(image, _args, context) {
     const presets = await presetThumbnails(image, context);

@@ -1,0 +1,52 @@
+import { randomUUID } from "node:crypto";
+import { findImageWithHash, insertImage, insertThumbnails, listThumbnails } from "../db/imageQueries.js";
+import type { ImageRow } from "../db/rows.js";
+import { sanitizeFilename } from "../uploads/sanitizeFilename.js";
+import type { ReceivedFile } from "./stageImage.js";
+import type { StagingDeps } from "./StagingDeps.js";
+
+/**
+ * Content-hash dedupe: when the owner already has a staged or committed image
+ * of the same bytes (sha256 from the upload chain), the new staged row shares
+ * its stored files and thumbnails instead of decoding and storing them again.
+ * It is a row of its own (its id, filename and expiry), and never another
+ * user's: the lookup is by owner.
+ *
+ * The source row is locked FOR SHARE while the new one is written, so it cannot
+ * be marked DELETED in between; once written, the new row counts as a reference
+ * and keeps the shared files (see removeImage).
+ * @returns the new staged row, or undefined when there is nothing to share.
+ */
+export async function stageDuplicate(
+  deps: Pick<StagingDeps, "knex" | "now" | "options">,
+  input: { ownerId: string; received: ReceivedFile },
+): Promise<ImageRow | undefined> {
+  const candidate = await findImageWithHash(deps.knex, input.ownerId, input.received.sha256);
+  if (!candidate) return undefined;
+  return deps.knex.transaction(async (trx) => {
+    const source = await trx<ImageRow>("images").where({ id: candidate.id }).whereNot({ status: "DELETED" }).forShare().first();
+    if (!source) return undefined;
+    const now = deps.now();
+    const image = await insertImage(trx, {
+      id: randomUUID(),
+      owner_id: input.ownerId,
+      status: "STAGED",
+      storage_key: source.storage_key,
+      original_filename: sanitizeFilename(input.received.filename),
+      content_type: source.content_type,
+      byte_size: source.byte_size,
+      width: source.width,
+      height: source.height,
+      sha256: source.sha256,
+      placeholder: source.placeholder,
+      dominant_color: source.dominant_color,
+      expires_at: new Date(now.getTime() + deps.options.ttlSeconds * 1000),
+    });
+    const thumbnails = await listThumbnails(trx, source.id);
+    await insertThumbnails(
+      trx,
+      thumbnails.map(({ created_at: _created, ...thumbnail }) => ({ ...thumbnail, image_id: image.id })),
+    );
+    return image;
+  });
+}
