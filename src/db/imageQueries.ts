@@ -1,7 +1,10 @@
 import type { Knex } from "knex";
 import type { ImageRow, ThumbnailRow } from "./rows.js";
 
-export type NewImage = Omit<ImageRow, "created_at" | "updated_at">;
+type CropColumns = "crop_x" | "crop_y" | "crop_width" | "crop_height";
+
+/** A new image row; the crop is set only at commit. */
+export type NewImage = Omit<ImageRow, "created_at" | "updated_at" | CropColumns>;
 
 export async function insertImage(db: Knex, image: NewImage): Promise<ImageRow> {
   const [row] = await db<ImageRow>("images").insert(image).returning("*");
@@ -118,15 +121,19 @@ export function findImageWithHash(db: Knex, ownerId: string, sha256: string): Pr
 }
 
 /**
- * Of `keys`, those still named by a row other than `imageId`'s that is not
- * DELETED (an original or a thumbnail shared through dedupe): their files stay.
+ * Of `keys`, those still named by a row (other than `exceptImageId`'s) that is
+ * not DELETED (an original or a thumbnail shared through dedupe): their files stay.
  */
-export async function keysNamedByOthers(db: Knex, keys: readonly string[], imageId: string): Promise<Set<string>> {
-  const originals = await db<ImageRow>("images").whereIn("storage_key", keys).whereNot({ id: imageId }).whereNot({ status: "DELETED" }).pluck("storage_key");
+export async function keysNamedByOthers(db: Knex, keys: readonly string[], exceptImageId?: string): Promise<Set<string>> {
+  const originals = await db<ImageRow>("images")
+    .whereIn("storage_key", keys)
+    .modify((query) => void (exceptImageId && query.whereNot({ id: exceptImageId })))
+    .whereNot({ status: "DELETED" })
+    .pluck("storage_key");
   const thumbnails = await db("thumbnails")
     .join("images", "images.id", "thumbnails.image_id")
     .whereIn("thumbnails.storage_key", keys)
-    .whereNot("thumbnails.image_id", imageId)
+    .modify((query) => void (exceptImageId && query.whereNot("thumbnails.image_id", exceptImageId)))
     .whereNot("images.status", "DELETED")
     .pluck("thumbnails.storage_key");
   return new Set<string>([...originals, ...thumbnails]);

@@ -28,6 +28,11 @@ export interface ImageRow {
   placeholder: string | null;
   /** `#rrggbb`; null only for images staged before it was computed. */
   dominant_color: string | null;
+  /** The avatar crop chosen at commit, in the original's pixels: all four set, or all null. */
+  crop_x: number | null;
+  crop_y: number | null;
+  crop_width: number | null;
+  crop_height: number | null;
   expires_at: Date | null;
   created_at: Date;
   updated_at: Date;

@@ -26,7 +26,8 @@ export async function renderThumbnails(
   try {
     return await Promise.all(
       specs.map(async (spec) => {
-        const resized = input.clone().resize({
+        const region = spec.crop ? input.clone().extract({ left: spec.crop.x, top: spec.crop.y, width: spec.crop.width, height: spec.crop.height }) : input.clone();
+        const resized = region.resize({
           width: spec.width,
           height: spec.height ?? undefined,
           fit: sharpFit[spec.fit],

@@ -2,11 +2,12 @@ import type { ImageRow, ThumbnailRow } from "../db/rows.js";
 import { findThumbnail, insertThumbnails } from "../db/imageQueries.js";
 import { renderThumbnails } from "../images/renderThumbnails.js";
 import { checkThumbnailSize, variantOf, type ThumbnailSpec } from "../images/ThumbnailSpec.js";
+import { cropOf } from "./avatarCrop.js";
 import type { StagingDeps } from "./StagingDeps.js";
 import { storeThumbnails } from "./storeThumbnails.js";
 
 /**
- * The thumbnail of `image` for `spec`: a lookup when it was made before
+ * The thumbnail of `image` for `asked` (from its crop, when it has one): a lookup when it was made before
  * (presets at stage time, others on first request), else rendered from the
  * stored original, stored beside it and recorded, so the next request is a lookup.
  * @throws UpstageError BAD_USER_INPUT when the size is outside the bounds.
@@ -14,9 +15,11 @@ import { storeThumbnails } from "./storeThumbnails.js";
 export async function ensureThumbnail(
   deps: Pick<StagingDeps, "knex" | "storage" | "options" | "metrics">,
   image: ImageRow,
-  spec: ThumbnailSpec,
+  asked: ThumbnailSpec,
 ): Promise<ThumbnailRow> {
-  checkThumbnailSize(spec, deps.options.thumbnailMaxSize);
+  checkThumbnailSize(asked, deps.options.thumbnailMaxSize);
+  // Every size of a cropped avatar is made from its crop.
+  const spec: ThumbnailSpec = { ...asked, crop: cropOf(image) };
   const variant = variantOf(spec);
   const existing = await findThumbnail(deps.knex, image.id, variant);
   if (existing) return existing;

@@ -3,6 +3,7 @@ import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import { contentTypeOf, formatOfContentType, type StoredFormat } from "../images/imageFormat.js";
 import { checkThumbnailSize } from "../images/ThumbnailSpec.js";
+import { cropOf } from "./avatarCrop.js";
 import { ensureThumbnail } from "./ensureThumbnail.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
@@ -19,7 +20,7 @@ const MAX_WIDTHS = 8;
 /**
  * Responsive sources: for each format (best first), thumbnails of each width
  * with the aspect ratio kept, made on demand and kept. A width beyond the
- * original's is served by the original's width: never upscaled.
+ * original's (or its crop's) is served by that width: never upscaled.
  * @throws UpstageError BAD_USER_INPUT for too many widths, a width out of bounds, or a repeated format.
  */
 export async function imageSources(
@@ -35,7 +36,8 @@ export async function imageSources(
   const formats = request.formats ?? [...new Set<StoredFormat>(["AVIF", "WEBP", formatOfContentType(image.content_type)])];
   if (new Set(formats).size !== formats.length) throw new UpstageError(ErrorCode.BadUserInput, "Each format may be asked for once.");
 
-  const effective = [...new Set(widths.map((width) => Math.min(width, image.width)))].sort((a, b) => a - b);
+  const widest = cropOf(image)?.width ?? image.width;
+  const effective = [...new Set(widths.map((width) => Math.min(width, widest)))].sort((a, b) => a - b);
   return Promise.all(
     formats.map(async (format) => ({
       format,

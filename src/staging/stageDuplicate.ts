@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { findImageWithHash, insertImage, insertThumbnails, listThumbnails } from "../db/imageQueries.js";
 import type { ImageRow } from "../db/rows.js";
+import { isUncroppedVariant } from "../images/ThumbnailSpec.js";
 import { sanitizeFilename } from "../uploads/sanitizeFilename.js";
 import type { ReceivedFile } from "./stageImage.js";
 import type { StagingDeps } from "./StagingDeps.js";
@@ -42,7 +43,8 @@ export async function stageDuplicate(
       dominant_color: source.dominant_color,
       expires_at: new Date(now.getTime() + deps.options.ttlSeconds * 1000),
     });
-    const thumbnails = await listThumbnails(trx, source.id);
+    // The new row is uncropped: it shares the thumbnails made from the whole original only.
+    const thumbnails = (await listThumbnails(trx, source.id)).filter((t) => isUncroppedVariant(t.variant));
     await insertThumbnails(
       trx,
       thumbnails.map(({ created_at: _created, ...thumbnail }) => ({ ...thumbnail, image_id: image.id })),

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ImageRow } from "../db/rows.js";
 import { insertImage, insertThumbnails } from "../db/imageQueries.js";
-import { contentTypeOf, extensionOf } from "../images/imageFormat.js";
+import { contentTypeOf, extensionOf, formatOfContentType } from "../images/imageFormat.js";
 import { normalizeImage } from "../images/normalizeImage.js";
 import { previewOf } from "../images/previewOf.js";
 import { probeImage } from "../images/probeImage.js";
@@ -9,6 +9,7 @@ import { renderThumbnails } from "../images/renderThumbnails.js";
 import { variantOf } from "../images/ThumbnailSpec.js";
 import { newImageKey, thumbnailKey } from "../storage/storageKey.js";
 import { sanitizeFilename } from "../uploads/sanitizeFilename.js";
+import { ensureThumbnail } from "./ensureThumbnail.js";
 import { presetSpecs } from "./presetSpecs.js";
 import { stageDuplicate } from "./stageDuplicate.js";
 import type { StagingDeps } from "./StagingDeps.js";
@@ -41,6 +42,8 @@ export async function stageImage(deps: StagingDeps, input: { ownerId: string; re
   try {
     const duplicate = await stageDuplicate(deps, input);
     if (duplicate) {
+      // Shared presets are there already, unless a crop at commit replaced the source's.
+      for (const spec of presetSpecs(options.presets, formatOfContentType(duplicate.content_type))) await ensureThumbnail(deps, duplicate, spec);
       deps.log.info({ imageId: duplicate.id, ownerId: input.ownerId, sharesFileWith: duplicate.storage_key }, "image staged from a file already stored");
       return duplicate;
     }

@@ -4,10 +4,24 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 export type CommitProfileInput = {
+  /**
+   * The part of that staged image the avatar shows, in its pixels (`Image.width`
+   * × `Image.height`). Every thumbnail of the avatar, presets and later sizes
+   * alike, is made from it; `Image.url` stays the whole original.
+   * Errors: BAD_USER_INPUT for a region outside the image, or without stagedImageId.
+   */
+  crop?: CropInput | null | undefined;
   firstName?: string | null | undefined;
   lastName?: string | null | undefined;
   /** A staged image of the viewer's to attach as the avatar. */
   stagedImageId?: string | number | null | undefined;
+};
+
+export type CropInput = {
+  height: number;
+  width: number;
+  x: number;
+  y: number;
 };
 
 export type ImageFormat =

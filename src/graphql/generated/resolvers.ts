@@ -24,16 +24,41 @@ export type Scalars = {
 };
 
 export type CommitProfileInput = {
+  /**
+   * The part of that staged image the avatar shows, in its pixels (`Image.width`
+   * × `Image.height`). Every thumbnail of the avatar, presets and later sizes
+   * alike, is made from it; `Image.url` stays the whole original.
+   * Errors: BAD_USER_INPUT for a region outside the image, or without stagedImageId.
+   */
+  crop?: InputMaybe<CropInput>;
   firstName?: InputMaybe<Scalars['String']['input']>;
   lastName?: InputMaybe<Scalars['String']['input']>;
   /** A staged image of the viewer's to attach as the avatar. */
   stagedImageId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** A region of an image, in its pixels. */
+export type Crop = {
+  __typename?: 'Crop';
+  height: Scalars['Int']['output'];
+  width: Scalars['Int']['output'];
+  x: Scalars['Int']['output'];
+  y: Scalars['Int']['output'];
+};
+
+export type CropInput = {
+  height: Scalars['Int']['input'];
+  width: Scalars['Int']['input'];
+  x: Scalars['Int']['input'];
+  y: Scalars['Int']['input'];
+};
+
 export type Image = {
   __typename?: 'Image';
   byteSize: Scalars['Int']['output'];
   contentType: Scalars['String']['output'];
+  /** The crop chosen when it was committed as an avatar; its thumbnails are made from it. */
+  crop?: Maybe<Crop>;
   /** The image's dominant colour as `#rrggbb`: a background to paint before anything loads. */
   dominantColor: Scalars['String']['output'];
   height: Scalars['Int']['output'];
@@ -111,8 +136,9 @@ export type Mutation = {
   __typename?: 'Mutation';
   /**
    * Saves the profile form in one transaction. Fields left out stay unchanged;
-   * `stagedImageId` makes that staged image the avatar and removes the old one.
-   * Errors: NOT_FOUND, FORBIDDEN, STAGED_IMAGE_EXPIRED.
+   * `stagedImageId` makes that staged image the avatar and removes the old one;
+   * `crop` chooses the part of it the avatar shows.
+   * Errors: NOT_FOUND, FORBIDDEN, STAGED_IMAGE_EXPIRED, BAD_USER_INPUT.
    */
   commitProfile: User;
   /** Throws a staged image of the viewer's away. Errors: NOT_FOUND, FORBIDDEN. */
@@ -310,6 +336,8 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CommitProfileInput: CommitProfileInput;
+  Crop: ResolverTypeWrapper<Crop>;
+  CropInput: CropInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -335,6 +363,8 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   CommitProfileInput: CommitProfileInput;
+  Crop: Crop;
+  CropInput: CropInput;
   DateTime: Scalars['DateTime']['output'];
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
@@ -353,6 +383,13 @@ export type ResolversParentTypes = {
   User: UserRow;
 };
 
+export type CropResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Crop'] = ResolversParentTypes['Crop']> = {
+  height?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  width?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  x?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  y?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -360,6 +397,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type ImageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Image'] = ResolversParentTypes['Image']> = {
   byteSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   contentType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  crop?: Resolver<Maybe<ResolversTypes['Crop']>, ParentType, ContextType>;
   dominantColor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   height?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -437,6 +475,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
+  Crop?: CropResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Image?: ImageResolvers<ContextType>;
   ImageSource?: ImageSourceResolvers<ContextType>;

@@ -2,6 +2,7 @@ import { listThumbnails } from "../../db/imageQueries.js";
 import type { ImageRow } from "../../db/rows.js";
 import { formatOfContentType } from "../../images/imageFormat.js";
 import { variantOf } from "../../images/ThumbnailSpec.js";
+import { cropOf } from "../../staging/avatarCrop.js";
 import { ensurePreview } from "../../staging/ensurePreview.js";
 import { ensureThumbnail } from "../../staging/ensureThumbnail.js";
 import { imageSources } from "../../staging/imageSources.js";
@@ -25,6 +26,7 @@ export const Image: ImageResolvers = {
 
   thumbnails: (image, _args, context) => listThumbnails(context.staging.knex, image.id),
 
+  crop: (image) => cropOf(image),
   placeholder: async (image, _args, context) => (await ensurePreview(context.staging, image)).placeholder,
   dominantColor: async (image, _args, context) => (await ensurePreview(context.staging, image)).dominantColor,
   sources: (image, { widths, formats }, context) => imageSources(context.staging, image, { widths, formats }),
@@ -38,8 +40,9 @@ export const Image: ImageResolvers = {
 
 /** The preset thumbnails (same shape, growing widths): what a srcset can choose between. */
 async function presetThumbnails(image: ImageRow, context: GraphQLContext) {
+  const crop = cropOf(image);
   const variants = new Set(
-    presetSpecs(context.staging.options.presets, formatOfContentType(image.content_type)).map(variantOf),
+    presetSpecs(context.staging.options.presets, formatOfContentType(image.content_type)).map((spec) => variantOf({ ...spec, crop })),
   );
   const rows = (await listThumbnails(context.staging.knex, image.id)).filter((t) => variants.has(t.variant));
   const byWidth = new Map(rows.map((t) => [t.width, t]));
