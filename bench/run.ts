@@ -13,7 +13,7 @@ import { memoryCases } from "./cases/memory.js";
 import { onDemandCase } from "./cases/onDemand.js";
 import { receiveCase } from "./cases/receive.js";
 import { servingCase } from "./cases/serving.js";
-import { stageCase } from "./cases/stage.js";
+import { stageCases } from "./cases/stage.js";
 import { throughputCases } from "./cases/throughput.js";
 import { startUpstage } from "./lib/benchServers.js";
 import { photoJpeg } from "./lib/photo.js";
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     log("B1 receive");
     results.push(await receiveCase(upstage, scale.receiveMiB, scale.rounds));
     log("B3 stage");
-    results.push(await stageCase(upstage, bigPhoto, `${((width * height) / 1e6).toFixed(0)} MP (${width}×${height})`, scale.rounds + 2));
+    results.push(...(await stageCases(upstage, bigPhoto, `${((width * height) / 1e6).toFixed(0)} MP (${width}×${height})`, scale.rounds + 2)));
     log("B4 throughput and B5 progress latency");
     results.push(...(await throughputCases(upstage, scale.uploads, twoMegabytes)));
     log("B6 serving");

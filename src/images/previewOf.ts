@@ -10,18 +10,22 @@ export interface Preview {
 }
 
 const PLACEHOLDER_SIDE = 16;
-/** The colour is read from a small copy: the same answer, for a fraction of the work. */
-const SAMPLE_SIDE = 64;
+/**
+ * The colour is read from a small copy: the same answer, for a fraction of the
+ * work. Staging renders this copy with the thumbnails, from the same decode.
+ */
+export const PREVIEW_SAMPLE_SIDE = 64;
 
 /**
  * The preview of a normalized image (upright, without metadata), from a file
- * path or a stream of its bytes.
+ * path, its bytes (a small copy will do), or a stream of its bytes.
  */
-export async function previewOf(source: string | NodeJS.ReadableStream): Promise<Preview> {
-  const input: Sharp = typeof source === "string" ? sharp(source) : sharp();
-  if (typeof source !== "string") source.pipe(input);
+export async function previewOf(source: string | Buffer | NodeJS.ReadableStream): Promise<Preview> {
+  const streamed = typeof source !== "string" && !Buffer.isBuffer(source);
+  const input: Sharp = streamed ? sharp() : sharp(source);
+  if (streamed) source.pipe(input);
   try {
-    const sample = await input.resize(SAMPLE_SIDE, SAMPLE_SIDE, { fit: "inside" }).png().toBuffer();
+    const sample = await input.resize(PREVIEW_SAMPLE_SIDE, PREVIEW_SAMPLE_SIDE, { fit: "inside", withoutEnlargement: true }).png().toBuffer();
     const [tiny, stats] = await Promise.all([
       sharp(sample).resize(PLACEHOLDER_SIDE, PLACEHOLDER_SIDE, { fit: "inside" }).webp({ quality: 50, alphaQuality: 50 }).toBuffer(),
       sharp(sample).stats(),

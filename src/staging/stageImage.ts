@@ -3,7 +3,7 @@ import type { ImageRow } from "../db/rows.js";
 import { insertImage, insertThumbnails } from "../db/imageQueries.js";
 import { contentTypeOf, extensionOf, formatOfContentType } from "../images/imageFormat.js";
 import { normalizeImage } from "../images/normalizeImage.js";
-import { previewOf } from "../images/previewOf.js";
+import { PREVIEW_SAMPLE_SIDE, previewOf } from "../images/previewOf.js";
 import { probeImage } from "../images/probeImage.js";
 import { renderThumbnails } from "../images/renderThumbnails.js";
 import { variantOf } from "../images/ThumbnailSpec.js";
@@ -55,7 +55,10 @@ export async function stageImage(deps: StagingDeps, input: { ownerId: string; re
       maxPixels: options.maxPixels,
     });
     const rendering = deps.metrics.thumbnailSeconds.startTimer({ kind: "preset" });
-    const [thumbnails, preview] = await Promise.all([renderThumbnails(normalized, presetSpecs(options.presets, format)), previewOf(normalized)]);
+    // The preview's small copy comes from the same decode as the presets.
+    const sampleSpec = { width: PREVIEW_SAMPLE_SIDE, height: PREVIEW_SAMPLE_SIDE, fit: "INSIDE", format: "PNG" } as const;
+    const [sample, ...thumbnails] = await renderThumbnails(normalized, [sampleSpec, ...presetSpecs(options.presets, format)]);
+    const preview = await previewOf(sample!.data);
     rendering();
 
     const id = randomUUID();
