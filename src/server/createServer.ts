@@ -69,8 +69,9 @@ export interface ServerOverrides {
 
 /**
  * Makes and starts one upstage server on `config.port` (0 picks a free one):
- * the database (migrated), storage, progress bus and sweeper, and the HTTP
- * routes `/graphql` (HTTP and WebSocket), `/media/…` and `/healthz`.
+ * the stores (database migrated, scratch, local or S3 storage), progress bus,
+ * metrics and sweeper, and the HTTP routes `/graphql` (HTTP and WebSocket),
+ * `/media/…`, `/healthz`, `/readyz`, `/metrics` and the profile page at `/`.
  * This is the one place that chooses implementations.
  */
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<UpstageServer> {
