@@ -70,8 +70,9 @@ export function listThumbnails(db: Knex, imageId: string): Promise<ThumbnailRow[
   return db<ThumbnailRow>("thumbnails").where({ image_id: imageId }).orderBy(["width", "height", "variant"]);
 }
 
-export function findThumbnail(db: Knex, imageId: string, variant: string): Promise<ThumbnailRow | undefined> {
-  return db<ThumbnailRow>("thumbnails").where({ image_id: imageId, variant }).first();
+/** The image's thumbnails of these variants, those that exist. */
+export function findThumbnails(db: Knex, imageId: string, variants: readonly string[]): Promise<ThumbnailRow[]> {
+  return db<ThumbnailRow>("thumbnails").where({ image_id: imageId }).whereIn("variant", variants);
 }
 
 /** Inserts thumbnails; a variant that another request stored first is kept as it is. */

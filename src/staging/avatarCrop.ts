@@ -1,4 +1,4 @@
-import { insertThumbnails, keysNamedByOthers, listThumbnails } from "../db/imageQueries.js";
+import { insertThumbnails, listThumbnails } from "../db/imageQueries.js";
 import type { ImageRow, ThumbnailRow } from "../db/rows.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
@@ -55,11 +55,4 @@ export async function applyCrop(trx: Knex.Transaction, imageId: string, prepared
   await trx("thumbnails").where({ image_id: imageId }).delete();
   await insertThumbnails(trx, prepared.thumbnails.map((t) => ({ ...t, image_id: imageId })));
   return previous.map((t) => t.storage_key);
-}
-
-/** Deletes files that no live row names any more (after a crop replaced them, or a failed commit left them). */
-export async function removeUnnamedFiles(deps: Pick<StagingDeps, "knex" | "storage">, keys: readonly string[]): Promise<void> {
-  if (keys.length === 0) return;
-  const named = await keysNamedByOthers(deps.knex, keys);
-  await Promise.all(keys.filter((key) => !named.has(key)).map((key) => deps.storage.delete(key)));
 }

@@ -4,9 +4,10 @@ import { lockUser, updateUser } from "../db/userQueries.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import type { CropRect } from "../images/ThumbnailSpec.js";
-import { applyCrop, prepareCrop, removeUnnamedFiles, type PreparedCrop } from "./avatarCrop.js";
+import { applyCrop, prepareCrop, type PreparedCrop } from "./avatarCrop.js";
 import { findOwnImage } from "./findOwnImage.js";
 import { removeImage } from "./removeImage.js";
+import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
 export interface ProfileChanges {

@@ -1,4 +1,5 @@
 import { claimExpired, findDeleted } from "../db/imageQueries.js";
+import type { SingleRunnerResult } from "../db/withSingleRunner.js";
 import { removeImage } from "./removeImage.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
@@ -9,7 +10,7 @@ export interface SweepResult {
 }
 
 /** Runs a pass unless another instance is running one (see withSingleRunner). */
-export type Exclusive = <T>(run: () => Promise<T>) => Promise<{ readonly ran: true; readonly result: T } | { readonly ran: false }>;
+export type Exclusive = <T>(run: () => Promise<T>) => Promise<SingleRunnerResult<T>>;
 
 export interface Sweeper {
   /** One pass: claims expired staged images, then removes every DELETED image's files and rows. */

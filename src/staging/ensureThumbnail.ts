@@ -1,34 +1,43 @@
 import type { ImageRow, ThumbnailRow } from "../db/rows.js";
-import { findThumbnail, insertThumbnails } from "../db/imageQueries.js";
+import { findThumbnails, insertThumbnails } from "../db/imageQueries.js";
 import { renderThumbnails } from "../images/renderThumbnails.js";
 import { checkThumbnailSize, variantOf, type ThumbnailSpec } from "../images/ThumbnailSpec.js";
 import { cropOf } from "./avatarCrop.js";
 import type { StagingDeps } from "./StagingDeps.js";
 import { storeThumbnails } from "./storeThumbnails.js";
 
-/**
- * The thumbnail of `image` for `asked` (from its crop, when it has one): a lookup when it was made before
- * (presets at stage time, others on first request), else rendered from the
- * stored original, stored beside it and recorded, so the next request is a lookup.
- * @throws UpstageError BAD_USER_INPUT when the size is outside the bounds.
- */
-export async function ensureThumbnail(
-  deps: Pick<StagingDeps, "knex" | "storage" | "options" | "metrics">,
-  image: ImageRow,
-  asked: ThumbnailSpec,
-): Promise<ThumbnailRow> {
-  checkThumbnailSize(asked, deps.options.thumbnailMaxSize);
-  // Every size of a cropped avatar is made from its crop.
-  const spec: ThumbnailSpec = { ...asked, crop: cropOf(image) };
-  const variant = variantOf(spec);
-  const existing = await findThumbnail(deps.knex, image.id, variant);
-  if (existing) return existing;
+type ThumbnailDeps = Pick<StagingDeps, "knex" | "storage" | "options" | "metrics">;
 
-  const making = deps.metrics.thumbnailSeconds.startTimer({ kind: "on_demand" });
-  const rendered = await renderThumbnails(deps.storage.read(image.storage_key), [spec]);
-  const rows = await storeThumbnails(deps.storage, image, rendered);
-  making();
-  await insertThumbnails(deps.knex, rows);
-  // Another request may have recorded it first; either row describes the same file.
-  return (await findThumbnail(deps.knex, image.id, variant)) ?? { ...rows[0]!, created_at: new Date() };
+/**
+ * The thumbnails of `image` for each of `asked`, in order (from its crop, when
+ * it has one): a lookup for those made before (presets at stage time, others
+ * on first request); the rest are rendered together from one read and one
+ * decode of the stored original, stored beside it and recorded, so the next
+ * request is a lookup.
+ * @throws UpstageError BAD_USER_INPUT when a size is outside the bounds.
+ */
+export async function ensureThumbnails(deps: ThumbnailDeps, image: ImageRow, asked: readonly ThumbnailSpec[]): Promise<ThumbnailRow[]> {
+  for (const spec of asked) checkThumbnailSize(spec, deps.options.thumbnailMaxSize);
+  // Every size of a cropped avatar is made from its crop.
+  const crop = cropOf(image);
+  const specs = new Map(asked.map((spec) => [variantOf({ ...spec, crop }), { ...spec, crop }]));
+  const rowsOf = async () => new Map((await findThumbnails(deps.knex, image.id, [...specs.keys()])).map((row) => [row.variant, row]));
+  let found = await rowsOf();
+  const missing = [...specs].filter(([variant]) => !found.has(variant)).map(([, spec]) => spec);
+  if (missing.length > 0) {
+    const making = deps.metrics.thumbnailSeconds.startTimer({ kind: "on_demand" });
+    const rendered = await renderThumbnails(deps.storage.read(image.storage_key), missing);
+    const rows = await storeThumbnails(deps.storage, image, rendered);
+    making();
+    await insertThumbnails(deps.knex, rows);
+    // Another request may have recorded some first; either row describes the same file.
+    found = await rowsOf();
+  }
+  return asked.map((spec) => found.get(variantOf({ ...spec, crop }))!);
+}
+
+/** One thumbnail of `image` (see ensureThumbnails). */
+export async function ensureThumbnail(deps: ThumbnailDeps, image: ImageRow, asked: ThumbnailSpec): Promise<ThumbnailRow> {
+  const [row] = await ensureThumbnails(deps, image, [asked]);
+  return row!;
 }

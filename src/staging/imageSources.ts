@@ -4,7 +4,7 @@ import { UpstageError } from "../errors/UpstageError.js";
 import { contentTypeOf, formatOfContentType, type StoredFormat } from "../images/imageFormat.js";
 import { checkThumbnailSize } from "../images/ThumbnailSpec.js";
 import { cropOf } from "./avatarCrop.js";
-import { ensureThumbnail } from "./ensureThumbnail.js";
+import { ensureThumbnails } from "./ensureThumbnail.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
 /** One `<source>` of a `<picture>`: a format and its thumbnails, narrowest first. */
@@ -19,7 +19,7 @@ const MAX_WIDTHS = 8;
 
 /**
  * Responsive sources: for each format (best first), thumbnails of each width
- * with the aspect ratio kept, made on demand and kept. A width beyond the
+ * with the aspect ratio kept, made on demand (together, from one decode) and kept. A width beyond the
  * original's (or its crop's) is served by that width: never upscaled.
  * @throws UpstageError BAD_USER_INPUT for too many widths, a width out of bounds, or a repeated format.
  */
@@ -38,11 +38,12 @@ export async function imageSources(
 
   const widest = cropOf(image)?.width ?? image.width;
   const effective = [...new Set(widths.map((width) => Math.min(width, widest)))].sort((a, b) => a - b);
-  return Promise.all(
-    formats.map(async (format) => ({
-      format,
-      type: contentTypeOf[format],
-      thumbnails: await Promise.all(effective.map((width) => ensureThumbnail(deps, image, { width, height: null, fit: "INSIDE", format }))),
-    })),
-  );
+  // Every width of every format from one read and one decode of the original.
+  const specs = formats.flatMap((format) => effective.map((width) => ({ width, height: null, fit: "INSIDE", format }) as const));
+  const thumbnails = await ensureThumbnails(deps, image, specs);
+  return formats.map((format, i) => ({
+    format,
+    type: contentTypeOf[format],
+    thumbnails: thumbnails.slice(i * effective.length, (i + 1) * effective.length),
+  }));
 }

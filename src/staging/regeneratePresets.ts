@@ -1,6 +1,6 @@
 import type { ImageRow } from "../db/rows.js";
 import { formatOfContentType } from "../images/imageFormat.js";
-import { ensureThumbnail } from "./ensureThumbnail.js";
+import { ensureThumbnails } from "./ensureThumbnail.js";
 import { presetSpecs } from "./presetSpecs.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
@@ -29,9 +29,7 @@ export async function regeneratePresets(deps: Pick<StagingDeps, "knex" | "storag
       .orderBy("id")
       .limit(options.batchSize);
     for (const image of batch) {
-      for (const spec of presetSpecs(deps.options.presets, formatOfContentType(image.content_type))) {
-        await ensureThumbnail(deps, image, spec);
-      }
+      await ensureThumbnails(deps, image, presetSpecs(deps.options.presets, formatOfContentType(image.content_type)));
     }
     if (batch.length === 0) break;
     images += batch.length;

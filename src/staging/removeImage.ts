@@ -1,5 +1,6 @@
 import type { ImageRow } from "../db/rows.js";
-import { keysNamedByOthers, listThumbnails, removeImageRow } from "../db/imageQueries.js";
+import { listThumbnails, removeImageRow } from "../db/imageQueries.js";
+import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
 /**
@@ -10,8 +11,6 @@ import type { StagingDeps } from "./StagingDeps.js";
  */
 export async function removeImage(deps: Pick<StagingDeps, "knex" | "storage">, image: Pick<ImageRow, "id" | "storage_key">): Promise<void> {
   const thumbnails = await listThumbnails(deps.knex, image.id);
-  const keys = [image.storage_key, ...thumbnails.map((t) => t.storage_key)];
-  const shared = await keysNamedByOthers(deps.knex, keys, image.id);
-  await Promise.all(keys.filter((key) => !shared.has(key)).map((key) => deps.storage.delete(key)));
+  await removeUnnamedFiles(deps, [image.storage_key, ...thumbnails.map((t) => t.storage_key)], image.id);
   await removeImageRow(deps.knex, image.id);
 }

@@ -9,7 +9,7 @@ import { renderThumbnails } from "../images/renderThumbnails.js";
 import { variantOf } from "../images/ThumbnailSpec.js";
 import { newImageKey, thumbnailKey } from "../storage/storageKey.js";
 import { sanitizeFilename } from "../uploads/sanitizeFilename.js";
-import { ensureThumbnail } from "./ensureThumbnail.js";
+import { ensureThumbnails } from "./ensureThumbnail.js";
 import { presetSpecs } from "./presetSpecs.js";
 import { stageDuplicate } from "./stageDuplicate.js";
 import type { StagingDeps } from "./StagingDeps.js";
@@ -43,7 +43,7 @@ export async function stageImage(deps: StagingDeps, input: { ownerId: string; re
     const duplicate = await stageDuplicate(deps, input);
     if (duplicate) {
       // Shared presets are there already, unless a crop at commit replaced the source's.
-      for (const spec of presetSpecs(options.presets, formatOfContentType(duplicate.content_type))) await ensureThumbnail(deps, duplicate, spec);
+      await ensureThumbnails(deps, duplicate, presetSpecs(options.presets, formatOfContentType(duplicate.content_type)));
       deps.log.info({ imageId: duplicate.id, ownerId: input.ownerId, sharesFileWith: duplicate.storage_key }, "image staged from a file already stored");
       return duplicate;
     }

@@ -9,6 +9,7 @@ import { imageSources } from "../../staging/imageSources.js";
 import { presetSpecs } from "../../staging/presetSpecs.js";
 import type { GraphQLContext } from "../context.js";
 import type { ImageResolvers } from "../generated/resolvers.js";
+import { srcsetOf } from "../srcsetOf.js";
 
 export const Image: ImageResolvers = {
   url: (image, _args, context) => context.mediaUrl(image.storage_key),
@@ -31,11 +32,7 @@ export const Image: ImageResolvers = {
   dominantColor: async (image, _args, context) => (await ensurePreview(context.staging, image)).dominantColor,
   sources: (image, { widths, formats }, context) => imageSources(context.staging, image, { widths, formats }),
 
-  async srcset(image, _args, context) {
-    const presets = await presetThumbnails(image, context);
-    const urls = await Promise.all(presets.map((t) => context.mediaUrl(t.storage_key)));
-    return presets.map((t, i) => `${urls[i]} ${t.width}w`).join(", ");
-  },
+  srcset: async (image, _args, context) => srcsetOf(await presetThumbnails(image, context), context),
 };
 
 /** The preset thumbnails (same shape, growing widths): what a srcset can choose between. */

@@ -1,9 +1,7 @@
 import type { ImageSourceResolvers } from "../generated/resolvers.js";
+import { srcsetOf } from "../srcsetOf.js";
 
 export const ImageSource: ImageSourceResolvers = {
-  async srcset(source, _args, context) {
-    const urls = await Promise.all(source.thumbnails.map((t) => context.mediaUrl(t.storage_key)));
-    return source.thumbnails.map((t, i) => `${urls[i]} ${t.width}w`).join(", ");
-  },
+  srcset: (source, _args, context) => srcsetOf(source.thumbnails, context),
   thumbnails: (source) => [...source.thumbnails],
 };
