@@ -1,7 +1,6 @@
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { DEFAULT_UPLOAD_HANDLERS } from "./uploads/createHandlerChain.js";
 
 /** A thumbnail size made at stage time, e.g. `125x125`. */
 export interface ThumbnailPreset {
@@ -10,6 +9,9 @@ export interface ThumbnailPreset {
 }
 
 const MiB = 1024 * 1024;
+
+/** The built-in upload handlers, in their default order (UPLOAD_HANDLERS). */
+export const DEFAULT_UPLOAD_HANDLERS: readonly string[] = ["limit", "sniff", "quota", "hash", "store"];
 
 const integer = (min: number) => z.coerce.number().int().min(min);
 

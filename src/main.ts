@@ -1,9 +1,11 @@
+import { StartupError } from "./app/StartupError.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { createServer } from "./server/createServer.js";
+import { UploadHandlersError } from "./uploads/createHandlerChain.js";
 
 /** `npm start`: one server from the environment, stopped cleanly on SIGINT or SIGTERM. */
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+  const config = loadConfig();
   const server = await createServer(config);
   const { log } = server;
   log.info({ url: server.url, database: server.database.kind, dataDir: config.dataDir }, `upstage listening on ${server.url}/graphql`);
@@ -27,6 +29,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  // What an operator can fix is said in a line (or one per bad variable); anything else with its stack.
+  const known = error instanceof ConfigError || error instanceof StartupError || error instanceof UploadHandlersError;
+  console.error(known ? `upstage: ${error.message}` : error);
   process.exit(1);
 });

@@ -1,16 +1,14 @@
 // `npm run cli -- <command>`: the operator's tool. Every command reads the
 // same environment as the server (DATABASE_URL, STORAGE, S3_*, DATA_DIR, …).
+import http from "node:http";
 import { parseArgs } from "node:util";
+import pino from "pino";
+import { dataDirFiles, DataDirInUseError } from "../app/lockDataDir.js";
+import { openServices, type Services } from "../app/openServices.js";
+import { isOperatorCommand, runOperatorCommand, type OperatorCommandName, type OperatorCommandOptions } from "../app/operatorCommands.js";
 import { loadAuthSecret } from "../auth/loadAuthSecret.js";
 import { mintToken } from "../auth/mintToken.js";
 import { ConfigError, loadConfig, type Config } from "../config.js";
-import { createDatabase } from "../db/createDatabase.js";
-import { readStats } from "../db/statsQueries.js";
-import { SingleRunnerJob, withSingleRunner } from "../db/withSingleRunner.js";
-import { createSweeper } from "../staging/createSweeper.js";
-import { reconcileStorage } from "../staging/reconcileStorage.js";
-import { regeneratePresets } from "../staging/regeneratePresets.js";
-import { openStaging } from "./openStaging.js";
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -24,12 +22,12 @@ const USAGE = `Usage: npm run cli -- <command> [options]
                                             prints a cursor per batch: --after resumes from it
 
 Commands that change things take PostgreSQL's advisory locks, so they never
-run beside a running instance's sweeper or start-up reconciliation.`;
+run beside a running instance's sweeper or start-up reconciliation. With the
+embedded database, a running server owns DATA_DIR: the command is sent to it
+(over DATA_DIR/upstage.sock) and runs there.`;
 
 /** A usage mistake: the message, then the usage, and exit code 2. */
 class UsageError extends Error {}
-
-type Command = (args: string[], config: Config) => Promise<unknown>;
 
 function options<T extends Record<string, { type: "string" | "boolean"; default?: string | boolean }>>(args: string[], spec: T, positionals = 0) {
   try {
@@ -47,82 +45,75 @@ function positiveInteger(name: string, value: string | undefined): number {
   return number;
 }
 
-const commands: Record<string, Command> = {
-  async migrate(args, config) {
-    options(args, {});
-    const database = await createDatabase(config);
-    try {
-      const applied = await database.migrate();
-      return { database: database.kind, applied };
-    } finally {
-      await database.close();
-    }
-  },
+/** A bearer token signed with the server's secret: needs no database, so it runs beside a server too. */
+async function token(args: string[], config: Config): Promise<string> {
+  const { values, positionals } = options(args, { expires: { type: "string", default: "30d" } }, 1);
+  const [username] = positionals;
+  if (!username) throw new UsageError("token needs a username.");
+  const secret = await loadAuthSecret(config);
+  return mintToken(secret.key, username, { expiresIn: values.expires! });
+}
 
-  async token(args, config) {
-    const { values, positionals } = options(args, { expires: { type: "string", default: "30d" } }, 1);
-    const [username] = positionals;
-    if (!username) throw new UsageError("token needs a username.");
-    const secret = await loadAuthSecret(config);
-    return mintToken(secret.key, username, { expiresIn: values.expires! });
-  },
-
-  async sweep(args, config) {
-    options(args, {});
-    const { stores, staging } = await openStaging(config);
-    try {
-      const sweeper = createSweeper(staging, { intervalSeconds: 0, exclusive: (run) => withSingleRunner(stores.database, SingleRunnerJob.Sweep, run) });
-      return await sweeper.sweep();
-    } finally {
-      await stores.close();
-    }
-  },
-
-  async reconcile(args, config) {
+/** Parses a store command's arguments into its options. */
+const storeCommands: { [N in OperatorCommandName]: (args: string[]) => OperatorCommandOptions[N] } = {
+  migrate: (args) => (options(args, {}), {}),
+  sweep: (args) => (options(args, {}), {}),
+  stats: (args) => (options(args, {}), {}),
+  reconcile(args) {
     const { values } = options(args, { "dry-run": { type: "boolean", default: false }, grace: { type: "string", default: "3600" } });
-    const graceMs = positiveInteger("grace", values.grace) * 1000;
-    const { stores, staging } = await openStaging(config);
-    try {
-      const run = await withSingleRunner(stores.database, SingleRunnerJob.Reconcile, () =>
-        reconcileStorage(staging, { graceMs, dryRun: values["dry-run"]! }),
-      );
-      if (!run.ran) throw new Error("Another instance is reconciling now; try again in a moment.");
-      return { dryRun: values["dry-run"], ...run.result };
-    } finally {
-      await stores.close();
-    }
+    return { graceMs: positiveInteger("grace", values.grace) * 1000, dryRun: values["dry-run"]! };
   },
-
-  async stats(args, config) {
-    options(args, {});
-    const { stores } = await openStaging(config);
-    try {
-      return await readStats(stores.database.knex);
-    } finally {
-      await stores.close();
-    }
-  },
-
-  async "regenerate-thumbnails"(args, config) {
+  "regenerate-thumbnails"(args) {
     const { values } = options(args, { batch: { type: "string", default: "50" }, after: { type: "string" } });
     const batchSize = positiveInteger("batch", values.batch);
     if (batchSize === 0) throw new UsageError("--batch must be at least 1.");
     if (values.after !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(values.after)) {
       throw new UsageError("--after takes an image id, as a previous run printed it.");
     }
-    const { stores, staging } = await openStaging(config);
-    try {
-      const images = await regeneratePresets(staging, {
-        batchSize,
-        after: values.after,
-        onBatch: ({ images, lastId }) => process.stderr.write(`${images} images done; resume with --after ${lastId}\n`),
-      });
-      return { images, presets: config.images.presets };
-    } finally {
-      await stores.close();
-    }
+    return { batchSize, after: values.after };
   },
 };
+
+/**
+ * Runs a store command on services of its own; while a server owns the
+ * embedded DATA_DIR, asks that server to run it instead (over
+ * DATA_DIR/upstage.sock), so the embedded files are never opened twice.
+ */
+async function runStoreCommand<N extends OperatorCommandName>(config: Config, name: N, commandOptions: OperatorCommandOptions[N]): Promise<unknown> {
+  const note = (line: string) => process.stderr.write(`${line}\n`);
+  let services: Services;
+  try {
+    // Logs to stderr: stdout carries the command's answer.
+    services = await openServices(config, { logDestination: pino.destination(2) });
+  } catch (error) {
+    if (!(error instanceof DataDirInUseError)) throw error;
+    return askRunningServer(dataDirFiles(config.dataDir).commandSocket, name, commandOptions, note, error);
+  }
+  try {
+    return await runOperatorCommand(services, name, commandOptions, note);
+  } finally {
+    await services.close();
+  }
+}
+
+/** The running server's answer to a command; the holder's refusal when no server answers. */
+function askRunningServer(socketPath: string, name: string, body: unknown, note: (line: string) => void, inUse: DataDirInUseError): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ socketPath, path: `/commands/${name}`, method: "POST", headers: { "content-type": "application/json" } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => {
+        const answer = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { result?: unknown; error?: string; notes?: string[] };
+        for (const line of answer.notes ?? []) note(line);
+        if (response.statusCode === 200) resolve(answer.result);
+        else reject(new Error(answer.error ?? `The running server refused ${name}.`));
+      });
+    });
+    // The holder is not a server (another command, say): say who holds it.
+    request.on("error", () => reject(inUse));
+    request.end(JSON.stringify(body));
+  });
+}
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...args] = argv;
@@ -130,9 +121,11 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const command = commands[name];
-  if (!command) throw new UsageError(`Unknown command: ${name}`);
-  const result = await command(args, loadConfig(process.env));
+  const config = loadConfig();
+  let result: unknown;
+  if (name === "token") result = await token(args, config);
+  else if (isOperatorCommand(name)) result = await runStoreCommand(config, name, storeCommands[name](args));
+  else throw new UsageError(`Unknown command: ${name}`);
   process.stdout.write(typeof result === "string" ? `${result}\n` : `${JSON.stringify(result, null, 2)}\n`);
 }
 

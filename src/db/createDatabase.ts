@@ -12,6 +12,8 @@ export interface DatabaseOptions {
   /** PostgreSQL connection string; when unset, PGlite runs embedded in `dataDir`. */
   readonly databaseUrl?: string | undefined;
   readonly dataDir: string;
+  /** Where knex's own warnings go (a pool that cannot connect, say); they are dropped when unset. */
+  readonly onWarning?: ((message: string) => void) | undefined;
 }
 
 /** What kind of database a knex instance talks to; PGlite has one connection, PostgreSQL a pool. */
@@ -34,7 +36,13 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
   let kind: DatabaseKind;
   if (options.databaseUrl) {
     kind = "postgres";
-    knex = knexFactory({ client: "pg", connection: options.databaseUrl, pool: { min: 0, max: 10 } });
+    const warn = (message: unknown) => options.onWarning?.(String(message));
+    knex = knexFactory({
+      client: "pg",
+      connection: options.databaseUrl,
+      pool: { min: 0, max: 10 },
+      log: { warn, error: warn, deprecate: warn, debug() {} },
+    });
   } else {
     kind = "pglite";
     const filename = path.join(options.dataDir, "db");

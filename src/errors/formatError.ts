@@ -1,6 +1,7 @@
 import type { GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { ErrorCode } from "./ErrorCode.js";
+import { UploadAbortedError } from "./UploadAbortedError.js";
 import { UpstageError } from "./UpstageError.js";
 
 const knownCodes = new Set<string>([
@@ -27,6 +28,8 @@ export function createFormatError(options: { production: boolean; log: (error: u
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
+    // A client gone mid-upload: nobody reads this answer, and nothing went wrong here.
+    if (original instanceof UploadAbortedError) return { message: original.message, path: formatted.path, extensions: { code: ErrorCode.BadUserInput } };
     options.log(original);
     if (!options.production) return formatted;
     return {

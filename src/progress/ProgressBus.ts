@@ -1,12 +1,11 @@
 import type { UploadEvent } from "./UploadEvent.js";
 
-/** Carries upload progress from the instance receiving an upload to every subscriber of its uploadId. */
+/**
+ * Carries upload progress from the instance receiving an upload to every
+ * subscriber of its uploadId. Best-effort: who owns an uploadId is kept in the
+ * database (db/uploadClaimQueries), not here.
+ */
 export interface ProgressBus {
-  /**
-   * Makes `userId` the owner of `uploadId` unless someone else already is.
-   * @returns false when the uploadId belongs to another user.
-   */
-  claim(uploadId: string, userId: string): Promise<boolean>;
   publish(event: UploadEvent): Promise<void>;
   /**
    * The upload's events: the last known one first, then each new one, ending

@@ -3,16 +3,15 @@ import { DEFAULT_WAIT_FOR_START_MS, type ProgressBus, type ProgressBusOptions } 
 import { isTerminal, type UploadEvent } from "./UploadEvent.js";
 
 interface UploadEntry {
-  owner: string | undefined;
   last: UploadEvent | undefined;
   readonly subscribers: Set<EventQueue<UploadEvent>>;
   expiry: NodeJS.Timeout | undefined;
 }
 
 /**
- * The in-process bus: enough for one instance. Each upload's last state and
- * owner are kept for `retainMs` after its last event (or claim), so a late
- * subscriber still gets the outcome.
+ * The in-process bus: enough for one instance. Each upload's last state is
+ * kept for `retainMs` after its last event, so a late subscriber still gets
+ * the outcome.
  */
 export function createMemoryProgressBus(options: ProgressBusOptions & { retainMs?: number } = {}): ProgressBus {
   const retainMs = options.retainMs ?? 10 * 60 * 1000; // 10 minutes
@@ -22,7 +21,7 @@ export function createMemoryProgressBus(options: ProgressBusOptions & { retainMs
   function entryOf(uploadId: string): UploadEntry {
     let entry = uploads.get(uploadId);
     if (!entry) {
-      entry = { owner: undefined, last: undefined, subscribers: new Set(), expiry: undefined };
+      entry = { last: undefined, subscribers: new Set(), expiry: undefined };
       uploads.set(uploadId, entry);
     }
     return entry;
@@ -38,13 +37,6 @@ export function createMemoryProgressBus(options: ProgressBusOptions & { retainMs
   }
 
   return {
-    async claim(uploadId, userId) {
-      const entry = entryOf(uploadId);
-      entry.owner ??= userId;
-      retain(uploadId, entry);
-      return entry.owner === userId;
-    },
-
     async publish(event) {
       const entry = entryOf(event.uploadId);
       entry.last = event;

@@ -1,8 +1,18 @@
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
-import type { BodyMeter } from "../uploads/meterRequestBody.js";
 import type { ProgressBus } from "./ProgressBus.js";
 import type { UploadEvent } from "./UploadEvent.js";
+
+/** How many bytes of an upload have arrived; the reporter reads it and is told when it moves. */
+export interface ByteCount {
+  /** The whole, when known (a Content-Length). */
+  readonly bytesTotal: number | null;
+  readonly bytesReceived: number;
+  /** True once every byte has arrived. */
+  readonly ended: boolean;
+  /** Calls `listener` after each change; returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
+}
 
 /** Publishes one upload's progress on the bus, in order; after a terminal event, nothing more. */
 export interface ProgressReporter {
@@ -10,10 +20,16 @@ export interface ProgressReporter {
   trackReceiving(): () => void;
   processing(): void;
   ready(stagedImageId: string): void;
-  /** FAILED with the error's contract code, or ABORTED when the client went away. */
+  /** FAILED with the error's contract code (INTERNAL_SERVER_ERROR for anything else). */
   failed(error: unknown): void;
-  /** Resolves when everything published so far has reached the bus. */
-  flushed(): Promise<void>;
+  /** ABORTED: the client went away. */
+  aborted(): void;
+  /**
+   * Resolves when everything published so far has reached the bus, or after
+   * `maxWaitMs`, whichever is first: progress is best-effort, and an upload's
+   * answer never waits long on a bus that is down.
+   */
+  flushed(maxWaitMs: number): Promise<void>;
 }
 
 export interface ProgressReporterOptions {
@@ -32,7 +48,7 @@ type Payload = UploadEvent extends infer E ? (E extends UploadEvent ? Omit<E, "u
 export function createProgressReporter(
   bus: ProgressBus,
   uploadId: string,
-  meter: BodyMeter,
+  meter: ByteCount,
   options: ProgressReporterOptions,
 ): ProgressReporter {
   const intervalMs = options.intervalMs ?? 100;
@@ -91,11 +107,10 @@ export function createProgressReporter(
     ready(stagedImageId) {
       terminal({ phase: "READY", stagedImageId });
     },
+    aborted() {
+      terminal({ phase: "ABORTED" });
+    },
     failed(error) {
-      if (meter.aborted) {
-        terminal({ phase: "ABORTED" });
-        return;
-      }
       const known = error instanceof UpstageError ? error : undefined;
       terminal({
         phase: "FAILED",
@@ -104,6 +119,10 @@ export function createProgressReporter(
           : { code: ErrorCode.InternalServerError, message: "The upload failed on the server." },
       });
     },
-    flushed: () => chain,
+    flushed(maxWaitMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)));
+      return Promise.race([chain, bound]).finally(() => clearTimeout(timer));
+    },
   };
 }

@@ -5,9 +5,12 @@ import { isTerminal, type UploadEvent } from "./UploadEvent.js";
 
 export interface RedisProgressBusOptions extends ProgressBusOptions {
   readonly url: string;
-  /** Seconds an upload's owner and last state are kept after its last event. */
+  /** Seconds an upload's last state is kept after its last event. */
   readonly retainSeconds?: number;
   readonly keyPrefix?: string;
+  /** Told of connection errors, at most once per `errorLogIntervalMs` (10 s) per connection. */
+  readonly onConnectionError?: (error: Error, connection: "commands" | "listener") => void;
+  readonly errorLogIntervalMs?: number;
 }
 
 interface Subscriber {
@@ -19,28 +22,60 @@ interface Subscriber {
 /**
  * The progress bus across instances: Redis pub/sub carries live events (one
  * channel per upload, so no cross-talk), a key keeps each upload's last event
- * for late subscribers, and `SET NX` makes the first user of an uploadId its
- * owner everywhere. One connection publishes (so an upload's events stay in
- * order) and one subscribes for the whole instance.
+ * for late subscribers. One connection publishes (so an upload's events stay
+ * in order) and one subscribes for the whole instance.
+ *
+ * Redis going away never holds an upload: a publish fails fast, and the last
+ * event of each upload that could not be published is published again once
+ * Redis is back; every subscriber then rereads its upload's last state, so
+ * it catches up on what it missed (the sequence numbers drop repeats).
  */
 export async function createRedisProgressBus(options: RedisProgressBusOptions): Promise<ProgressBus> {
   const retainSeconds = options.retainSeconds ?? 600; // 10 minutes
   const prefix = options.keyPrefix ?? "upstage:upload:";
   const waitForStartMs = options.waitForStartMs ?? DEFAULT_WAIT_FOR_START_MS;
-  const connect = async () => {
-    const redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    await redis.connect();
+  const errorLogIntervalMs = options.errorLogIntervalMs ?? 10_000;
+  let up = false;
+  const connect = async (name: "commands" | "listener") => {
+    // No offline queue: while Redis is away a command fails at once instead of
+    // waiting for it (unpublished events are kept below and sent on return).
+    // The listener's subscriptions wait for Redis instead (ioredis renews them on reconnect).
+    const redis =
+      name === "commands"
+        ? new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+        : new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: null });
+    let lastLogged = 0;
+    let lastError: Error | undefined;
+    redis.on("error", (error: Error) => {
+      lastError = error;
+      // Until the bus is up, a failure is the start's to report, once.
+      if (!up || Date.now() - lastLogged < errorLogIntervalMs) return;
+      lastLogged = Date.now();
+      options.onConnectionError?.(error, name);
+    });
+    try {
+      await redis.connect();
+    } catch (error) {
+      // No retrying in the background for a bus that never came up.
+      redis.disconnect();
+      throw lastError ?? error;
+    }
     return redis;
   };
-  const commands = await connect();
-  const listener = await connect();
+  const commands = await connect("commands");
+  const listener = await connect("listener").catch((error: unknown) => {
+    commands.disconnect();
+    throw error;
+  });
+  up = true;
+  /** Per upload, the newest event that could not be published; sent again when Redis is back. */
+  const unsent = new Map<string, UploadEvent>();
   const subscribers = new Map<string, Set<Subscriber>>();
   /** Per upload: resolves once this instance listens on its channel. */
   const listening = new Map<string, Promise<unknown>>();
 
   const channelOf = (uploadId: string) => `${prefix}${uploadId}:events`;
   const lastKeyOf = (uploadId: string) => `${prefix}${uploadId}:last`;
-  const ownerKeyOf = (uploadId: string) => `${prefix}${uploadId}:owner`;
 
   function deliver(subscriber: Subscriber, event: UploadEvent): void {
     if (event.seq <= subscriber.seen) return;
@@ -48,6 +83,38 @@ export async function createRedisProgressBus(options: RedisProgressBusOptions): 
     subscriber.queue.push(event);
     if (isTerminal(event.phase)) subscriber.queue.end();
   }
+
+  async function send(event: UploadEvent): Promise<void> {
+    const message = JSON.stringify(event);
+    await commands
+      .multi()
+      .set(lastKeyOf(event.uploadId), message, "EX", retainSeconds)
+      .publish(channelOf(event.uploadId), message)
+      .exec();
+  }
+
+  /** Delivers an upload's last known state to its subscribers here (repeats are dropped by seq). */
+  async function replay(uploadId: string, to: Iterable<Subscriber>): Promise<void> {
+    const last = await commands.get(lastKeyOf(uploadId));
+    if (last) for (const subscriber of to) deliver(subscriber, JSON.parse(last) as UploadEvent);
+  }
+
+  commands.on("ready", () => {
+    for (const [uploadId, event] of unsent) {
+      send(event).then(
+        () => {
+          if (unsent.get(uploadId) === event) unsent.delete(uploadId);
+        },
+        () => {},
+      );
+    }
+  });
+  // ioredis subscribes again by itself after a reconnect; then catch up.
+  let listenerReconnect = false;
+  listener.on("ready", () => {
+    if (!listenerReconnect) return void (listenerReconnect = true);
+    for (const [uploadId, set] of subscribers) replay(uploadId, set).catch(() => {});
+  });
 
   listener.on("message", (channel: string, message: string) => {
     const uploadId = channel.slice(prefix.length, -":events".length);
@@ -67,24 +134,16 @@ export async function createRedisProgressBus(options: RedisProgressBusOptions): 
   }
 
   return {
-    async claim(uploadId, userId) {
-      const key = ownerKeyOf(uploadId);
-      const set = await commands.set(key, userId, "EX", retainSeconds, "NX");
-      if (set === "OK") return true;
-      const owner = await commands.get(key);
-      if (owner !== userId) return false;
-      await commands.expire(key, retainSeconds);
-      return true;
-    },
-
     async publish(event) {
-      const message = JSON.stringify(event);
-      await commands
-        .multi()
-        .set(lastKeyOf(event.uploadId), message, "EX", retainSeconds)
-        .expire(ownerKeyOf(event.uploadId), retainSeconds)
-        .publish(channelOf(event.uploadId), message)
-        .exec();
+      try {
+        await send(event);
+        const waiting = unsent.get(event.uploadId);
+        if (waiting && waiting.seq <= event.seq) unsent.delete(event.uploadId);
+      } catch (error) {
+        const waiting = unsent.get(event.uploadId);
+        if (!waiting || waiting.seq < event.seq) unsent.set(event.uploadId, event);
+        throw error;
+      }
     },
 
     subscribe(uploadId) {
@@ -105,10 +164,9 @@ export async function createRedisProgressBus(options: RedisProgressBusOptions): 
       void (async () => {
         try {
           await ready;
-          const last = await commands.get(lastKeyOf(uploadId));
-          if (last) deliver(subscriber, JSON.parse(last) as UploadEvent);
+          await replay(uploadId, [subscriber]);
         } catch {
-          subscriber.queue.end();
+          // Redis is away: the replay after its return catches this subscriber up.
         }
       })();
       return subscriber.queue.iterator;
@@ -121,8 +179,9 @@ export async function createRedisProgressBus(options: RedisProgressBusOptions): 
     async close() {
       for (const set of subscribers.values()) for (const subscriber of set) subscriber.queue.end();
       subscribers.clear();
+      unsent.clear();
       listener.disconnect();
-      await commands.quit();
+      await commands.quit().catch(() => commands.disconnect());
     },
   };
 }

@@ -1,4 +1,5 @@
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
 import { GraphQLError, specifiedRules, validate, type GraphQLSchema, type ValidationRule } from "graphql";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
@@ -42,7 +43,18 @@ function authorizationOf(params: Readonly<Record<string, unknown>> | undefined):
  * token has expired is closed with 4403 then.
  */
 export function attachGraphQLWebSocket(httpServer: Server, path: string, deps: GraphQLWebSocketDeps, options: GraphQLWebSocketOptions): GraphQLWebSocket {
-  const wss = new WebSocketServer({ server: httpServer, path, maxPayload: options.maxPayload ?? 64 * 1024 /* 64 KiB */ });
+  // Upgrades are routed here rather than by `ws` itself (its `server` option),
+  // which would also take on the HTTP server's own errors (a port in use).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? 64 * 1024 /* 64 KiB */ });
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => socket.destroy());
+    if (new URL(request.url ?? "/", "http://upstage.invalid").pathname !== path) {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request));
+  };
+  httpServer.on("upgrade", onUpgrade);
   const rules = [...specifiedRules, ...deps.validationRules];
   // Counted when a subscribe arrives, before any await, so that concurrent
   // subscribes on one socket cannot all see room under the limit.
@@ -98,6 +110,7 @@ export function attachGraphQLWebSocket(httpServer: Server, path: string, deps: G
       return count;
     },
     async close() {
+      httpServer.off("upgrade", onUpgrade);
       await cleanup.dispose();
     },
   };

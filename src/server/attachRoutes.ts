@@ -64,20 +64,23 @@ export function attachRoutes(httpServer: http.Server, routes: Routes): void {
     current.set(request.socket, { request, response });
     response.setHeader("x-request-id", reqId);
     response.setHeader("x-content-type-options", "nosniff");
-    response.once("close", () => {
-      const path = (request.url ?? "/").split("?")[0]!;
-      const level = quietPaths.has(path) || path.startsWith(routes.mediaPrefix) ? "debug" : "info";
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      routes.log[level](
-        { method: request.method, path, status: response.statusCode, ms: Math.round(ms * 10) / 10, completed: response.writableFinished },
-        "request",
-      );
-    });
+    const closed = new Promise((resolve) => response.once("close", resolve));
+    /** The line is written once the response is gone and the handler is done with the request (a client may leave first). */
+    const logWhenDone = (handled: Promise<unknown>) =>
+      void Promise.all([closed, handled]).then(() => {
+        const path = (request.url ?? "/").split("?")[0]!;
+        const level = quietPaths.has(path) || path.startsWith(routes.mediaPrefix) ? "debug" : "info";
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        routes.log[level](
+          { method: request.method, path, status: response.statusCode, ms: Math.round(ms * 10) / 10, completed: response.writableFinished },
+          "request",
+        );
+      });
     if (routes.stopping()) {
       // Shutting down: a request on a kept-alive connection is turned away too.
       response.setHeader("connection", "close");
       sendJson(response, 503, { error: "Shutting down; retry on another instance." }, { "retry-after": "1" });
-      return;
+      return logWhenDone(Promise.resolve());
     }
     const url = new URL(request.url ?? "/", "http://upstage.invalid");
     const route = async () => {
@@ -97,10 +100,12 @@ export function attachRoutes(httpServer: http.Server, routes: Routes): void {
       if (routes.devToken && url.pathname === routes.devToken.path) return routes.devToken.handler(request, response);
       sendJson(response, 404, { error: "Not found" });
     };
-    route().catch((error: unknown) => {
-      routes.log.error({ err: error, url: request.url }, "request failed");
-      if (!response.headersSent) sendJson(response, 500, { error: "Internal server error" });
-      else response.destroy();
-    });
+    logWhenDone(
+      route().catch((error: unknown) => {
+        routes.log.error({ err: error, url: request.url }, "request failed");
+        if (!response.headersSent) sendJson(response, 500, { error: "Internal server error" });
+        else response.destroy();
+      }),
+    );
   }
 }

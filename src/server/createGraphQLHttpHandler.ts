@@ -4,7 +4,7 @@ import type { UserRow } from "../db/rows.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import type { GraphQLContext } from "../graphql/context.js";
-import { meterRequestBody, type BodyMeter } from "../uploads/meterRequestBody.js";
+import type { BodyMeter } from "../uploads/meterRequestBody.js";
 import { processMultipart } from "../uploads/processMultipart.js";
 import type { UploadTracker } from "./createUploadTracker.js";
 import { sendGraphQLError } from "./sendJson.js";
@@ -14,7 +14,7 @@ export interface GraphQLHttpOptions {
   readonly maxJsonBytes?: number;
   /** Bytes of the one file a multipart request may carry. */
   readonly maxFileSize: number;
-  /** Milliseconds an upload's body may stall before the request is dropped. */
+  /** Milliseconds a request body (an upload's or JSON) may stall before the request is dropped. */
   readonly idleTimeoutMs: number;
 }
 
@@ -95,16 +95,14 @@ export function createGraphQLHttpHandler(deps: GraphQLHttpDeps, options: GraphQL
     try {
       // A stalled upload must not hold a connection and a scratch file for ever.
       request.setTimeout(options.idleTimeoutMs, () => request.destroy());
+      const { operations, meter } = processMultipart(request, { maxFieldSize: maxJsonBytes, maxFileSize: options.maxFileSize, maxFiles: 1 });
       let body: unknown;
-      let meter: BodyMeter;
       try {
-        const operations = processMultipart(request, { maxFieldSize: maxJsonBytes, maxFileSize: options.maxFileSize, maxFiles: 1 });
-        // processMultipart has piped the request into its parser synchronously,
-        // so the meter's 'data' listener cannot take a chunk away from it.
-        meter = meterRequestBody(request);
         body = await operations;
       } catch (error) {
-        return refuseUnread(request, response, multipartError(error));
+        // A client that left has nobody to answer.
+        if (!(error instanceof UpstageError)) return;
+        return refuseUnread(request, response, error);
       }
       await execute(request, response, search, viewer, body, meter);
     } finally {
@@ -123,10 +121,14 @@ export function createGraphQLHttpHandler(deps: GraphQLHttpDeps, options: GraphQL
     if (isMultipart(request)) return handleUpload(request, response, search, viewer);
     let body: unknown;
     if (request.method === "POST") {
+      // A stalled body must not hold a connection for ever, JSON or not.
+      request.setTimeout(options.idleTimeoutMs, () => request.destroy());
       try {
         body = await readJson(request, maxJsonBytes);
       } catch (error) {
-        return sendGraphQLError(response, error as UpstageError);
+        // A client that left mid-body (or stalled past the timeout) has nobody to answer.
+        if (!(error instanceof UpstageError)) return;
+        return sendGraphQLError(response, error);
       }
     }
     await execute(request, response, search, viewer, body, null);
@@ -167,15 +169,6 @@ function csrfError(): UpstageError {
     ErrorCode.BadUserInput,
     "This upload has been blocked as a potential cross-site request forgery: send an 'Apollo-Require-Preflight: true' header.",
   );
-}
-
-/**
- * A malformed multipart request (bad JSON, a `map` without its file, more than
- * one file) is refused before any resolver runs; all are the client's fault.
- */
-function multipartError(error: unknown): UpstageError {
-  const message = error instanceof Error ? error.message : "Malformed multipart request.";
-  return new UpstageError(ErrorCode.BadUserInput, message, { cause: error });
 }
 
 async function readJson(request: IncomingMessage, maxBytes: number): Promise<unknown> {

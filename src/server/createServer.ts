@@ -4,8 +4,9 @@ import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
-import pino, { type DestinationStream, type Logger } from "pino";
-import sharp from "sharp";
+import type { DestinationStream, Logger } from "pino";
+import { openServices } from "../app/openServices.js";
+import { redactUrl, StartupError, systemCodeOf } from "../app/StartupError.js";
 import { createAuthenticator } from "../auth/createAuthenticator.js";
 import { loadAuthSecret, type AuthSecret } from "../auth/loadAuthSecret.js";
 import type { Config } from "../config.js";
@@ -20,20 +21,17 @@ import { createMemoryProgressBus } from "../progress/createMemoryProgressBus.js"
 import { createRedisProgressBus } from "../progress/createRedisProgressBus.js";
 import { createSweeper, type Sweeper } from "../staging/createSweeper.js";
 import { reconcileStaged } from "../staging/reconcileStaged.js";
-import { stagingOptionsFrom, type StagingDeps } from "../staging/StagingDeps.js";
 import type { Database } from "../db/createDatabase.js";
 import type { Storage } from "../storage/Storage.js";
-import { createHandlerChain, type UploadHandlerFactory } from "../uploads/createHandlerChain.js";
+import type { UploadHandlerFactory } from "../uploads/createHandlerChain.js";
 import type { BodyMeter } from "../uploads/meterRequestBody.js";
-import { createMetrics } from "../observability/createMetrics.js";
-import { requestLogFields } from "../observability/requestContext.js";
-import { attachGraphQLWebSocket } from "./attachGraphQLWebSocket.js";
+import { attachGraphQLWebSocket, type GraphQLWebSocket } from "./attachGraphQLWebSocket.js";
 import { checkReadiness } from "./checkReadiness.js";
 import { attachRoutes } from "./attachRoutes.js";
 import { createGraphQLHttpHandler } from "./createGraphQLHttpHandler.js";
 import { createDevTokenHandler, DEV_TOKEN_PATH } from "./createDevTokenHandler.js";
-import { createUploadTracker } from "./createUploadTracker.js";
-import { openStores } from "./openStores.js";
+import { createUploadTracker, type UploadTracker } from "./createUploadTracker.js";
+import { serveOperatorCommands } from "./serveOperatorCommands.js";
 import { createProfilePageHandler, PROFILE_PAGE_PATH, PROFILE_PAGE_SCRIPT_PATH } from "./serveProfilePage.js";
 import { createMediaHandler, MEDIA_PREFIX } from "./serveMedia.js";
 
@@ -75,163 +73,183 @@ export interface ServerOverrides {
  * This is the one place that chooses implementations.
  */
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<UpstageServer> {
-  // JSON lines; each written while handling a request carries its reqId.
-  const log = pino({ level: config.logLevel, mixin: requestLogFields }, overrides.logDestination ?? pino.destination(1));
-  // Process-wide in libvips: set here, in the one place that chooses implementations.
-  sharp.concurrency(config.images.threads);
-
-  const authSecret = await loadAuthSecret(config);
-  const authenticator = createAuthenticator(authSecret.key);
-  const stores = await openStores(config, { wrapStorage: overrides.wrapStorage });
-  const { database, scratch, storage } = stores;
-  const waitForStartMs = config.uploads.waitTimeoutSeconds * 1000;
-  const progress = config.redisUrl
-    ? await createRedisProgressBus({ url: config.redisUrl, waitForStartMs })
-    : createMemoryProgressBus({ waitForStartMs });
-
-  const metrics = createMetrics({
-    activeUploads: () => uploads.size,
-    activeSubscriptions: () => webSocket.subscriptionCount(),
+  /** What the metrics' gauges read, once it is made. */
+  const live: { uploads?: UploadTracker; webSocket?: GraphQLWebSocket } = {};
+  const services = await openServices(config, {
+    logDestination: overrides.logDestination,
+    wrapStorage: overrides.wrapStorage,
+    uploadHandlers: overrides.uploadHandlers,
+    gauges: { activeUploads: () => live.uploads?.size ?? 0, activeSubscriptions: () => live.webSocket?.subscriptionCount() ?? 0 },
   });
+  const { log, metrics, staging, stores } = services;
+  const { database, storage } = stores;
+  /** What is open so far, closed in reverse when the start fails. */
+  const opened: (() => Promise<unknown>)[] = [() => services.close()];
+  try {
 
-  const staging: StagingDeps = {
-    knex: database.knex,
-    storage,
-    scratch,
-    log,
-    metrics,
-    now: () => new Date(),
-    options: stagingOptionsFrom(config),
-  };
-  const newUploadHandlers = createHandlerChain(
-    config.uploads.handlers,
-    { knex: database.knex, scratch, maxFileSize: config.uploads.maxFileSize, quotaBytes: config.uploads.quotaBytes },
-    overrides.uploadHandlers,
-  );
-  const sweeper = createSweeper(staging, {
-    intervalSeconds: config.staging.sweepIntervalSeconds,
-    exclusive: (run) => withSingleRunner(database, SingleRunnerJob.Sweep, run),
-    onSweep(result) {
-      if (result instanceof Error) return metrics.sweeperRuns.inc({ result: "failed" });
-      metrics.sweeperRuns.inc({ result: result.skipped ? "skipped" : "swept" });
-      metrics.sweptImages.inc(result.removed);
-    },
-  });
-  const reconciled = await withSingleRunner(database, SingleRunnerJob.Reconcile, () => reconcileStaged(staging));
-  if (reconciled.ran && reconciled.result > 0) {
-    log.warn({ images: reconciled.result }, "staged images without their files were marked for deletion");
-  }
+    const authSecret = await loadAuthSecret(config);
+    const authenticator = createAuthenticator(authSecret.key);
+    const waitForStartMs = config.uploads.waitTimeoutSeconds * 1000;
+    const progress = config.redisUrl
+      ? await createRedisProgressBus({
+          url: config.redisUrl,
+          waitForStartMs,
+          onConnectionError: (error, connection) => log.warn({ err: error, connection }, "Redis progress bus unreachable; progress is best-effort meanwhile"),
+        }).catch((error: unknown) => {
+          throw new StartupError(
+            "REDIS_URL",
+            `REDIS_URL ${redactUrl(config.redisUrl!)} is unreachable (${systemCodeOf(error)}): start Redis there, or unset REDIS_URL for the in-process bus.`,
+            { cause: error },
+          );
+        })
+      : createMemoryProgressBus({ waitForStartMs });
+    opened.push(() => progress.close());
 
-  let publicUrl = config.publicUrl ?? "";
-  const mediaUrl = async (key: string) => (await storage.urlOf(key)) ?? `${publicUrl}${MEDIA_PREFIX}${key}`;
-  const contextFor = (viewer: UserRow | null, meter: BodyMeter | null = null): GraphQLContext => ({
-    viewer,
-    staging,
-    progress,
-    mediaUrl,
-    upload: meter ? { meter, handlers: newUploadHandlers() } : null,
-  });
-  const viewerOf = async (authorization: string | undefined) => {
-    const identity = await authenticator.authenticate(authorization);
-    return identity && ensureUser(database.knex, identity.userId, identity.username);
-  };
-
-  let stopping: Promise<void> | undefined;
-  const httpServer = http.createServer();
-  // A stalled client must not hold a connection (and an upload's temp file) for ever.
-  httpServer.headersTimeout = 30_000;
-  httpServer.requestTimeout = 10 * 60_000;
-  const schema = createSchema();
-  const validationRules = operationLimitRules();
-  const webSocket = attachGraphQLWebSocket(
-    httpServer,
-    GRAPHQL_PATH,
-    { schema, viewerOf, contextFor, validationRules },
-    { maxSubscriptions: config.maxSubscriptionsPerConnection },
-  );
-  const uploads = createUploadTracker({ maxPerUser: config.uploads.maxConcurrentPerUser });
-  const production = config.env === "production";
-  // One-click sign-in on the profile page: only on the generated development secret.
-  const devSignIn = authSecret.generated && !production;
-  const apollo = new ApolloServer<GraphQLContext>({
-    schema,
-    csrfPrevention: true,
-    validationRules,
-    // stop() orders the shutdown (uploads before sockets); Apollo must not start its own on SIGTERM.
-    stopOnTerminationSignals: false,
-    introspection: !production,
-    formatError: createFormatError({ production, log: (error) => log.error({ err: error }, "unexpected error in a resolver") }),
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceSeconds * 1000 }),
-      // Apollo Sandbox on GET /graphql from a browser, in development only.
-      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
-      ...(overrides.plugins ?? []),
-    ],
-  });
-  await apollo.start();
-
-  attachRoutes(httpServer, {
-    graphql: createGraphQLHttpHandler(
-      { apollo, uploads, viewerOf, contextFor },
-      { maxFileSize: config.uploads.maxFileSize, idleTimeoutMs: config.uploads.idleTimeoutSeconds * 1000 },
-    ),
-    media: createMediaHandler({ knex: database.knex, storage }),
-    profilePage: createProfilePageHandler({ graphqlPath: GRAPHQL_PATH, devTokenPath: devSignIn ? DEV_TOKEN_PATH : undefined }),
-    profilePagePaths: [PROFILE_PAGE_PATH, PROFILE_PAGE_SCRIPT_PATH],
-    devToken: devSignIn ? { path: DEV_TOKEN_PATH, handler: createDevTokenHandler(authSecret.key) } : undefined,
-    graphqlPath: GRAPHQL_PATH,
-    mediaPrefix: MEDIA_PREFIX,
-    readiness: () =>
-      checkReadiness(
-        {
-          database: async () => void (await database.knex.raw("select 1")),
-          progressBus: () => progress.check(),
-          storage: () => storage.check(),
-        },
-        (name, error) => log.warn({ err: error, check: name }, "readiness check failed"),
-      ),
-    metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-    stopping: () => stopping !== undefined,
-    log,
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once("error", reject);
-    httpServer.listen(config.port, config.host, () => {
-      httpServer.off("error", reject);
-      resolve();
+    const sweeper = createSweeper(staging, {
+      intervalSeconds: config.staging.sweepIntervalSeconds,
+      exclusive: (run) => withSingleRunner(database, SingleRunnerJob.Sweep, run),
+      onSweep(result) {
+        if (result instanceof Error) return metrics.sweeperRuns.inc({ result: "failed" });
+        metrics.sweeperRuns.inc({ result: result.skipped ? "skipped" : "swept" });
+        metrics.sweptImages.inc(result.removed);
+      },
     });
-  });
-  const port = (httpServer.address() as AddressInfo).port;
-  publicUrl ||= `http://localhost:${port}`;
-  sweeper.start();
+    const reconciled = await withSingleRunner(database, SingleRunnerJob.Reconcile, () => reconcileStaged(staging));
+    if (reconciled.ran && reconciled.result > 0) {
+      log.warn({ images: reconciled.result }, "staged images without their files were marked for deletion");
+    }
 
-  return {
-    url: publicUrl,
-    port,
-    database,
-    storage,
-    sweeper,
-    authSecret,
-    log,
-    stop() {
-      stopping ??= (async () => {
-        // No new connections; running uploads get the grace period to finish,
-        // then are cut (ABORTED) while their subscribers can still hear it.
-        // net.Server's close only stops listening: http.Server's would also
-        // close "idle" connections, which include upgraded WebSocket sockets,
-        // and subscribers must hear how running uploads end.
-        net.Server.prototype.close.call(httpServer);
-        await uploads.drain(config.shutdownGraceSeconds * 1000);
-        // Their last events are on the bus; give the sockets a moment to send them.
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        await webSocket.close();
-        await apollo.stop();
-        await sweeper.stop();
-        await progress.close();
-        await stores.close();
-      })();
-      return stopping;
-    },
-  };
+    let publicUrl = config.publicUrl ?? "";
+    const mediaUrl = async (key: string) => (await storage.urlOf(key)) ?? `${publicUrl}${MEDIA_PREFIX}${key}`;
+    const contextFor = (viewer: UserRow | null, meter: BodyMeter | null = null): GraphQLContext => ({
+      viewer,
+      staging,
+      progress,
+      mediaUrl,
+      upload: meter ? { meter, handlers: services.newUploadHandlers() } : null,
+    });
+    const viewerOf = async (authorization: string | undefined) => {
+      const identity = await authenticator.authenticate(authorization);
+      return identity && ensureUser(database.knex, identity.userId, identity.username);
+    };
+
+    let stopping: Promise<void> | undefined;
+    const httpServer = http.createServer();
+    // A stalled client must not hold a connection (and an upload's temp file) for ever.
+    httpServer.headersTimeout = 30_000;
+    httpServer.requestTimeout = 10 * 60_000;
+    const schema = createSchema();
+    const validationRules = operationLimitRules();
+    const webSocket = attachGraphQLWebSocket(
+      httpServer,
+      GRAPHQL_PATH,
+      { schema, viewerOf, contextFor, validationRules },
+      { maxSubscriptions: config.maxSubscriptionsPerConnection },
+    );
+    const uploads = createUploadTracker({ maxPerUser: config.uploads.maxConcurrentPerUser });
+    live.uploads = uploads;
+    live.webSocket = webSocket;
+    const production = config.env === "production";
+    // One-click sign-in on the profile page: only on the generated development secret.
+    const devSignIn = authSecret.generated && !production;
+    const apollo = new ApolloServer<GraphQLContext>({
+      schema,
+      csrfPrevention: true,
+      validationRules,
+      // stop() orders the shutdown (uploads before sockets); Apollo must not start its own on SIGTERM.
+      stopOnTerminationSignals: false,
+      introspection: !production,
+      formatError: createFormatError({ production, log: (error) => log.error({ err: error }, "unexpected error in a resolver") }),
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceSeconds * 1000 }),
+        // Apollo Sandbox on GET /graphql from a browser, in development only.
+        production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+        ...(overrides.plugins ?? []),
+      ],
+    });
+    await apollo.start();
+    opened.push(() => apollo.stop());
+
+    attachRoutes(httpServer, {
+      graphql: createGraphQLHttpHandler(
+        { apollo, uploads, viewerOf, contextFor },
+        { maxFileSize: config.uploads.maxFileSize, idleTimeoutMs: config.uploads.idleTimeoutSeconds * 1000 },
+      ),
+      media: createMediaHandler({ knex: database.knex, storage }),
+      profilePage: createProfilePageHandler({ graphqlPath: GRAPHQL_PATH, devTokenPath: devSignIn ? DEV_TOKEN_PATH : undefined }),
+      profilePagePaths: [PROFILE_PAGE_PATH, PROFILE_PAGE_SCRIPT_PATH],
+      devToken: devSignIn ? { path: DEV_TOKEN_PATH, handler: createDevTokenHandler(authSecret.key) } : undefined,
+      graphqlPath: GRAPHQL_PATH,
+      mediaPrefix: MEDIA_PREFIX,
+      readiness: () =>
+        checkReadiness(
+          {
+            database: async () => void (await database.knex.raw("select 1")),
+            progressBus: () => progress.check(),
+            storage: () => storage.check(),
+          },
+          (name, error) => log.warn({ err: error, check: name }, "readiness check failed"),
+        ),
+      metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+      stopping: () => stopping !== undefined,
+      log,
+    });
+
+    opened.push(() => webSocket.close());
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once("error", (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EADDRINUSE" && error.code !== "EACCES") return reject(error);
+        const why = error.code === "EADDRINUSE" ? "is in use by another process" : "may not be opened by this user";
+        reject(new StartupError("PORT", `PORT ${config.port} on ${config.host} ${why}: stop that process, or set PORT to a free port.`, { cause: error }));
+      });
+      httpServer.listen(config.port, config.host, () => {
+        httpServer.removeAllListeners("error");
+        resolve();
+      });
+    });
+    const port = (httpServer.address() as AddressInfo).port;
+    publicUrl ||= `http://localhost:${port}`;
+    // The command-line tool's way in while this process owns the embedded DATA_DIR.
+    const commandServer = services.dataDirLock
+      ? await serveOperatorCommands(services.dataDirLock.commandSocket, services).catch((error: unknown) => {
+          log.warn({ err: error }, "the command socket could not be opened; CLI commands will be refused while this server runs");
+          return undefined;
+        })
+      : undefined;
+    sweeper.start();
+
+    return {
+      url: publicUrl,
+      port,
+      database,
+      storage,
+      sweeper,
+      authSecret,
+      log,
+      stop() {
+        stopping ??= (async () => {
+          // No new connections; running uploads get the grace period to finish,
+          // then are cut (ABORTED) while their subscribers can still hear it.
+          // net.Server's close only stops listening: http.Server's would also
+          // close "idle" connections, which include upgraded WebSocket sockets,
+          // and subscribers must hear how running uploads end.
+          net.Server.prototype.close.call(httpServer);
+          await uploads.drain(config.shutdownGraceSeconds * 1000);
+          // Their last events are on the bus; give the sockets a moment to send them.
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          await webSocket.close();
+          await apollo.stop();
+          await sweeper.stop();
+          await progress.close();
+          await commandServer?.close();
+          await services.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    // A start that fails closes whatever it had opened.
+    for (const close of opened.reverse()) await close().catch(() => {});
+    throw error;
+  }
 }

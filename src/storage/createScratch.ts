@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { isProcessAlive } from "./isProcessAlive.js";
 
 /** Local files for work in progress (uploads being received, images being encoded). */
 export interface Scratch {
@@ -49,19 +50,9 @@ async function removeLeftovers(root: string, host: string): Promise<void> {
     const full = path.join(root, entry.name);
     const match = /^(.+)-(\d+)-[0-9a-f]{8}$/.exec(entry.name);
     const mine = entry.isDirectory() && match?.[1] === host;
-    const dead = mine && !isAlive(Number(match![2]));
+    const dead = mine && !isProcessAlive(Number(match![2]));
     const stats = await fs.stat(full).catch(() => undefined);
     const stale = stats !== undefined && Date.now() - stats.mtimeMs > DAY_MS;
     if (dead || stale || !match) await fs.rm(full, { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return false; // a previous run that had our pid is gone
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -1,6 +1,3 @@
-import type { ProgressReporter } from "../progress/createProgressReporter.js";
-import type { BodyMeter } from "./meterRequestBody.js";
-
 /** What one upload's handlers share: who sends what, and what the handlers found out. */
 export interface UploadContext {
   /** The client's uploadId, when it asked for progress. */
@@ -8,10 +5,6 @@ export interface UploadContext {
   readonly userId: string;
   /** The filename as the client sent it: untrusted, never a path. */
   readonly filename: string;
-  /** The request body's byte count (network bytes, with multipart framing); null off HTTP. */
-  readonly meter: BodyMeter | null;
-  /** Publishes this upload's progress, when the client asked for it. */
-  readonly progress: ProgressReporter | null;
   /** File bytes that have entered the chain so far. */
   bytesSeen: number;
   /** Findings of the handlers, for the handlers after them and for staging. */

@@ -2,7 +2,6 @@ import type { Knex } from "knex";
 import type { Scratch } from "../storage/createScratch.js";
 import { createHashHandler } from "./handlers/createHashHandler.js";
 import { createLimitHandler } from "./handlers/createLimitHandler.js";
-import { createProgressHandler } from "./handlers/createProgressHandler.js";
 import { createQuotaHandler } from "./handlers/createQuotaHandler.js";
 import { createSniffHandler } from "./handlers/createSniffHandler.js";
 import { createStoreHandler } from "./handlers/createStoreHandler.js";
@@ -24,12 +23,9 @@ export const builtInUploadHandlers: Readonly<Record<string, UploadHandlerFactory
   limit: (deps) => createLimitHandler(deps),
   sniff: () => createSniffHandler(),
   quota: (deps) => createQuotaHandler(deps),
-  progress: () => createProgressHandler(),
   hash: () => createHashHandler(),
   store: (deps) => createStoreHandler(deps),
 };
-
-export const DEFAULT_UPLOAD_HANDLERS = ["limit", "sniff", "quota", "progress", "hash", "store"] as const;
 
 /** Staging needs the file on disk and its hash. */
 const REQUIRED = ["hash", "store"];
@@ -40,25 +36,27 @@ export class UploadHandlersError extends Error {
 }
 
 /**
- * Checks the configured handler names once, at start, and returns a function
- * that makes a fresh chain (new handler instances) for each upload.
+ * Checks the configured handler names once, at start (before anything is
+ * opened), and returns a function that makes a fresh chain (new handler
+ * instances) for each upload.
  * @param custom handlers an application adds, by name, next to the built-in ones.
  * @throws UploadHandlersError for an unknown or repeated name, or a missing hash or store.
  */
 export function createHandlerChain(
   names: readonly string[],
-  deps: UploadHandlerDeps,
   custom: Readonly<Record<string, UploadHandlerFactory>> = {},
-): () => UploadHandler[] {
+): (deps: UploadHandlerDeps) => UploadHandler[] {
   const factories = { ...builtInUploadHandlers, ...custom };
-  const unknown = names.filter((name) => !(name in factories));
+  // `progress` was a handler once; progress is now reported around the chain, so the name is accepted and skipped.
+  const listed = names.filter((name) => !(name === "progress" && !("progress" in custom)));
+  const unknown = listed.filter((name) => !(name in factories));
   if (unknown.length > 0) {
     throw new UploadHandlersError(`UPLOAD_HANDLERS names unknown handlers: ${unknown.join(", ")}. Known: ${Object.keys(factories).join(", ")}.`);
   }
-  const repeated = names.filter((name, i) => names.indexOf(name) !== i);
+  const repeated = listed.filter((name, i) => listed.indexOf(name) !== i);
   if (repeated.length > 0) throw new UploadHandlersError(`UPLOAD_HANDLERS repeats: ${repeated.join(", ")}.`);
-  const missing = REQUIRED.filter((name) => !names.includes(name));
+  const missing = REQUIRED.filter((name) => !listed.includes(name));
   if (missing.length > 0) throw new UploadHandlersError(`UPLOAD_HANDLERS must include: ${missing.join(", ")}.`);
-  const chosen = names.map((name) => factories[name]!);
-  return () => chosen.map((make) => make(deps));
+  const chosen = listed.map((name) => factories[name]!);
+  return (deps) => chosen.map((make) => make(deps));
 }

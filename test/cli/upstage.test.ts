@@ -22,7 +22,7 @@ interface CliResult {
   json: any;
 }
 
-describe("npm run cli", () => {
+describe("npm run cli", { timeout: 120_000 }, () => {
   let dataDir: string;
   let database: { url: string; drop(): Promise<void> } | undefined;
   let env: Record<string, string>;

@@ -112,7 +112,7 @@ describe("multipart requests", () => {
       const body = (await response.json()) as any;
       expect(response.status).toBe(400);
       expect(errorCode({ status: response.status, body })).toBe("BAD_USER_INPUT");
-      expect(body.errors[0].message).toMatch(/1 max file uploads exceeded/);
+      expect(body.errors[0].message).toMatch(/at most 1 may be sent in one request/);
       expect(await t.files()).toEqual([]);
     } finally {
       await t.stop();

@@ -4,7 +4,7 @@ import { ErrorCode } from "../../errors/ErrorCode.js";
 import { UpstageError } from "../../errors/UpstageError.js";
 import { requireViewer } from "../context.js";
 import type { MutationResolvers } from "../generated/resolvers.js";
-import { stageUpload } from "../../staging/stageUpload.js";
+import { stageUpload } from "../../flows/stageUpload.js";
 
 export const Mutation: MutationResolvers = {
   stageImage(_parent, { file, uploadId }, context) {
@@ -12,14 +12,16 @@ export const Mutation: MutationResolvers = {
     if (!context.upload) {
       throw new UpstageError(ErrorCode.BadUserInput, "Send stageImage as a GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec).");
     }
-    return stageUpload(context.staging, {
-      userId: viewer.id,
-      uploadId: uploadId ?? null,
-      file: file.then((f) => ({ filename: f.filename, open: () => f.createReadStream() })),
-      handlers: context.upload.handlers,
-      meter: context.upload.meter,
-      progress: context.progress,
-    });
+    return stageUpload(
+      { staging: context.staging, progress: context.progress },
+      {
+        userId: viewer.id,
+        uploadId: uploadId ?? null,
+        file,
+        handlers: context.upload.handlers,
+        meter: context.upload.meter,
+      },
+    );
   },
 
   commitProfile(_parent, { input }, context) {

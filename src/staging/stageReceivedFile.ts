@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ImageRow } from "../db/rows.js";
+import type { ReceivedFile } from "../storage/ReceivedFile.js";
 import { insertImage, insertThumbnails } from "../db/imageQueries.js";
 import { contentTypeOf, extensionOf, formatOfContentType } from "../images/imageFormat.js";
 import { normalizeImage } from "../images/normalizeImage.js";
@@ -8,39 +9,28 @@ import { probeImage } from "../images/probeImage.js";
 import { renderThumbnails } from "../images/renderThumbnails.js";
 import { variantOf } from "../images/ThumbnailSpec.js";
 import { newImageKey, thumbnailKey } from "../storage/storageKey.js";
-import { sanitizeFilename } from "../uploads/sanitizeFilename.js";
 import { ensureThumbnails } from "./ensureThumbnail.js";
 import { presetSpecs } from "./presetSpecs.js";
-import { stageDuplicate } from "./stageDuplicate.js";
+import { reuseStoredImage } from "./reuseStoredImage.js";
 import type { StagingDeps } from "./StagingDeps.js";
 import { storeThumbnails } from "./storeThumbnails.js";
-
-/** A file the upload chain has written to scratch, with what it learned on the way. */
-export interface ReceivedFile {
-  readonly path: string;
-  readonly byteSize: number;
-  /** Hex sha256 of the bytes as received. */
-  readonly sha256: string;
-  /** As the client sent it; sanitized before it is kept. */
-  readonly filename: string;
-}
 
 /**
  * Stages a received file: proves it is an image, stores it upright, stripped
  * and scaled with its preset thumbnails under random keys, with its preview
  * (placeholder and dominant colour), and inserts a STAGED row that expires
  * after the TTL. Bytes the owner has staged or committed before share that
- * image's files (stageDuplicate). The received file is consumed; nothing is
+ * image's files (reuseStoredImage). The received file is consumed; nothing is
  * left behind on failure.
  * @throws UpstageError UNSUPPORTED_MEDIA_TYPE, IMAGE_TOO_LARGE.
  */
-export async function stageImage(deps: StagingDeps, input: { ownerId: string; received: ReceivedFile }): Promise<ImageRow> {
+export async function stageReceivedFile(deps: StagingDeps, input: { ownerId: string; received: ReceivedFile }): Promise<ImageRow> {
   const { scratch, storage, options } = deps;
   const file = input.received;
   const normalized = scratch.newPath();
   const storedKeys: string[] = [];
   try {
-    const duplicate = await stageDuplicate(deps, input);
+    const duplicate = await reuseStoredImage(deps, input);
     if (duplicate) {
       // Shared presets are there already, unless a crop at commit replaced the source's.
       await ensureThumbnails(deps, duplicate, presetSpecs(options.presets, formatOfContentType(duplicate.content_type)));
@@ -74,7 +64,7 @@ export async function stageImage(deps: StagingDeps, input: { ownerId: string; re
         owner_id: input.ownerId,
         status: "STAGED",
         storage_key: key,
-        original_filename: sanitizeFilename(file.filename),
+        original_filename: file.filename,
         content_type: contentTypeOf[format],
         byte_size: original.byteSize,
         width: original.width,

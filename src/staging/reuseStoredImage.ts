@@ -2,8 +2,7 @@ import { randomUUID } from "node:crypto";
 import { findImageWithHash, insertImage, insertThumbnails, listThumbnails } from "../db/imageQueries.js";
 import type { ImageRow } from "../db/rows.js";
 import { isUncroppedVariant } from "../images/ThumbnailSpec.js";
-import { sanitizeFilename } from "../uploads/sanitizeFilename.js";
-import type { ReceivedFile } from "./stageImage.js";
+import type { ReceivedFile } from "../storage/ReceivedFile.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
 /**
@@ -18,7 +17,7 @@ import type { StagingDeps } from "./StagingDeps.js";
  * and keeps the shared files (see removeImage).
  * @returns the new staged row, or undefined when there is nothing to share.
  */
-export async function stageDuplicate(
+export async function reuseStoredImage(
   deps: Pick<StagingDeps, "knex" | "now" | "options">,
   input: { ownerId: string; received: ReceivedFile },
 ): Promise<ImageRow | undefined> {
@@ -33,7 +32,7 @@ export async function stageDuplicate(
       owner_id: input.ownerId,
       status: "STAGED",
       storage_key: source.storage_key,
-      original_filename: sanitizeFilename(input.received.filename),
+      original_filename: input.received.filename,
       content_type: source.content_type,
       byte_size: source.byte_size,
       width: source.width,

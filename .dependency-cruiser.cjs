@@ -1,0 +1,77 @@
+/**
+ * The layering of src/, checked by `npm test` (npm run lint:deps). Data flows
+ * one way: server/ and graphql/ (transports) → flows/ (use cases across
+ * services) → uploads/ (intake), progress/ (the bus), staging/ (the domain)
+ * → images/, storage/, db/. A failing rule names the arrow that has to go.
+ */
+const SERVICES = "^src/(staging|images|storage|db|progress|flows|uploads)/";
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-cycles",
+      severity: "error",
+      comment: "An import cycle: one of its arrows has to go.",
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: "services-no-transport",
+      severity: "error",
+      comment: "Services import no HTTP, WebSocket or GraphQL code: that is server/'s and graphql/'s job.",
+      from: { path: SERVICES },
+      to: {
+        path: ["^src/(server|graphql|web|cli|app)/", "(^|/)node_modules/(graphql|graphql-ws|ws|@apollo/server)/"],
+      },
+    },
+    {
+      name: "services-no-node-http",
+      severity: "error",
+      comment: "Only intake (uploads/) reads an HTTP request; the other services never see one.",
+      from: { path: "^src/(staging|images|storage|db|progress|flows)/" },
+      to: { path: "^(node:)?(http|https|http2|net)$" },
+    },
+    {
+      name: "intake-not-staging",
+      severity: "error",
+      comment: "uploads/ hands staging a ReceivedFile; it never calls into staging/ or the flows above it.",
+      from: { path: "^src/uploads/" },
+      to: { path: "^src/(staging|flows)/" },
+    },
+    {
+      name: "staging-not-intake",
+      severity: "error",
+      comment: "staging/ consumes a ReceivedFile and imports nothing of intake or progress.",
+      from: { path: "^src/staging/" },
+      to: { path: "^src/(uploads|progress|flows)/" },
+    },
+    {
+      name: "progress-alone",
+      severity: "error",
+      comment: "progress/ is the bus: it knows nothing of intake or staging.",
+      from: { path: "^src/progress/" },
+      to: { path: "^src/(uploads|staging|flows)/" },
+    },
+    {
+      name: "config-is-data",
+      severity: "error",
+      comment: "config.ts reads the environment and holds data; it imports no module of the code it configures.",
+      from: { path: "^src/config\\.ts$" },
+      to: { path: "^src/" },
+    },
+    {
+      name: "sql-in-db",
+      severity: "error",
+      comment: "SQL lives in db/: nothing else builds queries with knex.",
+      from: { path: "^src/", pathNot: "^src/db/" },
+      to: { path: "(^|/)node_modules/knex/", dependencyTypesNot: ["type-only"] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "^src/(client|web)/generated/" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"] },
+  },
+};

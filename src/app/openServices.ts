@@ -1,0 +1,95 @@
+import pino, { type DestinationStream, type Logger } from "pino";
+import sharp from "sharp";
+import type { Config } from "../config.js";
+import { createMetrics, type Metrics } from "../observability/createMetrics.js";
+import { requestLogFields } from "../observability/requestContext.js";
+import { stagingOptionsFrom, type StagingDeps } from "../staging/StagingDeps.js";
+import type { Storage } from "../storage/Storage.js";
+import { createHandlerChain, type UploadHandlerFactory } from "../uploads/createHandlerChain.js";
+import type { UploadHandler } from "../uploads/UploadHandler.js";
+import { lockDataDir, type DataDirLock } from "./lockDataDir.js";
+import { openStores, type Stores } from "./openStores.js";
+
+export interface ServicesOptions {
+  /** Where the JSON log lines go; stdout by default. */
+  readonly logDestination?: DestinationStream | undefined;
+  /** Wraps the storage that was opened (to observe it, or to inject faults in tests). */
+  readonly wrapStorage?: ((storage: Storage) => Storage) | undefined;
+  /** Upload handlers of the application's, by name, for UPLOAD_HANDLERS to list beside the built-in ones. */
+  readonly uploadHandlers?: Readonly<Record<string, UploadHandlerFactory>> | undefined;
+  /** The gauges of what only a server has; zero for a command. */
+  readonly gauges?: { activeUploads(): number; activeSubscriptions(): number } | undefined;
+}
+
+/** What upstage works with, made once: for the server and the command-line tool alike. */
+export interface Services {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly stores: Stores;
+  /** The lock on DATA_DIR, held while the embedded database is open. */
+  readonly dataDirLock: DataDirLock | undefined;
+  readonly staging: StagingDeps;
+  /** A fresh handler chain, from UPLOAD_HANDLERS, for one upload. */
+  newUploadHandlers(): UploadHandler[];
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: checks what can be checked before anything is opened
+ * (the handler names), then opens the stores and builds the staging
+ * dependencies. This is the one place that chooses implementations.
+ * With the embedded database, DATA_DIR is locked first, for as long as the
+ * services are open.
+ * @throws UploadHandlersError for a bad UPLOAD_HANDLERS, before anything is opened.
+ * @throws DataDirInUseError when another live process owns the embedded DATA_DIR.
+ */
+export async function openServices(config: Config, options: ServicesOptions = {}): Promise<Services> {
+  const makeChain = createHandlerChain(config.uploads.handlers, options.uploadHandlers);
+  // The embedded database belongs to one process: refuse before opening anything.
+  const dataDirLock = config.databaseUrl ? undefined : await lockDataDir(config.dataDir);
+  // JSON lines; each written while handling a request carries its reqId.
+  const log = pino({ level: config.logLevel, mixin: requestLogFields }, options.logDestination ?? pino.destination(1));
+  // Process-wide in libvips: set here, in the one place that chooses implementations.
+  sharp.concurrency(config.images.threads);
+  let stores: Stores;
+  try {
+    stores = await openStores(config, {
+      wrapStorage: options.wrapStorage,
+      // Pool warnings repeat what the failing query says; kept for debugging.
+      onDatabaseWarning: (message) => log.debug({ knex: message }, "database warning"),
+    });
+  } catch (error) {
+    await dataDirLock?.release();
+    throw error;
+  }
+  const metrics = createMetrics(options.gauges ?? { activeUploads: () => 0, activeSubscriptions: () => 0 });
+  const staging: StagingDeps = {
+    knex: stores.database.knex,
+    storage: stores.storage,
+    scratch: stores.scratch,
+    log,
+    metrics,
+    now: () => new Date(),
+    options: stagingOptionsFrom(config),
+  };
+  const handlerDeps = {
+    knex: stores.database.knex,
+    scratch: stores.scratch,
+    maxFileSize: config.uploads.maxFileSize,
+    quotaBytes: config.uploads.quotaBytes,
+  };
+  return {
+    config,
+    log,
+    metrics,
+    stores,
+    dataDirLock,
+    staging,
+    newUploadHandlers: () => makeChain(handlerDeps),
+    async close() {
+      await stores.close();
+      await dataDirLock?.release();
+    },
+  };
+}
