@@ -38,6 +38,7 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   DATABASE_URL: z.url().optional(),
   AUTH_SECRET: z.string().min(32, "AUTH_SECRET must be at least 32 characters").optional(),
+  AUTH_ALLOW_NO_EXPIRY: z.enum(["true", "false"]).default("false"),
   REDIS_URL: z.url().optional(),
   MAX_FILE_SIZE: integer(1).default(20 * MiB),
   QUOTA_BYTES: integer(1).default(200 * MiB),
@@ -49,6 +50,7 @@ const EnvSchema = z.object({
   UPLOAD_WAIT_TIMEOUT: integer(1).default(300),
   MAX_CONCURRENT_UPLOADS: integer(1).default(4),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: integer(1).default(20),
+  MAX_SOCKETS_PER_USER: integer(1).default(10),
   SHUTDOWN_GRACE: integer(0).default(10),
   MAX_PIXELS: integer(1).default(50_000_000),
   MAX_DIMENSION: integer(16).default(2048),
@@ -105,6 +107,8 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** HS256 key; generated and kept in `dataDir` when unset. */
   readonly authSecret: string | undefined;
+  /** Accept tokens without `exp`. */
+  readonly authAllowNoExpiry: boolean;
   readonly uploads: {
     /** Bytes per uploaded file. */
     readonly maxFileSize: number;
@@ -121,6 +125,8 @@ export interface Config {
   };
   /** Subscriptions one WebSocket may hold at once. */
   readonly maxSubscriptionsPerConnection: number;
+  /** WebSockets one user may hold open at once, per instance. */
+  readonly maxSocketsPerUser: number;
   /** Seconds `stop()` lets running uploads finish before it cuts them. */
   readonly shutdownGraceSeconds: number;
   readonly images: {
@@ -193,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     authSecret: e.AUTH_SECRET,
+    authAllowNoExpiry: e.AUTH_ALLOW_NO_EXPIRY === "true",
     uploads: {
       maxFileSize: e.MAX_FILE_SIZE,
       quotaBytes: e.QUOTA_BYTES,
@@ -202,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrentPerUser: e.MAX_CONCURRENT_UPLOADS,
     },
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    maxSocketsPerUser: e.MAX_SOCKETS_PER_USER,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE,
     images: {
       maxPixels: e.MAX_PIXELS,

@@ -16,8 +16,23 @@ export interface Authenticator {
   authenticate(authorization: string | undefined | null): Promise<Identity | undefined>;
 }
 
-/** Verifies HS256 tokens signed with `key`; no other algorithm is accepted (so no `alg: none`). */
-export function createAuthenticator(key: Uint8Array): Authenticator {
+/** The longest `sub` and `preferred_username` a token may carry. */
+const MAX_CLAIM_LENGTH = 255;
+/** C0 and C1 controls (NUL among them), and the Unicode line and paragraph separators. */
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+
+export interface AuthenticatorOptions {
+  /** Accept tokens without `exp` (never expiring). Off by default: a leaked one would be good for ever. */
+  readonly allowNoExpiry?: boolean;
+}
+
+/**
+ * Verifies HS256 tokens signed with `key`; no other algorithm is accepted (so
+ * no `alg: none`). The token must expire (`exp`) unless `allowNoExpiry`, and
+ * its `sub` and `preferred_username` must be 1 to 255 characters without
+ * control characters: a claim is checked here, before it names a row.
+ */
+export function createAuthenticator(key: Uint8Array, options: AuthenticatorOptions = {}): Authenticator {
   return {
     async authenticate(authorization) {
       if (!authorization) return undefined;
@@ -26,7 +41,13 @@ export function createAuthenticator(key: Uint8Array): Authenticator {
       try {
         const { payload } = await jwtVerify(match[1]!, key, { algorithms: ["HS256"] });
         if (!payload.sub) throw unauthenticated("The token has no subject (sub).");
+        if (payload.exp === undefined && !options.allowNoExpiry) throw unauthenticated("The token has no expiry (exp); ask for one that expires.");
         const username = typeof payload["preferred_username"] === "string" ? payload["preferred_username"] : payload.sub;
+        for (const [claim, value] of [["sub", payload.sub], ["preferred_username", username]] as const) {
+          if (value.length > MAX_CLAIM_LENGTH || CONTROL.test(value)) {
+            throw unauthenticated(`The token's ${claim} must be at most ${MAX_CLAIM_LENGTH} characters, without control characters.`);
+          }
+        }
         return { userId: payload.sub, username };
       } catch (error) {
         if (error instanceof UpstageError) throw error;

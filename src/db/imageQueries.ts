@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import { rememberExpired } from "./expiredImageQueries.js";
 import type { ImageRow, ThumbnailRow } from "./rows.js";
 
 type CropColumns = "crop_x" | "crop_y" | "crop_width" | "crop_height";
@@ -43,18 +44,22 @@ export async function markDeleted(
  * so a concurrent commit (which locks the row) either wins or sees them gone.
  */
 export async function claimExpired(db: Knex, now: Date, limit: number): Promise<string[]> {
-  const ids = db<ImageRow>("images")
-    .select("id")
-    .where({ status: "STAGED" })
-    .andWhere("expires_at", "<", now)
-    .limit(limit);
-  const rows = await db<ImageRow>("images")
-    .whereIn("id", ids)
-    .andWhere({ status: "STAGED" })
-    .andWhere("expires_at", "<", now)
-    .update({ status: "DELETED", updated_at: db.fn.now() as unknown as Date })
-    .returning("id");
-  return rows.map((r) => r.id);
+  return db.transaction(async (trx) => {
+    const ids = trx<ImageRow>("images")
+      .select("id")
+      .where({ status: "STAGED" })
+      .andWhere("expires_at", "<", now)
+      .limit(limit);
+    const rows = await trx<ImageRow>("images")
+      .whereIn("id", ids)
+      .andWhere({ status: "STAGED" })
+      .andWhere("expires_at", "<", now)
+      .update({ status: "DELETED", updated_at: trx.fn.now() as unknown as Date })
+      .returning(["id", "owner_id"]);
+    // Remembered in the same transaction, so a late commit hears why its image is gone.
+    await rememberExpired(trx, rows);
+    return rows.map((r) => r.id);
+  });
 }
 
 /** Images already marked DELETED whose files are still to be removed. */

@@ -14,6 +14,8 @@ export enum ErrorCode {
   StagedImageExpired = "STAGED_IMAGE_EXPIRED",
   /** Too many uploads or subscriptions at once; try again when one has finished. */
   RateLimited = "RATE_LIMITED",
+  /** The database, the storage or the disk cannot serve now (down, or full); retry later (HTTP 503 with Retry-After). */
+  ServiceUnavailable = "SERVICE_UNAVAILABLE",
   InternalServerError = "INTERNAL_SERVER_ERROR",
 }
 
@@ -29,5 +31,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   [ErrorCode.QuotaExceeded]: 413,
   [ErrorCode.StagedImageExpired]: 410,
   [ErrorCode.RateLimited]: 429,
+  [ErrorCode.ServiceUnavailable]: 503,
   [ErrorCode.InternalServerError]: 500,
 };

@@ -1,5 +1,6 @@
 import type { GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
+import { unavailabilityOf } from "./asServiceUnavailable.js";
 import { ErrorCode } from "./ErrorCode.js";
 import { UploadAbortedError } from "./UploadAbortedError.js";
 import { UpstageError } from "./UpstageError.js";
@@ -15,10 +16,14 @@ const knownCodes = new Set<string>([
   "OPERATION_RESOLUTION_FAILURE",
 ]);
 
+/** PostgreSQL's codes for a value it cannot take: invalid text representation, untranslatable character, too long. */
+const MALFORMED_VALUE = new Set(["22P02", "22021", "22001", "22P05"]);
+
 /**
  * The one place that decides what a client sees of an error: contract codes
- * pass through; anything else becomes INTERNAL_SERVER_ERROR without its message
- * or stack in production.
+ * pass through; a dependency that cannot serve now (database down, disk full)
+ * is SERVICE_UNAVAILABLE; anything else becomes INTERNAL_SERVER_ERROR without
+ * its message or stack in production.
  */
 export function createFormatError(options: { production: boolean; log: (error: unknown) => void }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -27,6 +32,16 @@ export function createFormatError(options: { production: boolean; log: (error: u
     if (original instanceof UpstageError || (typeof code === "string" && knownCodes.has(code) && code !== ErrorCode.InternalServerError)) {
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
+    }
+    // A malformed value that slipped past the edge's checks: PostgreSQL refused it (a bad uuid, a NUL, too long).
+    const pgCode = (original as { code?: unknown } | undefined)?.code;
+    if (typeof pgCode === "string" && MALFORMED_VALUE.has(pgCode)) {
+      return { message: "An argument is malformed (not a valid id, too long, or holding a NUL byte).", locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.BadUserInput } };
+    }
+    const unavailable = unavailabilityOf(original);
+    if (unavailable) {
+      options.log(original);
+      return { message: unavailable.message, locations: formatted.locations, path: formatted.path, extensions: { code: unavailable.code } };
     }
     // A client gone mid-upload: nobody reads this answer, and nothing went wrong here.
     if (original instanceof UploadAbortedError) return { message: original.message, path: formatted.path, extensions: { code: ErrorCode.BadUserInput } };

@@ -1,5 +1,6 @@
 import type { ImageRow } from "../db/rows.js";
 import { claimUploadId } from "../db/uploadClaimQueries.js";
+import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import { createProgressReporter, type ByteCount, type ProgressReporter } from "../progress/createProgressReporter.js";
@@ -70,7 +71,9 @@ export async function stageUpload(deps: StageUploadDeps, input: UploadRequest): 
     staging.metrics.uploads.inc({ outcome: "READY", code: "" });
     await reporter?.flushed(flushMs);
     return image;
-  } catch (error) {
+  } catch (thrown) {
+    // A database that went away or a disk that filled up is said as such, not as an internal error.
+    const error = unavailabilityOf(thrown) ?? thrown;
     if (error instanceof UploadAbortedError || input.meter?.aborted) {
       reporter?.aborted();
       staging.metrics.uploads.inc({ outcome: "ABORTED", code: "" });

@@ -1,11 +1,14 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { GraphQLError, specifiedRules, validate, type GraphQLSchema, type ValidationRule } from "graphql";
+import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from "graphql";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
+import { WebSocketServer, type WebSocket } from "ws";
 import type { UserRow } from "../db/rows.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
+import { asServiceUnavailable } from "../errors/asServiceUnavailable.js";
+import { UpstageError } from "../errors/UpstageError.js";
+import type { OperationPolicy } from "../graphql/createOperationPolicy.js";
 import type { GraphQLContext } from "../graphql/context.js";
 
 export interface GraphQLWebSocketDeps {
@@ -13,8 +16,8 @@ export interface GraphQLWebSocketDeps {
   /** The user of an `authorization` connection parameter; throws UNAUTHENTICATED for a bad token. */
   readonly viewerOf: (authorization: string | undefined) => Promise<UserRow | undefined>;
   readonly contextFor: (viewer: UserRow | null) => GraphQLContext;
-  /** Rules beyond GraphQL's own, as on HTTP (depth, aliases, cost). */
-  readonly validationRules: readonly ValidationRule[];
+  /** The same operation policy as on HTTP: validation rules and error formatting. */
+  readonly policy: OperationPolicy;
 }
 
 export interface GraphQLWebSocketOptions {
@@ -22,6 +25,8 @@ export interface GraphQLWebSocketOptions {
   readonly maxPayload?: number;
   /** Subscriptions one socket may hold at once. */
   readonly maxSubscriptions: number;
+  /** WebSockets one user may hold open at once (on this instance). */
+  readonly maxSocketsPerUser: number;
 }
 
 export interface GraphQLWebSocket {
@@ -30,6 +35,15 @@ export interface GraphQLWebSocket {
   /** Closes every socket (1001 Going Away) and stops accepting new ones. */
   close(): Promise<void>;
 }
+
+/** RFC 6455's "Try Again Later": the server cannot serve now (its database is down, say). */
+const TRY_AGAIN_LATER = 1013;
+/** Too many WebSockets for one user; like HTTP's 429. */
+const TOO_MANY_SOCKETS = 4429;
+
+/** Gives a validation or parse error the code Apollo Server gives it on HTTP. */
+const withCode = (code: string) => (error: GraphQLError) =>
+  new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
 
 function authorizationOf(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
   const value = params?.["authorization"] ?? params?.["Authorization"];
@@ -40,7 +54,12 @@ function authorizationOf(params: Readonly<Record<string, unknown>> | undefined):
  * graphql-ws on `path` of the HTTP server. A connection must authenticate in
  * `connection_init` (`{ authorization: "Bearer <JWT>" }`) or it is closed with
  * 4403; the token is checked again for every subscribe, and a connection whose
- * token has expired is closed with 4403 then.
+ * token has expired is closed with 4403 then. A user may hold
+ * `maxSocketsPerUser` sockets (more are closed with 4429); a database that
+ * cannot say who a token's user is closes a new socket with 1013 (try again
+ * later) and fails a subscribe with SERVICE_UNAVAILABLE, never as a 4403.
+ * Operations are parsed, validated and their errors formatted by the same
+ * policy as on HTTP; a bad one fails its own subscription, not the socket.
  */
 export function attachGraphQLWebSocket(httpServer: Server, path: string, deps: GraphQLWebSocketDeps, options: GraphQLWebSocketOptions): GraphQLWebSocket {
   // Upgrades are routed here rather than by `ws` itself (its `server` option),
@@ -55,7 +74,8 @@ export function attachGraphQLWebSocket(httpServer: Server, path: string, deps: G
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request));
   };
   httpServer.on("upgrade", onUpgrade);
-  const rules = [...specifiedRules, ...deps.validationRules];
+  const rules = [...specifiedRules, ...deps.policy.validationRules];
+  const format = (errors: readonly GraphQLError[]) => errors.map((error) => deps.policy.formatError(error.toJSON(), error));
   // Counted when a subscribe arrives, before any await, so that concurrent
   // subscribes on one socket cannot all see room under the limit.
   const active = new WeakMap<object, Set<string>>();
@@ -64,18 +84,37 @@ export function attachGraphQLWebSocket(httpServer: Server, path: string, deps: G
     if (!ids) active.set(socket, (ids = new Set()));
     return ids;
   };
-  const cleanup = useServer<Record<string, unknown>, { viewer?: UserRow }>(
+  /** Open sockets per signed-in user. */
+  const socketsOf = new Map<string, number>();
+  const cleanup = useServer<Record<string, unknown>, { viewer?: UserRow; socket: WebSocket }>(
     {
       schema: deps.schema,
-      validate: (schema, document) => validate(schema, document, rules),
       async onConnect(ctx) {
+        let viewer: UserRow | undefined;
         try {
-          return (await deps.viewerOf(authorizationOf(ctx.connectionParams))) !== undefined;
-        } catch {
+          viewer = await deps.viewerOf(authorizationOf(ctx.connectionParams));
+        } catch (error) {
+          if (error instanceof UpstageError && error.code === ErrorCode.Unauthenticated) return false;
+          // The database cannot say who this is now: not a sign-in problem, so not 4403.
+          ctx.extra.socket.close(TRY_AGAIN_LATER, "Service unavailable; retry later");
           return false;
         }
+        if (!viewer) return false;
+        const count = socketsOf.get(viewer.id) ?? 0;
+        if (count >= options.maxSocketsPerUser) {
+          ctx.extra.socket.close(TOO_MANY_SOCKETS, `At most ${options.maxSocketsPerUser} WebSockets per user`);
+          return false;
+        }
+        socketsOf.set(viewer.id, count + 1);
+        const userId = viewer.id;
+        ctx.extra.socket.once("close", () => {
+          const left = (socketsOf.get(userId) ?? 1) - 1;
+          if (left > 0) socketsOf.set(userId, left);
+          else socketsOf.delete(userId);
+        });
+        return true;
       },
-      async onSubscribe(ctx, id) {
+      async onSubscribe(ctx, id, payload) {
         const ids = activeOn(ctx.extra.socket);
         if (ids.size >= options.maxSubscriptions) {
           return [
@@ -84,22 +123,45 @@ export function attachGraphQLWebSocket(httpServer: Server, path: string, deps: G
             }),
           ];
         }
-        ids.add(id);
+        let viewer: UserRow | undefined;
         try {
-          ctx.extra.viewer = await deps.viewerOf(authorizationOf(ctx.connectionParams));
-        } catch {
-          ids.delete(id);
-          ctx.extra.socket.close(CloseCode.Forbidden, "Token expired or invalid");
-          return [new GraphQLError("The token has expired.", { extensions: { code: ErrorCode.Unauthenticated } })];
+          viewer = await deps.viewerOf(authorizationOf(ctx.connectionParams));
+        } catch (error) {
+          if (error instanceof UpstageError && error.code === ErrorCode.Unauthenticated) {
+            ctx.extra.socket.close(CloseCode.Forbidden, "Token expired or invalid");
+            return [new GraphQLError("The token has expired.", { extensions: { code: ErrorCode.Unauthenticated } })];
+          }
+          return [asServiceUnavailable(error)];
         }
+        // Parsed and validated here, so that a bad operation answers its own
+        // subscription with an error instead of closing the socket (4500).
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError("The operation could not be parsed.")].map(withCode("GRAPHQL_PARSE_FAILED"));
+        }
+        const invalid = validate(deps.schema, document, rules);
+        if (invalid.length > 0) return invalid.map(withCode("GRAPHQL_VALIDATION_FAILED"));
+        ids.add(id);
+        return {
+          schema: deps.schema,
+          document,
+          variableValues: payload.variables ?? undefined,
+          operationName: payload.operationName ?? undefined,
+          contextValue: deps.contextFor(viewer ?? null),
+        };
+      },
+      onNext(_ctx, _id, _payload, _args, result) {
+        return result.errors ? { ...result, errors: format(result.errors) } : undefined;
       },
       onComplete(ctx, id) {
         activeOn(ctx.extra.socket).delete(id);
       },
-      onError(ctx, id) {
+      onError(ctx, id, _payload, errors) {
         activeOn(ctx.extra.socket).delete(id);
+        return format(errors);
       },
-      context: (ctx) => deps.contextFor(ctx.extra.viewer ?? null),
     },
     wss,
   );

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
 import type { UserRow } from "../db/rows.js";
+import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import type { GraphQLContext } from "../graphql/context.js";
@@ -115,8 +116,11 @@ export function createGraphQLHttpHandler(deps: GraphQLHttpDeps, options: GraphQL
     try {
       viewer = await deps.viewerOf(request.headers.authorization);
     } catch (error) {
-      if (!(error instanceof UpstageError)) throw error;
-      return sendGraphQLError(response, error, { "www-authenticate": "Bearer" });
+      if (error instanceof UpstageError) return sendGraphQLError(response, error, { "www-authenticate": "Bearer" });
+      // The token may be fine; the database that knows its user is not.
+      const unavailable = unavailabilityOf(error);
+      if (!unavailable) throw error;
+      return sendGraphQLError(response, unavailable);
     }
     if (isMultipart(request)) return handleUpload(request, response, search, viewer);
     let body: unknown;

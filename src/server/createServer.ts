@@ -13,10 +13,9 @@ import type { Config } from "../config.js";
 import type { UserRow } from "../db/rows.js";
 import { ensureUser } from "../db/userQueries.js";
 import { SingleRunnerJob, withSingleRunner } from "../db/withSingleRunner.js";
-import { createFormatError } from "../errors/formatError.js";
 import type { GraphQLContext } from "../graphql/context.js";
 import { createSchema } from "../graphql/createSchema.js";
-import { operationLimitRules } from "../graphql/operationLimits.js";
+import { createOperationPolicy } from "../graphql/createOperationPolicy.js";
 import { createMemoryProgressBus } from "../progress/createMemoryProgressBus.js";
 import { createRedisProgressBus } from "../progress/createRedisProgressBus.js";
 import { createSweeper, type Sweeper } from "../staging/createSweeper.js";
@@ -34,6 +33,7 @@ import { createUploadTracker, type UploadTracker } from "./createUploadTracker.j
 import { serveOperatorCommands } from "./serveOperatorCommands.js";
 import { createProfilePageHandler, PROFILE_PAGE_PATH, PROFILE_PAGE_SCRIPT_PATH } from "./serveProfilePage.js";
 import { createMediaHandler, MEDIA_PREFIX } from "./serveMedia.js";
+import { serviceUnavailableStatus } from "./serviceUnavailableStatus.js";
 
 export const GRAPHQL_PATH = "/graphql";
 
@@ -88,7 +88,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   try {
 
     const authSecret = await loadAuthSecret(config);
-    const authenticator = createAuthenticator(authSecret.key);
+    const authenticator = createAuthenticator(authSecret.key, { allowNoExpiry: config.authAllowNoExpiry });
     const waitForStartMs = config.uploads.waitTimeoutSeconds * 1000;
     const progress = config.redisUrl
       ? await createRedisProgressBus({
@@ -139,28 +139,32 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     httpServer.headersTimeout = 30_000;
     httpServer.requestTimeout = 10 * 60_000;
     const schema = createSchema();
-    const validationRules = operationLimitRules();
+    const production = config.env === "production";
+    // One policy for both transports: the same rules, the same masking.
+    const policy = createOperationPolicy({ production, log: (error) => log.error({ err: error }, "unexpected error in a resolver") });
     const webSocket = attachGraphQLWebSocket(
       httpServer,
       GRAPHQL_PATH,
-      { schema, viewerOf, contextFor, validationRules },
-      { maxSubscriptions: config.maxSubscriptionsPerConnection },
+      { schema, viewerOf, contextFor, policy },
+      { maxSubscriptions: config.maxSubscriptionsPerConnection, maxSocketsPerUser: config.maxSocketsPerUser },
     );
     const uploads = createUploadTracker({ maxPerUser: config.uploads.maxConcurrentPerUser });
     live.uploads = uploads;
     live.webSocket = webSocket;
-    const production = config.env === "production";
     // One-click sign-in on the profile page: only on the generated development secret.
     const devSignIn = authSecret.generated && !production;
     const apollo = new ApolloServer<GraphQLContext>({
       schema,
       csrfPrevention: true,
-      validationRules,
+      validationRules: [...policy.validationRules],
+      // The policy's rules refuse introspection in production; Apollo's own switch would be a second place.
+      introspection: true,
+      hideSchemaDetailsFromClientErrors: production,
       // stop() orders the shutdown (uploads before sockets); Apollo must not start its own on SIGTERM.
       stopOnTerminationSignals: false,
-      introspection: !production,
-      formatError: createFormatError({ production, log: (error) => log.error({ err: error }, "unexpected error in a resolver") }),
+      formatError: policy.formatError,
       plugins: [
+        serviceUnavailableStatus(),
         ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceSeconds * 1000 }),
         // Apollo Sandbox on GET /graphql from a browser, in development only.
         production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),

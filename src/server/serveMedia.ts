@@ -25,25 +25,28 @@ interface Described {
  * immutable caching, and single byte ranges. Everything else is 404.
  *
  * A key's content, and so its type and size, never changes: they are
- * remembered (`cacheSize` keys, for `cacheTtlMs`) instead of asked of the
- * database and the storage on every request. A deleted image's files are gone,
- * so the failed read still turns it away.
+ * remembered (`cacheSize` keys) instead of asked of the storage on every
+ * request. Whether the key may still be served is asked of the database on
+ * every request (one indexed lookup), so a discarded or replaced image is 404
+ * at once, for every request form: GET, HEAD, Range and If-None-Match alike.
+ * If-None-Match follows RFC 9110 §13.1.2: weak comparison, and `*`.
  */
 export function createMediaHandler(
   deps: { knex: Knex; storage: Storage },
-  options: { cacheSize?: number; cacheTtlMs?: number } = {},
+  options: { cacheSize?: number } = {},
 ) {
-  const known = new LRUCache<string, Described>({
-    max: options.cacheSize ?? 10_000,
-    ttl: options.cacheTtlMs ?? 60_000, // 1 minute: how long a deleted image whose files linger can still be served
-  });
+  const known = new LRUCache<string, Described>({ max: options.cacheSize ?? 10_000 });
   async function describe(key: string) {
     if (!isStorageKey(key)) return undefined;
+    const contentType = await findServableContentType(deps.knex, key);
+    if (!contentType) {
+      known.delete(key);
+      return undefined;
+    }
     const cached = known.get(key);
     if (cached) return cached;
-    const contentType = await findServableContentType(deps.knex, key);
-    const stat = contentType ? await deps.storage.stat(key) : undefined;
-    if (!contentType || !stat) return undefined;
+    const stat = await deps.storage.stat(key);
+    if (!stat) return undefined;
     const etag = `"${createHash("sha256").update(key).digest("base64url").slice(0, 32)}"`;
     const found: Described = {
       byteSize: stat.byteSize,
@@ -81,7 +84,7 @@ export function createMediaHandler(
     if (!stat) return notFound(response);
     const { etag } = stat;
     const headers: Record<string, string | number> = { ...stat.headers };
-    if (request.headers["if-none-match"]?.split(",").some((tag) => tag.trim() === etag)) {
+    if (matchesIfNoneMatch(request.headers["if-none-match"], etag)) {
       response.writeHead(304, headers).end();
       return;
     }
@@ -127,4 +130,16 @@ export function createMediaHandler(
       body.pipe(response);
     });
   };
+}
+
+/**
+ * RFC 9110 §13.1.2: `*` matches any current representation; otherwise the
+ * list of entity tags is compared weakly (`W/"x"` matches `"x"`).
+ */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === "*") return true;
+  const opaque = etag.replace(/^W\//, "");
+  // An entity tag is `"…"` with no `"` inside, so the list splits on its quotes, not on commas.
+  return (header.match(/(?:W\/)?"[^"]*"/g) ?? []).some((tag) => tag.replace(/^W\//, "") === opaque);
 }

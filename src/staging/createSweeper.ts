@@ -1,7 +1,14 @@
+import { forgetExpired } from "../db/expiredImageQueries.js";
 import { claimExpired, findDeleted } from "../db/imageQueries.js";
+import { forgetUploadClaims } from "../db/uploadClaimQueries.js";
 import type { SingleRunnerResult } from "../db/withSingleRunner.js";
 import { removeImage } from "./removeImage.js";
 import type { StagingDeps } from "./StagingDeps.js";
+
+/** How long an expired staged image's id still answers STAGED_IMAGE_EXPIRED: a week. */
+const EXPIRY_MEMORY_MS = 7 * 24 * 60 * 60 * 1000;
+/** How long an uploadId stays its first user's: a day (an upload and its late subscribers are long over). */
+const CLAIM_MEMORY_MS = 24 * 60 * 60 * 1000;
 
 export interface SweepResult {
   readonly removed: number;
@@ -57,6 +64,9 @@ export function createSweeper(
       if (batch.length < batchSize) break;
     }
     if (removed > 0) deps.log.info({ removed }, "sweeper removed images");
+    const now = deps.now().getTime();
+    await forgetExpired(deps.knex, new Date(now - EXPIRY_MEMORY_MS));
+    await forgetUploadClaims(deps.knex, new Date(now - CLAIM_MEMORY_MS));
     return removed;
   }
 

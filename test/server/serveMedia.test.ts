@@ -1,7 +1,8 @@
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stageFile } from "../helpers/graphqlClient.js";
+import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
+import { DISCARD } from "../helpers/operations.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 
 let t: TestServer;
@@ -32,6 +33,30 @@ describe("GET /media/…", () => {
     const etag = (await fetch(url, { method: "HEAD" })).headers.get("etag")!;
     const response = await fetch(url, { headers: { "if-none-match": etag } });
     expect(response.status).toBe(304);
+  });
+
+  it("compares If-None-Match weakly and takes `*`, as RFC 9110 §13.1.2 says", async () => {
+    const etag = (await fetch(url, { method: "HEAD" })).headers.get("etag")!;
+    for (const header of [`W/${etag}`, `"other", ${etag}`, `"a,b", W/${etag}`, "*"]) {
+      expect((await fetch(url, { headers: { "if-none-match": header } })).status, header).toBe(304);
+    }
+    expect((await fetch(url, { headers: { "if-none-match": '"other"' } })).status).toBe(200);
+  });
+
+  it("answers 404 at once for a discarded image, whatever the request form", async () => {
+    const token = await t.token("discarder");
+    const staged = (await stageFile(t.graphqlUrl, await jpeg(120, 90), { token })).body.data!["stageImage"];
+    const gone: string = staged.image.url;
+    const etag = (await fetch(gone, { method: "HEAD" })).headers.get("etag")!;
+    // Seen once in every form, so that anything remembered would answer next.
+    expect((await fetch(gone, { headers: { "if-none-match": etag } })).status).toBe(304);
+    expect((await fetch(gone, { headers: { range: "bytes=0-9" } })).status).toBe(206);
+    expect((await graphql(t.graphqlUrl, DISCARD, { id: staged.id }, token)).body.data).toEqual({ discardStagedImage: true });
+    expect((await fetch(gone)).status).toBe(404);
+    expect((await fetch(gone, { method: "HEAD" })).status).toBe(404);
+    expect((await fetch(gone, { headers: { range: "bytes=0-9" } })).status).toBe(404);
+    expect((await fetch(gone, { headers: { "if-none-match": etag } })).status).toBe(404);
+    expect((await fetch(gone, { headers: { "if-none-match": "*" } })).status).toBe(404);
   });
 
   it("serves a byte range with 206, and an unsatisfiable one with 416", async () => {

@@ -115,6 +115,12 @@ describe("commitProfile", () => {
     for (const file of files) expect(await exists(file)).toBe(false);
     expect(await t.server.database.knex("images").where({ id: staged.id }).first()).toBeUndefined();
     expect(await t.server.database.knex("thumbnails").where({ image_id: staged.id })).toEqual([]);
+
+    // Gone, but remembered: a commit after the sweep still hears why, and only its owner does.
+    const late = await graphql(t.graphqlUrl, COMMIT_PROFILE, { input: { stagedImageId: staged.id } }, token);
+    expect(errorCode(late)).toBe("STAGED_IMAGE_EXPIRED");
+    const stranger = await graphql(t.graphqlUrl, COMMIT_PROFILE, { input: { stagedImageId: staged.id } }, await t.token("stranger"));
+    expect(errorCode(stranger)).toBe("NOT_FOUND");
   });
 
   it("the sweeper leaves staged images within their time and committed ones alone", async () => {

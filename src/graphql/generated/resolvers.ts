@@ -138,17 +138,26 @@ export type Mutation = {
    * Saves the profile form in one transaction. Fields left out stay unchanged;
    * `stagedImageId` makes that staged image the avatar and removes the old one;
    * `crop` chooses the part of it the avatar shows.
-   * Errors: NOT_FOUND, FORBIDDEN, STAGED_IMAGE_EXPIRED, BAD_USER_INPUT.
+   * Errors: NOT_FOUND, FORBIDDEN, STAGED_IMAGE_EXPIRED, BAD_USER_INPUT (a bad id,
+   * a name over 200 characters or with control characters, a bad crop),
+   * UNAUTHENTICATED, SERVICE_UNAVAILABLE.
    */
   commitProfile: User;
-  /** Throws a staged image of the viewer's away. Errors: NOT_FOUND, FORBIDDEN. */
+  /**
+   * Throws a staged image of the viewer's away.
+   * Errors: NOT_FOUND, FORBIDDEN, BAD_USER_INPUT (an id that is not one), UNAUTHENTICATED, SERVICE_UNAVAILABLE.
+   */
   discardStagedImage: Scalars['Boolean']['output'];
   /**
    * Uploads an image and stages it: it is checked, turned upright, stripped of
    * metadata, scaled and thumbnailed, and kept until `expiresAt` unless committed
    * with `commitProfile`. Pass the `uploadId` you subscribed to with
    * `uploadProgress` to watch the upload.
-   * Errors: FILE_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IMAGE_TOO_LARGE, QUOTA_EXCEEDED.
+   * Errors: FILE_TOO_LARGE (a file over MAX_FILE_SIZE), UNSUPPORTED_MEDIA_TYPE,
+   * IMAGE_TOO_LARGE, QUOTA_EXCEEDED, BAD_USER_INPUT (a malformed multipart
+   * request, saying what is wrong; a bad uploadId), FORBIDDEN (another user's
+   * uploadId), RATE_LIMITED (too many uploads in flight), UNAUTHENTICATED,
+   * SERVICE_UNAVAILABLE (database or storage down, disk full: retry).
    */
   stageImage: StagedImage;
 };
@@ -203,6 +212,9 @@ export type Subscription = {
    * Progress of one upload, pushed: RECEIVING events, then PROCESSING, then one
    * of READY, FAILED or ABORTED, after which the subscription completes.
    * The last known state is sent first.
+   * Errors: FORBIDDEN (another user's uploadId), BAD_USER_INPUT (an uploadId over
+   * 128 characters, or with spaces or control characters), RATE_LIMITED,
+   * UNAUTHENTICATED, SERVICE_UNAVAILABLE.
    */
   uploadProgress: UploadProgress;
 };

@@ -2,6 +2,7 @@ import { commitProfile } from "../../staging/commitProfile.js";
 import { discardStagedImage } from "../../staging/discardStagedImage.js";
 import { ErrorCode } from "../../errors/ErrorCode.js";
 import { UpstageError } from "../../errors/UpstageError.js";
+import { imageIdArgument, MAX_NAME_LENGTH, textArgument, uploadIdArgument } from "../checkArguments.js";
 import { requireViewer } from "../context.js";
 import type { MutationResolvers } from "../generated/resolvers.js";
 import { stageUpload } from "../../flows/stageUpload.js";
@@ -16,7 +17,7 @@ export const Mutation: MutationResolvers = {
       { staging: context.staging, progress: context.progress },
       {
         userId: viewer.id,
-        uploadId: uploadId ?? null,
+        uploadId: uploadId == null ? null : uploadIdArgument(uploadId),
         file,
         handlers: context.upload.handlers,
         meter: context.upload.meter,
@@ -26,11 +27,16 @@ export const Mutation: MutationResolvers = {
 
   commitProfile(_parent, { input }, context) {
     const viewer = requireViewer(context);
-    return commitProfile(context.staging, viewer.id, input);
+    return commitProfile(context.staging, viewer.id, {
+      ...input,
+      firstName: textArgument(input.firstName, "firstName", MAX_NAME_LENGTH),
+      lastName: textArgument(input.lastName, "lastName", MAX_NAME_LENGTH),
+      stagedImageId: input.stagedImageId == null ? input.stagedImageId : imageIdArgument(input.stagedImageId, "stagedImageId"),
+    });
   },
 
   discardStagedImage(_parent, { id }, context) {
     const viewer = requireViewer(context);
-    return discardStagedImage(context.staging, viewer.id, id);
+    return discardStagedImage(context.staging, viewer.id, imageIdArgument(id, "id"));
   },
 };

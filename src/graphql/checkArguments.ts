@@ -1,0 +1,52 @@
+import { ErrorCode } from "../errors/ErrorCode.js";
+import { UpstageError } from "../errors/UpstageError.js";
+
+/**
+ * Arguments are checked here, at the edge, before they reach the database:
+ * a malformed one is BAD_USER_INPUT naming the argument (a well-formed id
+ * that is not there is the resolver's NOT_FOUND or null).
+ */
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** C0 and C1 controls (NUL among them), and the Unicode line and paragraph separators. */
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+
+/** The longest user id (a JWT `sub`) upstage keeps. */
+export const MAX_USER_ID_LENGTH = 255;
+/** The longest uploadId: a UUID is 36. */
+export const MAX_UPLOAD_ID_LENGTH = 128;
+/** The longest first or last name. */
+export const MAX_NAME_LENGTH = 200;
+
+function refuse(name: string, why: string): never {
+  throw new UpstageError(ErrorCode.BadUserInput, `Expected ${why} for ‘${name}’.`);
+}
+
+/** An image's or a staged image's id: a UUID. */
+export function imageIdArgument(value: string, name: string): string {
+  if (!UUID.test(value)) refuse(name, "an id as upstage gives them (a UUID)");
+  return value.toLowerCase();
+}
+
+/** A user's id: what a token's `sub` may be. */
+export function userIdArgument(value: string, name: string): string {
+  if (value.length === 0 || value.length > MAX_USER_ID_LENGTH || CONTROL.test(value)) {
+    refuse(name, `a user id of 1 to ${MAX_USER_ID_LENGTH} characters without control characters`);
+  }
+  return value;
+}
+
+/** A client's uploadId. */
+export function uploadIdArgument(value: string, name = "uploadId"): string {
+  if (value.length === 0 || value.length > MAX_UPLOAD_ID_LENGTH || CONTROL.test(value) || /\s/.test(value)) {
+    refuse(name, `an uploadId of 1 to ${MAX_UPLOAD_ID_LENGTH} characters without spaces or control characters (a UUID will do)`);
+  }
+  return value;
+}
+
+/** A line of text a user typed (a name): bounded, without control characters; null and undefined pass. */
+export function textArgument<T extends string | null | undefined>(value: T, name: string, maxLength: number): T {
+  if (typeof value !== "string") return value;
+  if ([...value].length > maxLength || CONTROL.test(value)) refuse(name, `at most ${maxLength} characters without control characters`);
+  return value;
+}
