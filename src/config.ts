@@ -55,6 +55,8 @@ const EnvSchema = z.object({
   MAX_PIXELS: integer(1).default(50_000_000),
   MAX_DIMENSION: integer(16).default(2048),
   IMAGE_THREADS: integer(1).default(os.availableParallelism()),
+  IMAGE_CONCURRENCY: integer(1).default(os.availableParallelism()),
+  UV_THREADPOOL_SIZE: integer(1).max(1024).optional(),
   STAGE_TTL: integer(1).default(900),
   THUMBNAIL_PRESETS: presetList.default([
     { width: 125, height: 125 },
@@ -139,6 +141,8 @@ export interface Config {
     readonly thumbnailMaxSize: number;
     /** libvips threads per image (sharp.concurrency); sharp's own default on glibc is 1. */
     readonly threads: number;
+    /** Images processed at once (the queue); the rest wait their turn, first come first served. */
+    readonly concurrency: number;
   };
   readonly staging: {
     /** Seconds a staged image lives before the sweeper removes it. */
@@ -148,6 +152,8 @@ export interface Config {
   };
   readonly logLevel: string;
   readonly storage: StorageConfig;
+  /** libuv's thread pool size: set by the operator, or made room for the image queue. */
+  readonly threadPoolSize: number;
 }
 
 /** Thrown when the environment holds a bad value; the message names every bad variable. */
@@ -217,9 +223,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       presets: e.THUMBNAIL_PRESETS,
       thumbnailMaxSize: e.THUMBNAIL_MAX_SIZE,
       threads: e.IMAGE_THREADS,
+      concurrency: e.IMAGE_CONCURRENCY,
     },
     staging: { ttlSeconds: e.STAGE_TTL, sweepIntervalSeconds: e.SWEEP_INTERVAL },
     logLevel: e.LOG_LEVEL,
     storage,
+    // Each image job may hold a few pool threads (sharp runs its pipelines there);
+    // the rest keep file system calls and health checks moving.
+    threadPoolSize: e.UV_THREADPOOL_SIZE ?? Math.min(128, Math.max(8, e.IMAGE_CONCURRENCY * 3 + 4)),
   };
+}
+
+/**
+ * Sizes libuv's thread pool for this configuration. Node reads
+ * UV_THREADPOOL_SIZE when the pool first starts, so this must run before the
+ * first file system call or image job: first thing in `main`.
+ */
+export function sizeThreadPool(config: Config, env: Record<string, string | undefined> = process.env): void {
+  env["UV_THREADPOOL_SIZE"] = String(config.threadPoolSize);
 }

@@ -1,11 +1,13 @@
 import { StartupError } from "./app/StartupError.js";
-import { ConfigError, loadConfig } from "./config.js";
-import { createServer } from "./server/createServer.js";
+import { ConfigError, loadConfig, sizeThreadPool } from "./config.js";
 import { UploadHandlersError } from "./uploads/createHandlerChain.js";
 
 /** `npm start`: one server from the environment, stopped cleanly on SIGINT or SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Before the thread pool starts: the server's modules are loaded after this.
+  sizeThreadPool(config);
+  const { createServer } = await import("./server/createServer.js");
   const server = await createServer(config);
   const { log } = server;
   log.info({ url: server.url, database: server.database.kind, dataDir: config.dataDir }, `upstage listening on ${server.url}/graphql`);

@@ -1,6 +1,8 @@
+import path from "node:path";
 import pino, { type DestinationStream, type Logger } from "pino";
 import sharp from "sharp";
 import type { Config } from "../config.js";
+import { createImageQueue } from "../images/createImageQueue.js";
 import { createMetrics, type Metrics } from "../observability/createMetrics.js";
 import { requestLogFields } from "../observability/requestContext.js";
 import { stagingOptionsFrom, type StagingDeps } from "../staging/StagingDeps.js";
@@ -72,6 +74,8 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     metrics,
     now: () => new Date(),
     options: stagingOptionsFrom(config),
+    instance: path.basename(stores.scratch.dir),
+    images: createImageQueue(config.images.concurrency),
   };
   const handlerDeps = {
     knex: stores.database.knex,

@@ -38,7 +38,12 @@ export async function openStores(
     const chosen =
       config.storage.kind === "s3"
         ? createS3Storage(config.storage)
-        : await createLocalStorage({ root: path.join(config.dataDir, "media"), incoming: scratch.dir });
+        : await createLocalStorage({
+            root: path.join(config.dataDir, "media"),
+            incoming: scratch.dir,
+            // Room for a couple of the largest uploads, and their thumbnails.
+            minFreeBytes: Math.max(64 * 1024 * 1024, 2 * config.uploads.maxFileSize),
+          });
     const storage = options.wrapStorage ? options.wrapStorage(chosen) : chosen;
     const opened = scratch;
     return {

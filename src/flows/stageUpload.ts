@@ -16,6 +16,8 @@ export interface StageUploadDeps {
   readonly progress: ProgressBus;
   /** Milliseconds an upload's answer may wait for its last progress events to reach the bus. */
   readonly progressFlushMs?: number;
+  /** The reporters of uploads under way, so a stopping server can end each with ABORTED. */
+  readonly reporters?: Set<ProgressReporter>;
 }
 
 export interface UploadRequest {
@@ -55,6 +57,7 @@ export async function stageUpload(deps: StageUploadDeps, input: UploadRequest): 
       : null;
   staging.log.info({ ...context, bytesTotal: input.meter?.bytesTotal ?? null }, "upload started");
   const stopReceiving = reporter?.trackReceiving();
+  if (reporter) deps.reporters?.add(reporter);
   try {
     let received;
     try {
@@ -87,6 +90,7 @@ export async function stageUpload(deps: StageUploadDeps, input: UploadRequest): 
     await reporter?.flushed(flushMs);
     throw error;
   } finally {
+    if (reporter) deps.reporters?.delete(reporter);
     staging.metrics.receivedBytes.inc(input.meter?.bytesReceived ?? 0);
   }
 }

@@ -15,8 +15,6 @@ const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 export const MAX_USER_ID_LENGTH = 255;
 /** The longest uploadId: a UUID is 36. */
 export const MAX_UPLOAD_ID_LENGTH = 128;
-/** The longest first or last name. */
-export const MAX_NAME_LENGTH = 200;
 
 function refuse(name: string, why: string): never {
   throw new UpstageError(ErrorCode.BadUserInput, `Expected ${why} for ‘${name}’.`);

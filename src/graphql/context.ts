@@ -1,6 +1,7 @@
 import type { UserRow } from "../db/rows.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
+import type { StageUploadDeps } from "../flows/stageUpload.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
 import type { BodyMeter } from "../uploads/meterRequestBody.js";
 import type { UploadHandler } from "../uploads/UploadHandler.js";
@@ -11,6 +12,8 @@ export interface GraphQLContext {
   readonly viewer: UserRow | null;
   readonly staging: StagingDeps;
   readonly progress: ProgressBus;
+  /** What an upload's flow works with (staging, the bus, the uploads under way). */
+  readonly uploading: StageUploadDeps;
   /** Absolute URL of a stored object: the storage's own (public or presigned), or the server's `/media/`. */
   readonly mediaUrl: (key: string) => Promise<string>;
   /** Set on multipart requests: what a stageImage in this request receives its file with. */

@@ -1,4 +1,4 @@
-/** What /readyz reports: each dependency "ok" or "unavailable" (the reason goes to the log, not to the prober). */
+/** What /readyz reports: each dependency "ok", "full" (a disk) or "unavailable" (the reason goes to the log, not to the prober). */
 export interface Readiness {
   readonly ready: boolean;
   readonly checks: Readonly<Record<string, string>>;
@@ -24,7 +24,8 @@ export async function checkReadiness(
         return [name, "ok"];
       } catch (error) {
         onFailure(name, error);
-        return [name, "unavailable"];
+        const code = (error as { code?: unknown } | undefined)?.code;
+        return [name, code === "ENOSPC" || code === "EDQUOT" ? "full" : "unavailable"];
       } finally {
         clearTimeout(timer);
       }

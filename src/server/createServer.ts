@@ -16,9 +16,12 @@ import { SingleRunnerJob, withSingleRunner } from "../db/withSingleRunner.js";
 import type { GraphQLContext } from "../graphql/context.js";
 import { createSchema } from "../graphql/createSchema.js";
 import { createOperationPolicy } from "../graphql/createOperationPolicy.js";
+import type { StageUploadDeps } from "../flows/stageUpload.js";
+import type { ProgressReporter } from "../progress/createProgressReporter.js";
 import { createMemoryProgressBus } from "../progress/createMemoryProgressBus.js";
 import { createRedisProgressBus } from "../progress/createRedisProgressBus.js";
 import { createSweeper, type Sweeper } from "../staging/createSweeper.js";
+import { cleanPendingFiles } from "../staging/fileIntents.js";
 import { reconcileStaged } from "../staging/reconcileStaged.js";
 import type { Database } from "../db/createDatabase.js";
 import type { Storage } from "../storage/Storage.js";
@@ -114,6 +117,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         metrics.sweptImages.inc(result.removed);
       },
     });
+    // What a crash left: files without rows (the intent log), and staged rows without files.
+    await cleanPendingFiles(staging);
     const reconciled = await withSingleRunner(database, SingleRunnerJob.Reconcile, () => reconcileStaged(staging));
     if (reconciled.ran && reconciled.result > 0) {
       log.warn({ images: reconciled.result }, "staged images without their files were marked for deletion");
@@ -121,10 +126,14 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
 
     let publicUrl = config.publicUrl ?? "";
     const mediaUrl = async (key: string) => (await storage.urlOf(key)) ?? `${publicUrl}${MEDIA_PREFIX}${key}`;
+    /** The uploads under way, by their reporters: a stop ends each with ABORTED. */
+    const reporters = new Set<ProgressReporter>();
+    const uploading: StageUploadDeps = { staging, progress, reporters };
     const contextFor = (viewer: UserRow | null, meter: BodyMeter | null = null): GraphQLContext => ({
       viewer,
       staging,
       progress,
+      uploading,
       mediaUrl,
       upload: meter ? { meter, handlers: services.newUploadHandlers() } : null,
     });
@@ -239,11 +248,18 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
           // and subscribers must hear how running uploads end.
           net.Server.prototype.close.call(httpServer);
           await uploads.drain(config.shutdownGraceSeconds * 1000);
+          // Uploads still processing past the grace are cut too: every
+          // subscriber hears ABORTED before its socket closes. Their image
+          // jobs may finish or not; the intent log covers their files.
+          for (const reporter of reporters) reporter.aborted();
+          await Promise.all([...reporters].map((reporter) => reporter.flushed(1000)));
           // Their last events are on the bus; give the sockets a moment to send them.
           await new Promise((resolve) => setTimeout(resolve, 100));
           await webSocket.close();
           await apollo.stop();
           await sweeper.stop();
+          // Image jobs under way get a moment to settle; jobs still waiting are dropped.
+          await staging.images.settle(5000);
           await progress.close();
           await commandServer?.close();
           await services.close();

@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 import type { Logger } from "pino";
 import type { Config, ThumbnailPreset } from "../config.js";
+import type { ImageQueue } from "../images/createImageQueue.js";
 import type { Metrics } from "../observability/createMetrics.js";
 import type { Storage } from "../storage/Storage.js";
 import type { Scratch } from "../storage/createScratch.js";
@@ -14,6 +15,10 @@ export interface StagingDeps {
   readonly metrics: Metrics;
   readonly now: () => Date;
   readonly options: StagingOptions;
+  /** This process, as the intent log names it (its scratch directory's name). */
+  readonly instance: string;
+  /** Where image work (sharp) waits its turn: first come, first served, IMAGE_CONCURRENCY at a time. */
+  readonly images: ImageQueue;
 }
 
 export interface StagingOptions {

@@ -8,6 +8,9 @@ import type { CropRect } from "../images/ThumbnailSpec.js";
 import type { Knex } from "knex";
 import { presetSpecs } from "./presetSpecs.js";
 import type { StagingDeps } from "./StagingDeps.js";
+import { thumbnailKey } from "../storage/storageKey.js";
+import { variantOf } from "../images/ThumbnailSpec.js";
+import { intendFiles, settleFiles } from "./fileIntents.js";
 import { storeThumbnails } from "./storeThumbnails.js";
 
 /** The crop an image was committed with, or null. */
@@ -36,10 +39,12 @@ export interface PreparedCrop {
 }
 
 /** Renders and stores the image's preset thumbnails from the crop, before anything is committed. */
-export async function prepareCrop(deps: Pick<StagingDeps, "storage" | "options">, image: ImageRow, crop: CropRect): Promise<PreparedCrop> {
+export async function prepareCrop(deps: Pick<StagingDeps, "storage" | "options" | "knex" | "instance" | "images">, image: ImageRow, crop: CropRect): Promise<PreparedCrop> {
   checkCrop(crop, image);
   const specs = presetSpecs(deps.options.presets, formatOfContentType(image.content_type)).map((spec) => ({ ...spec, crop }));
-  const rendered = await renderThumbnails(deps.storage.read(image.storage_key), specs);
+  const rendered = await deps.images.run(() => renderThumbnails(deps.storage.read(image.storage_key), specs));
+  // Intent before bytes: applyCrop settles them in the commit's transaction.
+  await intendFiles(deps, rendered.map(({ spec }) => thumbnailKey(image.storage_key, variantOf(spec))));
   return { crop, thumbnails: await storeThumbnails(deps.storage, image, rendered) };
 }
 
@@ -54,5 +59,6 @@ export async function applyCrop(trx: Knex.Transaction, imageId: string, prepared
   const previous = await listThumbnails(trx, imageId);
   await trx("thumbnails").where({ image_id: imageId }).delete();
   await insertThumbnails(trx, prepared.thumbnails.map((t) => ({ ...t, image_id: imageId })));
+  await settleFiles(trx, prepared.thumbnails.map((t) => t.storage_key));
   return previous.map((t) => t.storage_key);
 }

@@ -7,6 +7,7 @@ import type { CropRect } from "../images/ThumbnailSpec.js";
 import { applyCrop, prepareCrop, type PreparedCrop } from "./avatarCrop.js";
 import { findOwnImage } from "./findOwnImage.js";
 import { removeImage } from "./removeImage.js";
+import { abandonFiles } from "./fileIntents.js";
 import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
@@ -20,7 +21,8 @@ export interface ProfileChanges {
   readonly crop?: CropRect | null | undefined;
 }
 
-const MAX_NAME_LENGTH = 150;
+/** The longest first or last name. */
+export const MAX_NAME_LENGTH = 150;
 
 /**
  * Saves the profile form in one transaction: names, and the staged image as
@@ -39,7 +41,7 @@ export async function commitProfile(deps: StagingDeps, viewerId: string, changes
   try {
     outcome = await saveProfile(deps, viewerId, changes, now, prepared);
   } catch (error) {
-    if (prepared) await removeUnnamedFiles(deps, prepared.thumbnails.map((t) => t.storage_key));
+    if (prepared) await abandonFiles(deps, prepared.thumbnails.map((t) => t.storage_key)).catch(() => {});
     throw error;
   }
   const { user, replaced, uncropped } = outcome;

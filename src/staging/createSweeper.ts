@@ -2,6 +2,7 @@ import { forgetExpired } from "../db/expiredImageQueries.js";
 import { claimExpired, findDeleted } from "../db/imageQueries.js";
 import { forgetUploadClaims } from "../db/uploadClaimQueries.js";
 import type { SingleRunnerResult } from "../db/withSingleRunner.js";
+import { cleanPendingFiles } from "./fileIntents.js";
 import { removeImage } from "./removeImage.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
@@ -20,7 +21,7 @@ export interface SweepResult {
 export type Exclusive = <T>(run: () => Promise<T>) => Promise<SingleRunnerResult<T>>;
 
 export interface Sweeper {
-  /** One pass: claims expired staged images, then removes every DELETED image's files and rows. */
+  /** One pass: claims expired staged images, removes every DELETED image's files and rows, and cleans up abandoned pending files. */
   sweep(): Promise<SweepResult>;
   start(): void;
   stop(): Promise<void>;
@@ -64,6 +65,8 @@ export function createSweeper(
       if (batch.length < batchSize) break;
     }
     if (removed > 0) deps.log.info({ removed }, "sweeper removed images");
+    // Files a crash left without rows (the intent log), and deletes that failed before.
+    await cleanPendingFiles(deps);
     const now = deps.now().getTime();
     await forgetExpired(deps.knex, new Date(now - EXPIRY_MEMORY_MS));
     await forgetUploadClaims(deps.knex, new Date(now - CLAIM_MEMORY_MS));

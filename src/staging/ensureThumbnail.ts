@@ -4,9 +4,11 @@ import { renderThumbnails } from "../images/renderThumbnails.js";
 import { checkThumbnailSize, variantOf, type ThumbnailSpec } from "../images/ThumbnailSpec.js";
 import { cropOf } from "./avatarCrop.js";
 import type { StagingDeps } from "./StagingDeps.js";
+import { thumbnailKey } from "../storage/storageKey.js";
+import { intendFiles, settleFiles } from "./fileIntents.js";
 import { storeThumbnails } from "./storeThumbnails.js";
 
-type ThumbnailDeps = Pick<StagingDeps, "knex" | "storage" | "options" | "metrics">;
+type ThumbnailDeps = Pick<StagingDeps, "knex" | "storage" | "options" | "metrics" | "instance" | "images">;
 
 /**
  * The thumbnails of `image` for each of `asked`, in order (from its crop, when
@@ -26,10 +28,17 @@ export async function ensureThumbnails(deps: ThumbnailDeps, image: ImageRow, ask
   const missing = [...specs].filter(([variant]) => !found.has(variant)).map(([, spec]) => spec);
   if (missing.length > 0) {
     const making = deps.metrics.thumbnailSeconds.startTimer({ kind: "on_demand" });
-    const rendered = await renderThumbnails(deps.storage.read(image.storage_key), missing);
+    const rendered = await deps.images.run(() => renderThumbnails(deps.storage.read(image.storage_key), missing));
+    const keys = rendered.map(({ spec }) => thumbnailKey(image.storage_key, variantOf(spec)));
+    // Intent before bytes; a failure leaves the intents for the clean-up, which
+    // deletes only files no row names (the keys are shared with racing requests).
+    await intendFiles(deps, keys);
     const rows = await storeThumbnails(deps.storage, image, rendered);
     making();
-    await insertThumbnails(deps.knex, rows);
+    await deps.knex.transaction(async (trx) => {
+      await insertThumbnails(trx, rows);
+      await settleFiles(trx, keys);
+    });
     // Another request may have recorded some first; either row describes the same file.
     found = await rowsOf();
   }

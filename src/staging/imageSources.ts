@@ -24,7 +24,7 @@ const MAX_WIDTHS = 8;
  * @throws UpstageError BAD_USER_INPUT for too many widths, a width out of bounds, or a repeated format.
  */
 export async function imageSources(
-  deps: Pick<StagingDeps, "knex" | "storage" | "options" | "metrics">,
+  deps: Pick<StagingDeps, "knex" | "storage" | "options" | "metrics" | "instance" | "images">,
   image: ImageRow,
   request: { widths?: readonly number[] | null | undefined; formats?: readonly StoredFormat[] | null | undefined },
 ): Promise<ImageSourceRow[]> {

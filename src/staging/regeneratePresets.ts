@@ -19,7 +19,7 @@ export interface RegenerateOptions {
  * started again, or resumed with `after`.
  * @returns how many images were visited.
  */
-export async function regeneratePresets(deps: Pick<StagingDeps, "knex" | "storage" | "options" | "metrics">, options: RegenerateOptions): Promise<number> {
+export async function regeneratePresets(deps: Pick<StagingDeps, "knex" | "storage" | "options" | "metrics" | "instance" | "images">, options: RegenerateOptions): Promise<number> {
   let after = options.after;
   let images = 0;
   for (;;) {

@@ -13,6 +13,7 @@ import { ensureThumbnails } from "./ensureThumbnail.js";
 import { presetSpecs } from "./presetSpecs.js";
 import { reuseStoredImage } from "./reuseStoredImage.js";
 import type { StagingDeps } from "./StagingDeps.js";
+import { abandonFiles, intendFiles, settleFiles } from "./fileIntents.js";
 import { storeThumbnails } from "./storeThumbnails.js";
 
 /**
@@ -37,24 +38,30 @@ export async function stageReceivedFile(deps: StagingDeps, input: { ownerId: str
       deps.log.info({ imageId: duplicate.id, ownerId: input.ownerId, sharesFileWith: duplicate.storage_key }, "image staged from a file already stored");
       return duplicate;
     }
-    const probed = await probeImage(file.path, { maxPixels: options.maxPixels });
-    const format = probed.storedFormat;
-    const original = await normalizeImage(file.path, normalized, {
-      format,
-      maxDimension: options.maxDimension,
-      maxPixels: options.maxPixels,
+    // The image work waits its turn in the queue; the bytes were received without waiting.
+    const { format, original, thumbnails, preview } = await deps.images.run(async () => {
+      const probed = await probeImage(file.path, { maxPixels: options.maxPixels });
+      const format = probed.storedFormat;
+      const original = await normalizeImage(file.path, normalized, {
+        format,
+        maxDimension: options.maxDimension,
+        maxPixels: options.maxPixels,
+      });
+      const rendering = deps.metrics.thumbnailSeconds.startTimer({ kind: "preset" });
+      // The preview's small copy comes from the same decode as the presets.
+      const sampleSpec = { width: PREVIEW_SAMPLE_SIDE, height: PREVIEW_SAMPLE_SIDE, fit: "INSIDE", format: "PNG" } as const;
+      const [sample, ...thumbnails] = await renderThumbnails(normalized, [sampleSpec, ...presetSpecs(options.presets, format)]);
+      const preview = await previewOf(sample!.data);
+      rendering();
+      return { format, original, thumbnails, preview };
     });
-    const rendering = deps.metrics.thumbnailSeconds.startTimer({ kind: "preset" });
-    // The preview's small copy comes from the same decode as the presets.
-    const sampleSpec = { width: PREVIEW_SAMPLE_SIDE, height: PREVIEW_SAMPLE_SIDE, fit: "INSIDE", format: "PNG" } as const;
-    const [sample, ...thumbnails] = await renderThumbnails(normalized, [sampleSpec, ...presetSpecs(options.presets, format)]);
-    const preview = await previewOf(sample!.data);
-    rendering();
 
     const id = randomUUID();
     const now = deps.now();
     const key = newImageKey(extensionOf[format], now);
     storedKeys.push(key, ...thumbnails.map((t) => thumbnailKey(key, variantOf(t.spec))));
+    // Intent before bytes: a crash from here on leaves pending keys, not orphan files.
+    await intendFiles(deps, storedKeys);
     await storage.put(key, { file: normalized });
     const thumbnailRows = await storeThumbnails(storage, { id, storage_key: key }, thumbnails);
 
@@ -75,12 +82,13 @@ export async function stageReceivedFile(deps: StagingDeps, input: { ownerId: str
         expires_at: new Date(now.getTime() + options.ttlSeconds * 1000),
       });
       await insertThumbnails(trx, thumbnailRows);
+      await settleFiles(trx, storedKeys);
       return image;
     });
     deps.log.info({ imageId: row.id, ownerId: input.ownerId, bytes: file.byteSize, format }, "image staged");
     return row;
   } catch (error) {
-    await Promise.all(storedKeys.map((k) => storage.delete(k)));
+    await abandonFiles(deps, storedKeys).catch((cleanup: unknown) => deps.log.warn({ err: cleanup }, "files left pending for the clean-up"));
     throw error;
   } finally {
     await scratch.remove(file.path, normalized);

@@ -10,6 +10,8 @@ export interface LocalStorageOptions {
   readonly root: string;
   /** Where writes are prepared: outside `root`, on the same volume. */
   readonly incoming: string;
+  /** Free bytes below which `check()` reports the storage full (64 MiB by default). */
+  readonly minFreeBytes?: number;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface LocalStorageOptions {
  * create) and makes the complete file visible at once (atomic), so nothing
  * partial is ever under `root`.
  */
-export async function createLocalStorage({ root, incoming }: LocalStorageOptions): Promise<Storage> {
+export async function createLocalStorage({ root, incoming, minFreeBytes = 64 * 1024 * 1024 }: LocalStorageOptions): Promise<Storage> {
   await fs.mkdir(root, { recursive: true });
   await fs.mkdir(incoming, { recursive: true });
 
@@ -103,6 +105,10 @@ export async function createLocalStorage({ root, incoming }: LocalStorageOptions
     async check() {
       await fs.access(root, fs.constants.W_OK);
       await fs.access(incoming, fs.constants.W_OK);
+      const volume = await fs.statfs(root);
+      if (volume.bavail * volume.bsize < minFreeBytes) {
+        throw Object.assign(new Error(`storage is full: less than ${minFreeBytes} bytes free under ${root}`), { code: "ENOSPC" });
+      }
     },
 
     async close() {},

@@ -40,7 +40,9 @@ export async function createScratch(options: { root: string }): Promise<Scratch>
       await Promise.all(files.map((f) => fs.rm(f, { force: true })));
     },
     async close() {
-      await fs.rm(dir, { recursive: true, force: true });
+      // Image work abandoned at a stop may still be writing here (ENOTEMPTY):
+      // retry a little, and leave the rest to the next start's clean-up.
+      await fs.rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }).catch(() => {});
     },
   };
 }

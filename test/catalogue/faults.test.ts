@@ -80,10 +80,14 @@ describe("storage that fails", () => {
     const t = await startTestServer({}, { wrapStorage: failingWrites(failAt) });
     try {
       const result = await stageFile(t.graphqlUrl, await jpeg(120, 120), { token: await t.token("unlucky") });
-      expect(errorCode(result)).toBe("INTERNAL_SERVER_ERROR");
+      // A full disk is the service's state, not a bug: said as such, with a time to retry.
+      expect(errorCode(result)).toBe("SERVICE_UNAVAILABLE");
+      expect(result.status).toBe(503);
+      expect(result.body.errors![0]!.message).toMatch(/storage is full/i);
       expect(await t.files()).toEqual([]);
       expect(await t.server.database.knex("images")).toEqual([]);
       expect(await t.server.database.knex("thumbnails")).toEqual([]);
+      expect(await t.server.database.knex("pending_files")).toEqual([]);
     } finally {
       await t.stop();
     }
@@ -93,7 +97,7 @@ describe("storage that fails", () => {
     const t = await startTestServer({ NODE_ENV: "production" }, { wrapStorage: failingWrites(1) });
     try {
       const result = await stageFile(t.graphqlUrl, await jpeg(20, 20), { token: await t.token("unlucky") });
-      expect(errorCode(result)).toBe("INTERNAL_SERVER_ERROR");
+      expect(errorCode(result)).toBe("SERVICE_UNAVAILABLE");
       expect(JSON.stringify(result.body)).not.toMatch(/ENOSPC|stack|node_modules/);
     } finally {
       await t.stop();

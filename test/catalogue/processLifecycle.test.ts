@@ -7,7 +7,7 @@ import sharp from "sharp";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDatabase } from "../../src/db/createDatabase.js";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
-import { jpeg } from "../helpers/images.js";
+import { jpeg, photo } from "../helpers/images.js";
 import { COMMIT_PROFILE } from "../helpers/operations.js";
 import { rawUpload, type RawUploadResult } from "../helpers/rawUpload.js";
 import { spawnServer, tokenFor, type ServerProcess } from "../helpers/spawnServer.js";
@@ -47,6 +47,56 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+/** Every file under the media root, as the storage keys a row would name. */
+async function mediaKeys(dataDir: string): Promise<string[]> {
+  const root = path.join(dataDir, "media");
+  return (await filesUnder(root)).map((file) => path.relative(root, file));
+}
+
+/** The keys the rows name; PGlite admits one process, so the server must be stopped to look. */
+async function namedKeys(env: Record<string, string>): Promise<Set<string>> {
+  const database = await createDatabase({ dataDir: env["DATA_DIR"]!, databaseUrl: env["DATABASE_URL"] });
+  try {
+    const images: string[] = await database.knex("images").pluck("storage_key");
+    const thumbnails: string[] = await database.knex("thumbnails").pluck("storage_key");
+    return new Set([...images, ...thumbnails]);
+  } finally {
+    await database.close();
+  }
+}
+
+describe("SIGKILL between storing files and recording their rows", () => {
+  it("leaves no file without a row after the restart: the intent log names what the dead process meant to write", async () => {
+    const env = await environment();
+    const first = await start(env);
+    const media = path.join(env["DATA_DIR"]!, "media");
+    await fs.mkdir(media, { recursive: true });
+    // Killed the moment the first file lands in the media root: the rows are not in yet.
+    const watcher = (await import("node:fs")).watch(media, { recursive: true });
+    const landed = new Promise<void>((resolve) =>
+      watcher.on("change", (_event, name) => {
+        if (/\.(jpg|jpeg|png|webp|avif|gif)$/.test(String(name))) resolve();
+      }),
+    );
+    const file = await jpeg(1600, 1200);
+    const uploads: Promise<unknown>[] = [];
+    for (let i = 0; i < 6; i++) uploads.push(stageFile(first.graphqlUrl, file, { token: await tokenFor(env["DATA_DIR"]!, `crash${i}`) }).catch(() => undefined));
+    await landed;
+    first.child.kill("SIGKILL");
+    watcher.close();
+    expect(await first.exited).toBe("SIGKILL");
+    await Promise.all(uploads);
+    expect((await mediaKeys(env["DATA_DIR"]!)).length).toBeGreaterThan(0);
+
+    // The next start deletes what the dead process left pending.
+    const second = await start(env);
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+    const named = await namedKeys(env);
+    expect((await mediaKeys(env["DATA_DIR"]!)).filter((key) => !named.has(key))).toEqual([]);
+  }, 90_000);
+});
 
 describe("SIGKILL during 10 concurrent uploads", () => {
   it("leaves no partial file, the restart cleans up, and committed images are intact", async () => {
@@ -143,4 +193,44 @@ describe("SIGTERM during uploads", () => {
     expect(await server.exited).toBe(0);
     await Promise.all([quickWatch.dispose(), slowWatch.dispose()]);
   }, 60_000);
+});
+
+describe("SIGTERM with 16 heavy uploads processing", () => {
+  it("exits 0, every subscriber hears a terminal event, and no file is left without a row", async () => {
+    // One image at a time and no grace: most are still queued or processing when the signal comes.
+    const env: Record<string, string> = { ...(await environment()), SHUTDOWN_GRACE: "0", IMAGE_CONCURRENCY: "1" };
+    const server = await start(env);
+    const file = await photo(3000, 2000).jpeg({ quality: 92 }).toBuffer();
+    const watches: { client: ReturnType<typeof wsClient>; events: Promise<{ events: any[] }> }[] = [];
+    const processing: Promise<void>[] = [];
+    const uploads: Promise<unknown>[] = [];
+    for (let i = 0; i < 16; i++) {
+      const token = await tokenFor(env["DATA_DIR"]!, `heavy${i}`);
+      const uploadId = randomUUID();
+      const client = wsClient(server.graphqlUrl, token);
+      let seen!: () => void;
+      processing.push(new Promise<void>((resolve) => (seen = resolve)));
+      const events = collect(client, UPLOAD_PROGRESS, { uploadId }, (event) => {
+        if (event.uploadProgress.phase !== "RECEIVING") seen();
+      });
+      watches.push({ client, events });
+      uploads.push(stageFile(server.graphqlUrl, file, { token, uploadId }).catch(() => undefined));
+    }
+    // Every upload has been received and is waiting for, or in, its image work.
+    await Promise.all(processing);
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+    await Promise.all(uploads);
+    for (const { client, events } of watches) {
+      const last = (await events).events.at(-1)?.uploadProgress.phase;
+      expect(["READY", "FAILED", "ABORTED"]).toContain(last);
+      await client.dispose();
+    }
+    // The next start cleans up what the stop abandoned; then every file has its row.
+    const again = await start(env);
+    again.child.kill("SIGTERM");
+    expect(await again.exited).toBe(0);
+    const named = await namedKeys(env);
+    expect((await mediaKeys(env["DATA_DIR"]!)).filter((key) => !named.has(key))).toEqual([]);
+  }, 120_000);
 });

@@ -129,3 +129,22 @@ describe("readiness when the storage is gone", () => {
     }
   });
 });
+
+describe("readiness when the disk is full", () => {
+  it("answers 503 saying the storage is full", async () => {
+    const full = (storage: Storage): Storage => ({
+      ...storage,
+      async check() {
+        throw Object.assign(new Error("storage is full"), { code: "ENOSPC" });
+      },
+    });
+    const t = await startTestServer({}, { wrapStorage: full });
+    try {
+      const ready = await fetch(`${t.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: "not ready", checks: { database: "ok", progressBus: "ok", storage: "full" } });
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -139,7 +139,7 @@ export type Mutation = {
    * `stagedImageId` makes that staged image the avatar and removes the old one;
    * `crop` chooses the part of it the avatar shows.
    * Errors: NOT_FOUND, FORBIDDEN, STAGED_IMAGE_EXPIRED, BAD_USER_INPUT (a bad id,
-   * a name over 200 characters or with control characters, a bad crop),
+   * a name over 150 characters or with control characters, a bad crop),
    * UNAUTHENTICATED, SERVICE_UNAVAILABLE.
    */
   commitProfile: User;

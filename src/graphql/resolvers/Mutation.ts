@@ -1,8 +1,8 @@
-import { commitProfile } from "../../staging/commitProfile.js";
+import { commitProfile, MAX_NAME_LENGTH } from "../../staging/commitProfile.js";
 import { discardStagedImage } from "../../staging/discardStagedImage.js";
 import { ErrorCode } from "../../errors/ErrorCode.js";
 import { UpstageError } from "../../errors/UpstageError.js";
-import { imageIdArgument, MAX_NAME_LENGTH, textArgument, uploadIdArgument } from "../checkArguments.js";
+import { imageIdArgument, textArgument, uploadIdArgument } from "../checkArguments.js";
 import { requireViewer } from "../context.js";
 import type { MutationResolvers } from "../generated/resolvers.js";
 import { stageUpload } from "../../flows/stageUpload.js";
@@ -14,7 +14,7 @@ export const Mutation: MutationResolvers = {
       throw new UpstageError(ErrorCode.BadUserInput, "Send stageImage as a GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec).");
     }
     return stageUpload(
-      { staging: context.staging, progress: context.progress },
+      context.uploading,
       {
         userId: viewer.id,
         uploadId: uploadId == null ? null : uploadIdArgument(uploadId),

@@ -1,0 +1,72 @@
+import { keysNamedByOthers } from "../db/imageQueries.js";
+import { clearPendingFiles, listPendingFiles, recordPendingFiles } from "../db/pendingFileQueries.js";
+import type { Knex } from "knex";
+import { isProcessAlive } from "../storage/isProcessAlive.js";
+import type { StagingDeps } from "./StagingDeps.js";
+
+/**
+ * The intent log that keeps a file from outliving a crash without its row:
+ * `intendFiles` commits a pending-file row for each key before a byte is
+ * written; `settleFiles` removes them in the transaction that inserts the
+ * rows naming the files; `cleanPendingFiles`, at start-up and on the
+ * sweeper's timer, deletes what a dead process (or a failure) left pending.
+ */
+
+/** Records, and commits, the intent to write `keys`. Call before the first byte goes to storage. */
+export function intendFiles(deps: Pick<StagingDeps, "knex" | "instance">, keys: readonly string[]): Promise<void> {
+  return recordPendingFiles(deps.knex, keys, deps.instance);
+}
+
+/** In the transaction that inserts the rows naming `keys`: they are no longer pending. */
+export function settleFiles(trx: Knex.Transaction, keys: readonly string[]): Promise<void> {
+  return clearPendingFiles(trx, keys);
+}
+
+/**
+ * After a failure: deletes the files of `keys` that no row names, then
+ * forgets their intents. A delete that fails (storage down) leaves its
+ * intent, so the clean-up tries again later.
+ */
+export async function abandonFiles(deps: Pick<StagingDeps, "knex" | "storage">, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  const named = await keysNamedByOthers(deps.knex, keys);
+  const deleted = await Promise.all(
+    keys.map(async (key) => {
+      if (named.has(key)) return key;
+      return deps.storage.delete(key).then(
+        () => key,
+        () => undefined,
+      );
+    }),
+  );
+  await clearPendingFiles(deps.knex, deleted.filter((key): key is string => key !== undefined));
+}
+
+/** A pending file is abandoned when its process is gone (this host), or it is older than this, whoever wrote it. */
+export const PENDING_FILE_GRACE_MS = 60 * 60 * 1000; // 1 hour: longer than any upload or commit takes
+
+/**
+ * Deletes the files a dead process, or a failed clean-up, left pending (and
+ * not named by any row), and forgets their intents. Works the same on local
+ * disk and S3; a delete that fails stays pending for the next pass.
+ * @returns how many intents were settled.
+ */
+export async function cleanPendingFiles(deps: Pick<StagingDeps, "knex" | "storage" | "instance" | "now" | "log">, options: { batchSize?: number } = {}): Promise<number> {
+  const host = hostOf(deps.instance);
+  const oldest = deps.now().getTime() - PENDING_FILE_GRACE_MS;
+  const pending = await listPendingFiles(deps.knex, options.batchSize ?? 500);
+  const abandoned = pending.filter((row) => {
+    if (row.created_at.getTime() < oldest) return true;
+    if (row.instance === deps.instance) return false;
+    const match = /^(.+)-(\d+)-[0-9a-f]{8}$/.exec(row.instance);
+    return match !== null && match[1] === host && !isProcessAlive(Number(match[2]));
+  });
+  if (abandoned.length === 0) return 0;
+  await abandonFiles(deps, abandoned.map((row) => row.storage_key));
+  deps.log.info({ files: abandoned.length }, "files a crash or a failure left without rows were cleaned up");
+  return abandoned.length;
+}
+
+function hostOf(instance: string): string | undefined {
+  return /^(.+)-\d+-[0-9a-f]{8}$/.exec(instance)?.[1];
+}
