@@ -7,6 +7,20 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // Before the thread pool starts: the server's modules are loaded after this.
   sizeThreadPool(config);
+  // Listening for signals before the server starts: one that comes while it
+  // is starting (say, right after /healthz first answers) stops it as soon as
+  // it is up, instead of killing it half-made.
+  let signals = 0;
+  let stop: ((signal: string) => void) | undefined;
+  let pending: string | undefined;
+  const shutdown = (signal: string) => {
+    if (++signals > 1) process.exit(1);
+    if (stop) stop(signal);
+    else pending = signal;
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+
   const { createServer } = await import("./server/createServer.js");
   const server = await createServer(config);
   const { log } = server;
@@ -14,9 +28,7 @@ async function main(): Promise<void> {
   if (server.authSecret.generated) {
     log.info(`Development secret in ${config.dataDir}/auth-secret. Mint a token with: npm run token -- <username>`);
   }
-  let signals = 0;
-  const shutdown = (signal: string) => {
-    if (++signals > 1) process.exit(1);
+  stop = (signal) => {
     log.info({ signal }, "stopping");
     server.stop().then(
       () => process.exit(0),
@@ -26,8 +38,7 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
+  if (pending) stop(pending);
 }
 
 main().catch((error: unknown) => {

@@ -3,6 +3,7 @@ import { SingleRunnerJob, withSingleRunner } from "../db/withSingleRunner.js";
 import { createSweeper } from "../staging/createSweeper.js";
 import { reconcileStorage } from "../staging/reconcileStorage.js";
 import { regeneratePresets } from "../staging/regeneratePresets.js";
+import { backupDataDir } from "./backupDataDir.js";
 import type { Services } from "./openServices.js";
 
 /** The operator's commands that work on the stores, with their options (already checked). */
@@ -12,6 +13,7 @@ export interface OperatorCommandOptions {
   reconcile: { graceMs: number; dryRun: boolean };
   stats: Record<string, never>;
   "regenerate-thumbnails": { batchSize: number; after: string | undefined };
+  backup: { dir: string };
 }
 export type OperatorCommandName = keyof OperatorCommandOptions;
 
@@ -48,6 +50,8 @@ export const operatorCommands: Commands = {
     });
     return { images, presets: services.config.images.presets };
   },
+
+  backup: (services, options) => backupDataDir(services, options.dir),
 };
 
 export function isOperatorCommand(name: string): name is OperatorCommandName {

@@ -1,9 +1,11 @@
 // `npm run cli -- <command>`: the operator's tool. Every command reads the
 // same environment as the server (DATABASE_URL, STORAGE, S3_*, DATA_DIR, …).
 import http from "node:http";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
-import { dataDirFiles, DataDirInUseError } from "../app/lockDataDir.js";
+import { restoreDataDir } from "../app/backupDataDir.js";
+import { dataDirFiles, DataDirInUseError, lockDataDir } from "../app/lockDataDir.js";
 import { openServices, type Services } from "../app/openServices.js";
 import { isOperatorCommand, runOperatorCommand, type OperatorCommandName, type OperatorCommandOptions } from "../app/operatorCommands.js";
 import { loadAuthSecret } from "../auth/loadAuthSecret.js";
@@ -17,6 +19,10 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   sweep                                     one sweeper pass: expired staged images, unfinished deletions
   reconcile [--dry-run] [--grace 3600]      rows without files, and files without rows older than --grace seconds
   stats                                     totals of users, images by status, thumbnails
+  backup <dir>                              a consistent snapshot of the embedded database, media and secret
+                                            (while the server runs, too)
+  restore <dir> [--replace]                 puts a backup back into DATA_DIR (server stopped); --replace moves
+                                            the current database and media aside first
   regenerate-thumbnails [--batch 50] [--after <imageId>]
                                             make every missing preset thumbnail (after THUMBNAIL_PRESETS changed);
                                             prints a cursor per batch: --after resumes from it
@@ -62,6 +68,12 @@ const storeCommands: { [N in OperatorCommandName]: (args: string[]) => OperatorC
   reconcile(args) {
     const { values } = options(args, { "dry-run": { type: "boolean", default: false }, grace: { type: "string", default: "3600" } });
     return { graceMs: positiveInteger("grace", values.grace) * 1000, dryRun: values["dry-run"]! };
+  },
+  backup(args) {
+    const { positionals } = options(args, {}, 1);
+    if (!positionals[0]) throw new UsageError("backup needs a directory to write to.");
+    // The server may run it: its working directory may not be ours.
+    return { dir: path.resolve(positionals[0]) };
   },
   "regenerate-thumbnails"(args) {
     const { values } = options(args, { batch: { type: "string", default: "50" }, after: { type: "string" } });
@@ -115,6 +127,21 @@ function askRunningServer(socketPath: string, name: string, body: unknown, note:
   });
 }
 
+/**
+ * Puts a backup back: only with DATA_DIR to itself (no server running), so
+ * the lock is taken here and a running server is named instead.
+ */
+async function restore(args: string[], config: Config): Promise<unknown> {
+  const { values, positionals } = options(args, { replace: { type: "boolean", default: false } }, 1);
+  if (!positionals[0]) throw new UsageError("restore needs the directory a backup wrote.");
+  const lock = await lockDataDir(config.dataDir);
+  try {
+    return await restoreDataDir(config, positionals[0], { replace: values.replace! });
+  } finally {
+    await lock.release();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [name, ...args] = argv;
   if (!name || name === "help" || name === "--help" || name === "-h") {
@@ -124,6 +151,7 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig();
   let result: unknown;
   if (name === "token") result = await token(args, config);
+  else if (name === "restore") result = await restore(args, config);
   else if (isOperatorCommand(name)) result = await runStoreCommand(config, name, storeCommands[name](args));
   else throw new UsageError(`Unknown command: ${name}`);
   process.stdout.write(typeof result === "string" ? `${result}\n` : `${JSON.stringify(result, null, 2)}\n`);

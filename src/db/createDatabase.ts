@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import knexFactory, { type Knex } from "knex";
+import { PGlite } from "@electric-sql/pglite";
 import ClientPgLite from "knex-pglite";
 import pg from "pg";
 import { migrationSource } from "./migrationSource.js";
@@ -24,6 +25,12 @@ export interface Database {
   readonly kind: DatabaseKind;
   /** Applies pending migrations from `migrations/`; returns the names of those applied now. */
   migrate(): Promise<string[]>;
+  /**
+   * The embedded database's files as one gzipped tarball, taken between two
+   * queries (PGlite runs one at a time, so it is consistent); undefined for
+   * PostgreSQL, whose own tools (pg_dump, base backups) do this.
+   */
+  snapshot(): Promise<Blob | undefined>;
   close(): Promise<void>;
 }
 
@@ -34,6 +41,7 @@ export interface Database {
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
   let knex: Knex;
   let kind: DatabaseKind;
+  let pglite: PGlite | undefined;
   if (options.databaseUrl) {
     kind = "postgres";
     const warn = (message: unknown) => options.onWarning?.(String(message));
@@ -47,7 +55,8 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     kind = "pglite";
     const filename = path.join(options.dataDir, "db");
     await fs.mkdir(filename, { recursive: true });
-    knex = knexFactory({ client: ClientPgLite, dialect: "postgres", connection: { filename } } as Knex.Config);
+    pglite = new PGlite(filename);
+    knex = knexFactory({ client: ClientPgLite, dialect: "postgres", connection: { pglite } } as Knex.Config);
   }
   return {
     knex,
@@ -55,6 +64,9 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     async migrate() {
       const [, applied] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
       return applied;
+    },
+    async snapshot() {
+      return pglite?.dumpDataDir("gzip");
     },
     async close() {
       await knex.destroy();

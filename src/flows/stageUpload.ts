@@ -52,7 +52,8 @@ export async function stageUpload(deps: StageUploadDeps, input: UploadRequest): 
   const reporter: ProgressReporter | null =
     input.uploadId !== null && input.meter
       ? createProgressReporter(deps.progress, input.uploadId, input.meter, {
-          onPublishError: (error) => staging.log.warn({ err: error, uploadId: input.uploadId }, "progress event lost"),
+          // Once per upload: a bus that is down would otherwise say so for every event.
+          onPublishError: once((error) => staging.log.warn({ err: error, uploadId: input.uploadId }, "progress events not delivered (the bus is down); they are sent again when it returns")),
         })
       : null;
   staging.log.info({ ...context, bytesTotal: input.meter?.bytesTotal ?? null }, "upload started");
@@ -93,4 +94,13 @@ export async function stageUpload(deps: StageUploadDeps, input: UploadRequest): 
     if (reporter) deps.reporters?.delete(reporter);
     staging.metrics.receivedBytes.inc(input.meter?.bytesReceived ?? 0);
   }
+}
+
+function once<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+  let called = false;
+  return (...args) => {
+    if (called) return;
+    called = true;
+    fn(...args);
+  };
 }

@@ -99,22 +99,27 @@ export async function createRedisProgressBus(options: RedisProgressBusOptions): 
     if (last) for (const subscriber of to) deliver(subscriber, JSON.parse(last) as UploadEvent);
   }
 
-  commands.on("ready", () => {
+  /**
+   * After Redis comes back: publishes each upload's newest unsent event, then
+   * gives every subscriber here its upload's last state (repeats are dropped
+   * by seq). Runs when either connection is ready again; needs both.
+   */
+  async function catchUp(): Promise<void> {
+    if (commands.status !== "ready") return;
     for (const [uploadId, event] of unsent) {
-      send(event).then(
-        () => {
-          if (unsent.get(uploadId) === event) unsent.delete(uploadId);
-        },
-        () => {},
-      );
+      try {
+        await send(event);
+        if (unsent.get(uploadId) === event) unsent.delete(uploadId);
+      } catch {
+        return; // gone again: the next 'ready' tries again
+      }
     }
-  });
-  // ioredis subscribes again by itself after a reconnect; then catch up.
-  let listenerReconnect = false;
-  listener.on("ready", () => {
-    if (!listenerReconnect) return void (listenerReconnect = true);
-    for (const [uploadId, set] of subscribers) replay(uploadId, set).catch(() => {});
-  });
+    for (const [uploadId, set] of subscribers) await replay(uploadId, set).catch(() => {});
+  }
+  // Both are connected by now, so each 'ready' from here on is a reconnect.
+  // (ioredis subscribes the listener again by itself.)
+  commands.on("ready", () => void catchUp());
+  listener.on("ready", () => void catchUp());
 
   listener.on("message", (channel: string, message: string) => {
     const uploadId = channel.slice(prefix.length, -":events".length);

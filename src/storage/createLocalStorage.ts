@@ -88,13 +88,26 @@ export async function createLocalStorage({ root, incoming, minFreeBytes = 64 * 1
     },
 
     async *list() {
-      for await (const entry of await fs.opendir(root, { recursive: true })) {
-        if (!entry.isFile()) continue;
-        const file = path.join(entry.parentPath, entry.name);
-        const key = path.relative(root, file).split(path.sep).join("/");
-        if (!isStorageKey(key)) continue;
-        const stats = await fs.stat(file).catch(() => undefined);
-        if (stats) yield { key, byteSize: stats.size, modifiedAt: stats.mtime };
+      // A walk of its own, one directory at a time: on Node 20, `opendir(…,
+      // { recursive: true })` yields at most 32 entries per subdirectory
+      // (nodejs/node#48820), and a day's images share one.
+      const directories = [root];
+      while (directories.length > 0) {
+        const directory = directories.pop()!;
+        const handle = await fs.opendir(directory).catch(() => undefined);
+        if (!handle) continue;
+        for await (const entry of handle) {
+          const file = path.join(directory, entry.name);
+          if (entry.isDirectory()) {
+            directories.push(file);
+            continue;
+          }
+          if (!entry.isFile()) continue;
+          const key = path.relative(root, file).split(path.sep).join("/");
+          if (!isStorageKey(key)) continue;
+          const stats = await fs.stat(file).catch(() => undefined);
+          if (stats) yield { key, byteSize: stats.size, modifiedAt: stats.mtime };
+        }
       }
     },
 

@@ -91,6 +91,16 @@ describe.each([
     expect(listed).toContain(key);
   });
 
+  it("lists every object, however many share a directory (Node 20's recursive opendir stops at 32)", async () => {
+    const { storage } = backend;
+    const when = new Date("2026-03-04T05:06:07Z");
+    const keys = Array.from({ length: 80 }, () => newImageKey("jpg", when));
+    await Promise.all(keys.map((key) => storage.put(key, Buffer.from(key))));
+    const listed = new Set<string>();
+    for await (const object of storage.list()) listed.add(object.key);
+    for (const key of keys) expect(listed.has(key), key).toBe(true);
+  });
+
   it("deletes a thumbnail beside its original, and a missing key quietly", async () => {
     const { storage } = backend;
     const key = newImageKey("jpg");

@@ -1,0 +1,109 @@
+import { createHash } from "node:crypto";
+import { execFile } from "node:child_process";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { graphql, stageFile } from "../helpers/graphqlClient.js";
+import { jpeg } from "../helpers/images.js";
+import { COMMIT_PROFILE } from "../helpers/operations.js";
+import { spawnServer, tokenFor, type ServerProcess } from "../helpers/spawnServer.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const run = promisify(execFile);
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+const leftovers: { servers: ServerProcess[]; dirs: string[] } = { servers: [], dirs: [] };
+afterEach(async () => {
+  for (const server of leftovers.servers.splice(0)) {
+    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill("SIGKILL");
+    await server.exited;
+  }
+  for (const dir of leftovers.dirs.splice(0)) await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function tempDir(name: string): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), `upstage-${name}-`));
+  leftovers.dirs.push(dir);
+  return dir;
+}
+
+async function server(dataDir: string): Promise<ServerProcess> {
+  const started = await spawnServer({ DATA_DIR: dataDir });
+  leftovers.servers.push(started);
+  return started;
+}
+
+async function cli(args: string[], dataDir: string) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "src/cli/upstage.ts", ...args], {
+      cwd: root,
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", LOG_LEVEL: "warn", DATA_DIR: dataDir },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe.skipIf(Boolean(process.env["DATABASE_URL"]))("backup and restore of the embedded default", { timeout: 180_000 }, () => {
+  it("a backup taken under load restores every committed image, byte for byte, with tokens still good", async () => {
+    const dataDir = await tempDir("live");
+    const live = await server(dataDir);
+    const committed = new Map<string, string>();
+    for (const name of ["ann", "ben", "cat"]) {
+      const token = await tokenFor(dataDir, name);
+      const staged = (await stageFile(live.graphqlUrl, await jpeg(400, 300), { token })).body.data!["stageImage"];
+      await graphql(live.graphqlUrl, COMMIT_PROFILE, { input: { stagedImageId: staged.id } }, token);
+      for (const url of [staged.image.url, ...staged.image.thumbnails.map((t: { url: string }) => t.url)]) {
+        committed.set(new URL(url).pathname, sha256(Buffer.from(await (await fetch(url)).arrayBuffer())));
+      }
+    }
+
+    // Uploads keep coming while the backup is taken.
+    let loading = true;
+    const load = (async () => {
+      const token = await tokenFor(dataDir, "busy");
+      const file = await jpeg(900, 700);
+      while (loading) await stageFile(live.graphqlUrl, file, { token }).catch(() => undefined);
+    })();
+    const backupDir = path.join(await tempDir("backup"), "snapshot");
+    const backup = await cli(["backup", backupDir], dataDir);
+    loading = false;
+    await load;
+    expect(backup.code, backup.stderr).toBe(0);
+    expect(JSON.parse(backup.stdout)).toMatchObject({ format: 1, mediaFiles: expect.any(Number) });
+
+    // Restoring needs DATA_DIR to itself: refused while the server runs.
+    const refused = await cli(["restore", backupDir, "--replace"], dataDir);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/in use by another upstage process/);
+    live.child.kill("SIGTERM");
+    expect(await live.exited).toBe(0);
+
+    const fresh = await tempDir("restored");
+    const restored = await cli(["restore", backupDir], fresh);
+    expect(restored.code, restored.stderr).toBe(0);
+    const again = await server(fresh);
+    for (const [pathname, digest] of committed) {
+      const response = await fetch(`${again.url}${pathname}`);
+      expect(response.status, pathname).toBe(200);
+      expect(sha256(Buffer.from(await response.arrayBuffer()))).toBe(digest);
+    }
+    // The secret came along: a token minted before the backup is still good.
+    const viewer = await graphql(again.graphqlUrl, "{ viewer { username avatar { id } } }", {}, await tokenFor(dataDir, "ann"));
+    expect(viewer.body.data!["viewer"]).toMatchObject({ username: "ann", avatar: { id: expect.any(String) } });
+    again.child.kill("SIGTERM");
+    expect(await again.exited).toBe(0);
+
+    // Over a DATA_DIR that has a database: only with --replace, which moves it aside.
+    expect((await cli(["restore", backupDir], fresh)).code).toBe(1);
+    const replaced = await cli(["restore", backupDir, "--replace"], fresh);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    const { replacedInto } = JSON.parse(replaced.stdout) as { replacedInto: string };
+    await expect(fs.stat(path.join(replacedInto, "db"))).resolves.toBeDefined();
+  });
+});
