@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: each case against its baseline in the same run, on loopback.
- * Writes bench/results.json and bench/results.md (the table the README shows).
+ * Writes bench/results.json and bench/results.md (the table bench/README.md shows).
  * `npm run bench -- --smoke` runs every case with tiny sizes (CI does, so the
  * benchmark cannot rot) and writes bench/results.smoke.*.
  */
