@@ -113,3 +113,58 @@ describe("expensive operations", () => {
     expect(await t.server.database.knex("thumbnails").where({ image_id: id })).toHaveLength(before.length);
   });
 });
+
+describe("JSON bodies", () => {
+  /** A server whose log lines the test reads, with a short idle timeout. */
+  async function watchedServer() {
+    const lines: Record<string, unknown>[] = [];
+    const { Writable } = await import("node:stream");
+    const log = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const server = await startTestServer({ UPLOAD_IDLE_TIMEOUT: "1", LOG_LEVEL: "info" }, { logDestination: log });
+    return { server, lines };
+  }
+
+  /** Sends a JSON request's head and part of its body; `then` says what the client does next. */
+  async function partialJson(url: string, then: "leave" | "stall") {
+    const net = await import("node:net");
+    const { hostname, port } = new URL(url);
+    const socket = net.connect(Number(port), hostname);
+    socket.on("error", () => {});
+    const body = JSON.stringify({ query: "{ viewer { id } }" });
+    socket.write(`POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${body.length + 100}\r\n\r\n${body.slice(0, 10)}`);
+    const closed = new Promise<string>((resolve) => {
+      let answer = "";
+      socket.on("data", (chunk) => (answer += chunk));
+      socket.on("close", () => resolve(answer));
+    });
+    if (then === "leave") socket.destroy();
+    return closed;
+  }
+
+  it("a body its client abandons midway ends quietly: no error in the log", async () => {
+    const { server, lines } = await watchedServer();
+    try {
+      await partialJson(server.graphqlUrl, "leave");
+      // The next request is served, and nothing was logged as an error.
+      expect((await graphql(server.graphqlUrl, "{ viewer { id } }", {}, await server.token("after"))).body.data).toEqual({ viewer: { id: "after" } });
+      expect(lines.filter((line) => Number(line["level"]) >= 50)).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("a body that stalls is dropped after UPLOAD_IDLE_TIMEOUT, like an upload's", async () => {
+    const { server } = await watchedServer();
+    try {
+      const answer = await partialJson(server.graphqlUrl, "stall");
+      expect(answer).toBe("");
+    } finally {
+      await server.stop();
+    }
+  });
+});
