@@ -1,18 +1,14 @@
 import { createHash } from "node:crypto";
-import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
 import { COMMIT_PROFILE } from "../helpers/operations.js";
+import { runCli } from "../helpers/runCli.js";
 import { spawnServer, tokenFor, type ServerProcess } from "../helpers/spawnServer.js";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const run = promisify(execFile);
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 const leftovers: { servers: ServerProcess[]; dirs: string[] } = { servers: [], dirs: [] };
@@ -36,18 +32,7 @@ async function server(dataDir: string): Promise<ServerProcess> {
   return started;
 }
 
-async function cli(args: string[], dataDir: string) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "src/cli/upstage.ts", ...args], {
-      cwd: root,
-      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", LOG_LEVEL: "warn", DATA_DIR: dataDir },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const cli = (args: string[], dataDir: string) => runCli(args, { DATA_DIR: dataDir });
 
 describe.skipIf(Boolean(process.env["DATABASE_URL"]))("backup and restore of the embedded default", { timeout: 180_000 }, () => {
   it("a backup taken under load restores every committed image, byte for byte, with tokens still good", async () => {

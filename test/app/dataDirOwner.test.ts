@@ -1,17 +1,16 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
+import { runCli } from "../helpers/runCli.js";
 import { freePort, spawnServer, tokenFor, type ServerProcess } from "../helpers/spawnServer.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const run = promisify(execFile);
 const baseEnv = () => ({ PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", LOG_LEVEL: "warn", HOST: "127.0.0.1" });
 
 const leftovers: { servers: ServerProcess[]; dirs: string[] } = { servers: [], dirs: [] };
@@ -46,15 +45,7 @@ function failedStart(env: Record<string, string>): Promise<{ code: number | null
   });
 }
 
-async function cli(args: string[], env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "src/cli/upstage.ts", ...args], { cwd: root, env: { ...baseEnv(), ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, env);
 
 // These are about the embedded database's DATA_DIR; PostgreSQL has owners of its own.
 describe.skipIf(Boolean(process.env["DATABASE_URL"]))("one process owns an embedded DATA_DIR", { timeout: 120_000 }, () => {

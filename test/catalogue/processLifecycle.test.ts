@@ -11,6 +11,7 @@ import { jpeg, photo } from "../helpers/images.js";
 import { COMMIT_PROFILE } from "../helpers/operations.js";
 import { rawUpload, type RawUploadResult } from "../helpers/rawUpload.js";
 import { spawnServer, tokenFor, type ServerProcess } from "../helpers/spawnServer.js";
+import { startS3Server } from "../helpers/s3Server.js";
 import { createTestDatabase } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 
@@ -67,16 +68,21 @@ async function namedKeys(env: Record<string, string>): Promise<Set<string>> {
 }
 
 describe("SIGKILL between storing files and recording their rows", () => {
-  it("leaves no file without a row after the restart: the intent log names what the dead process meant to write", async () => {
+  it.each(["local", "s3"] as const)("leaves no file without a row after the restart, on %s storage: the intent log names what the dead process meant to write", async (kind) => {
     const env = await environment();
+    const s3 = kind === "s3" ? await startS3Server() : undefined;
+    if (s3) {
+      cleanups.push(() => s3.stop());
+      Object.assign(env, s3.env);
+    }
     const first = await start(env);
-    const media = path.join(env["DATA_DIR"]!, "media");
-    await fs.mkdir(media, { recursive: true });
-    // Killed the moment the first file lands in the media root: the rows are not in yet.
-    const watcher = (await import("node:fs")).watch(media, { recursive: true });
+    const watched = s3 ? s3.directory : path.join(env["DATA_DIR"]!, "media");
+    await fs.mkdir(watched, { recursive: true });
+    // Killed the moment the first image file lands in storage: its rows are not in yet.
+    const watcher = (await import("node:fs")).watch(watched, { recursive: true });
     const landed = new Promise<void>((resolve) =>
       watcher.on("change", (_event, name) => {
-        if (/\.(jpg|jpeg|png|webp|avif|gif)$/.test(String(name))) resolve();
+        if (/images.*\.(jpg|jpeg|png|webp|avif|gif)/.test(String(name))) resolve();
       }),
     );
     const file = await jpeg(1600, 1200);
@@ -87,14 +93,15 @@ describe("SIGKILL between storing files and recording their rows", () => {
     watcher.close();
     expect(await first.exited).toBe("SIGKILL");
     await Promise.all(uploads);
-    expect((await mediaKeys(env["DATA_DIR"]!)).length).toBeGreaterThan(0);
+    const stored = () => (s3 ? s3.keys() : mediaKeys(env["DATA_DIR"]!));
+    expect((await stored()).length).toBeGreaterThan(0);
 
     // The next start deletes what the dead process left pending.
     const second = await start(env);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
     const named = await namedKeys(env);
-    expect((await mediaKeys(env["DATA_DIR"]!)).filter((key) => !named.has(key))).toEqual([]);
+    expect((await stored()).filter((key) => !named.has(key))).toEqual([]);
   }, 90_000);
 });
 

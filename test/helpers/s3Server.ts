@@ -7,6 +7,8 @@ import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 export interface TestS3Server {
   readonly endpoint: string;
   readonly bucket: string;
+  /** Where s3rver keeps the objects on disk (a test may watch it). */
+  readonly directory: string;
   /** The environment that points a server at this bucket. */
   readonly env: Record<string, string>;
   /** Every key in the bucket. */
@@ -41,6 +43,7 @@ export async function startS3Server(bucket = "upstage-test"): Promise<TestS3Serv
   return {
     endpoint,
     bucket,
+    directory,
     env: {
       STORAGE: "s3",
       S3_BUCKET: bucket,
