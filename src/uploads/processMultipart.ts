@@ -107,6 +107,7 @@ export function processMultipart(request: IncomingMessage, options: MultipartOpt
       const missing = [...map.entries()].filter(([, upload]) => !upload.file).map(([field]) => field);
       if (missing.length > 0) return refuse(`File missing in the request: ${missing.map((f) => `‘${f}’`).join(", ")}.`);
       for (const body of pending) body.end();
+      pending.clear();
     }
 
     let parser: busboy.Busboy;
