@@ -42,7 +42,12 @@ export async function startTestServer(env: Record<string, string> = {}, override
     ...(process.env["REDIS_URL"] ? { REDIS_URL: process.env["REDIS_URL"] } : {}),
     ...env,
   });
-  const server = await createServer(config, overrides);
+  // A server that refuses to start (a test of that) must not leave its database behind.
+  const server = await createServer(config, overrides).catch(async (error: unknown) => {
+    await database?.drop();
+    if (!env["DATA_DIR"]) await fs.rm(dataDir, { recursive: true, force: true });
+    throw error;
+  });
   return {
     server,
     url: server.url,
