@@ -42,17 +42,17 @@ export async function backupDataDir(services: Services, target: string): Promise
   const copied = new Set<string>();
   let mediaBytes = 0;
   const copyMedia = async () => {
-    for (const file of await filesUnder(media)) {
-      const relative = path.relative(media, file);
-      if (copied.has(relative)) continue;
-      const to = path.join(dir, FILES.media, relative);
+    for await (const { key } of stores.storage.list()) {
+      if (copied.has(key)) continue;
+      const file = path.join(media, key);
+      const to = path.join(dir, FILES.media, key);
       await fs.mkdir(path.dirname(to), { recursive: true });
       const done = await fs.link(file, to).then(
         () => true,
         () => fs.copyFile(file, to).then(() => true, () => false), // another volume; or deleted meanwhile
       );
       if (!done) continue;
-      copied.add(relative);
+      copied.add(key);
       mediaBytes += (await fs.stat(to)).size;
     }
   };
@@ -106,18 +106,4 @@ export async function restoreDataDir(config: Config, source: string, options: { 
   });
   await fs.copyFile(path.join(dir, FILES.secret), path.join(config.dataDir, FILES.secret)).catch(() => {});
   return { ...manifest, replacedInto };
-}
-
-async function filesUnder(root: string): Promise<string[]> {
-  const found: string[] = [];
-  const directories = [root];
-  while (directories.length > 0) {
-    const directory = directories.pop()!;
-    for (const entry of await fs.readdir(directory, { withFileTypes: true }).catch(() => [])) {
-      const full = path.join(directory, entry.name);
-      if (entry.isDirectory()) directories.push(full);
-      else if (entry.isFile()) found.push(full);
-    }
-  }
-  return found;
 }

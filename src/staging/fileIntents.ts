@@ -1,7 +1,7 @@
 import { keysNamedByOthers } from "../db/imageQueries.js";
 import { clearPendingFiles, listPendingFiles, recordPendingFiles } from "../db/pendingFileQueries.js";
 import type { Knex } from "knex";
-import { isProcessAlive } from "../storage/isProcessAlive.js";
+import { isDeadInstanceOf, parseInstanceName } from "../storage/createScratch.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
 /**
@@ -52,21 +52,15 @@ export const PENDING_FILE_GRACE_MS = 60 * 60 * 1000; // 1 hour: longer than any 
  * @returns how many intents were settled.
  */
 export async function cleanPendingFiles(deps: Pick<StagingDeps, "knex" | "storage" | "instance" | "now" | "log">, options: { batchSize?: number } = {}): Promise<number> {
-  const host = hostOf(deps.instance);
+  const host = parseInstanceName(deps.instance)?.host;
   const oldest = deps.now().getTime() - PENDING_FILE_GRACE_MS;
   const pending = await listPendingFiles(deps.knex, options.batchSize ?? 500);
   const abandoned = pending.filter((row) => {
     if (row.created_at.getTime() < oldest) return true;
-    if (row.instance === deps.instance) return false;
-    const match = /^(.+)-(\d+)-[0-9a-f]{8}$/.exec(row.instance);
-    return match !== null && match[1] === host && !isProcessAlive(Number(match[2]));
+    return row.instance !== deps.instance && isDeadInstanceOf(row.instance, host);
   });
   if (abandoned.length === 0) return 0;
   await abandonFiles(deps, abandoned.map((row) => row.storage_key));
   deps.log.info({ files: abandoned.length }, "files a crash or a failure left without rows were cleaned up");
   return abandoned.length;
-}
-
-function hostOf(instance: string): string | undefined {
-  return /^(.+)-\d+-[0-9a-f]{8}$/.exec(instance)?.[1];
 }

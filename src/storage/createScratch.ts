@@ -47,14 +47,25 @@ export async function createScratch(options: { root: string }): Promise<Scratch>
   };
 }
 
+/** The host and process of an instance name (a scratch directory's, `<host>-<pid>-<random>`), or undefined for another name. */
+export function parseInstanceName(name: string): { host: string; pid: number } | undefined {
+  const match = /^(.+)-(\d+)-[0-9a-f]{8}$/.exec(name);
+  return match ? { host: match[1]!, pid: Number(match[2]) } : undefined;
+}
+
+/** Whether the instance named `name` ran on `host` and its process is gone. */
+export function isDeadInstanceOf(name: string, host: string | undefined): boolean {
+  const instance = parseInstanceName(name);
+  return instance !== undefined && instance.host === host && !isProcessAlive(instance.pid);
+}
+
 async function removeLeftovers(root: string, host: string): Promise<void> {
   for (const entry of await fs.readdir(root, { withFileTypes: true })) {
     const full = path.join(root, entry.name);
-    const match = /^(.+)-(\d+)-[0-9a-f]{8}$/.exec(entry.name);
-    const mine = entry.isDirectory() && match?.[1] === host;
-    const dead = mine && !isProcessAlive(Number(match![2]));
+    const named = parseInstanceName(entry.name);
+    const dead = entry.isDirectory() && isDeadInstanceOf(entry.name, host);
     const stats = await fs.stat(full).catch(() => undefined);
     const stale = stats !== undefined && Date.now() - stats.mtimeMs > DAY_MS;
-    if (dead || stale || !match) await fs.rm(full, { recursive: true, force: true });
+    if (dead || stale || !named) await fs.rm(full, { recursive: true, force: true });
   }
 }
