@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { memoryCases } from "./cases/memory.js";
 import { onDemandCase } from "./cases/onDemand.js";
+import { qualityMarkdown, qualityRows } from "./cases/quality.js";
 import { receiveCase } from "./cases/receive.js";
 import { servingCase } from "./cases/serving.js";
 import { stageCases } from "./cases/stage.js";
@@ -20,6 +21,9 @@ import { photoJpeg } from "./lib/photo.js";
 import { toMarkdown, toRow, type CaseResult } from "./lib/report.js";
 
 const smoke = process.argv.includes("--smoke");
+/** `--only B3,B4`: run just those groups of cases (B1, B2, B3, B4 with B5 and B8, B6, B7, Q); results go to bench/results.only.*. */
+const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
+const runs = (group: string) => !only || only.includes(group);
 const scale = smoke
   ? { receiveMiB: 4, rounds: 1, bigMiB: 16, concurrent: 2, eachMiB: 4, stage: [800, 600], uploads: 4, servingSeconds: 1, sizes: 2 }
   : { receiveMiB: 256, rounds: 3, bigMiB: 1024, concurrent: 8, eachMiB: 128, stage: [4000, 3000], uploads: 100, servingSeconds: 5, sizes: 10 };
@@ -39,34 +43,56 @@ async function main(): Promise<void> {
   };
   const log = (line: string) => console.log(`bench: ${line}`);
   const [width, height] = scale.stage as [number, number];
-  const bigPhoto = await photoJpeg(width, height);
+  // Quality 80: 2.8 MB at 12 MP, as a phone writes it.
+  const bigPhoto = await photoJpeg(width, height, 80);
   // About 2 MB, as a phone photo scaled for upload.
   const twoMegabytes = smoke ? await photoJpeg(300, 200) : await photoJpeg(1600, 1200, 97);
 
   const results: CaseResult[] = [];
   const upstage = await startUpstage();
   try {
-    log("B1 receive");
-    results.push(await receiveCase(upstage, scale.receiveMiB, scale.rounds));
-    log("B3 stage");
-    results.push(...(await stageCases(upstage, bigPhoto, `${((width * height) / 1e6).toFixed(0)} MP (${width}×${height})`, scale.rounds + 2)));
-    log("B4 throughput and B5 progress latency");
-    results.push(...(await throughputCases(upstage, scale.uploads, twoMegabytes)));
-    log("B6 serving");
-    results.push(await servingCase(upstage, twoMegabytes, scale.servingSeconds, scale.rounds));
-    log("B7 on-demand thumbnails");
-    results.push(await onDemandCase(upstage, twoMegabytes, scale.sizes));
+    if (runs("B1")) {
+      log("B1 receive");
+      results.push(await receiveCase(upstage, scale.receiveMiB, scale.rounds));
+    }
+    if (runs("B3")) {
+      log("B3 stage");
+      results.push(...(await stageCases(upstage, bigPhoto, `${((width * height) / 1e6).toFixed(0)} MP (${width}×${height})`, scale.rounds * 2 + 1)));
+    }
+    if (runs("B4")) {
+      log("B4 throughput, B5 progress latency, B8 memory");
+      results.push(...(await throughputCases(upstage, scale.uploads, twoMegabytes)));
+    }
+    if (runs("B6")) {
+      log("B6 serving");
+      results.push(await servingCase(upstage, twoMegabytes, scale.servingSeconds, scale.rounds));
+    }
+    if (runs("B7")) {
+      log("B7 on-demand thumbnails");
+      results.push(await onDemandCase(upstage, twoMegabytes, scale.sizes));
+    }
   } finally {
     await upstage.stop();
   }
-  log("B2 memory");
-  results.push(...(await memoryCases(scale.bigMiB, scale.concurrent, scale.eachMiB)));
+  if (runs("B2")) {
+    log("B2 memory");
+    results.push(...(await memoryCases(scale.bigMiB, scale.concurrent, scale.eachMiB)));
+  }
   results.sort((a, b) => a.id.localeCompare(b.id));
 
+  const quality = runs("Q") ? await qualityRows(
+    [
+      { name: "noise over a gradient (B3's photo)", bytes: bigPhoto },
+      // The same photo blurred: smooth areas and soft edges, as most photos have.
+      { name: "the same, blurred", bytes: await sharp(bigPhoto).blur(3).jpeg({ quality: 90 }).toBuffer() },
+    ],
+    2048,
+  ) : [];
+
   const rows = results.map(toRow);
-  const name = smoke ? "results.smoke" : "results";
-  const markdown = toMarkdown(rows, machine);
-  await fs.writeFile(path.join(here, `${name}.json`), `${JSON.stringify({ date: new Date().toISOString(), smoke, machine, rows }, null, 2)}\n`);
+  const name = only ? "results.only" : smoke ? "results.smoke" : "results";
+  const markdown = `${toMarkdown(rows, machine)}${quality.length ? `\n\nJPEG quality (Q):\n\n${qualityMarkdown(quality)}` : ""}`;
+  await fs.writeFile(path.join(here, `${name}.json`), `${JSON.stringify({ date: new Date().toISOString(), smoke, machine, rows, quality }, null, 2)}\n`);
   await fs.writeFile(path.join(here, `${name}.md`), `${markdown}\n`);
   console.log(markdown);
   if (rows.some((r) => Number.isNaN(r.median))) process.exitCode = 1;

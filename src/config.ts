@@ -56,6 +56,7 @@ const EnvSchema = z.object({
   MAX_DIMENSION: integer(16).default(2048),
   IMAGE_THREADS: integer(1).default(os.availableParallelism()),
   IMAGE_CONCURRENCY: integer(1).default(os.availableParallelism()),
+  JPEG_ENCODER: z.enum(["libjpeg-turbo", "mozjpeg"]).default("libjpeg-turbo"),
   UV_THREADPOOL_SIZE: integer(1).max(1024).optional(),
   STAGE_TTL: integer(1).default(900),
   THUMBNAIL_PRESETS: presetList.default([
@@ -143,6 +144,8 @@ export interface Config {
     readonly threads: number;
     /** Images processed at once (the queue); the rest wait their turn, first come first served. */
     readonly concurrency: number;
+    /** How JPEGs are written: libjpeg-turbo (fast, the default) or mozjpeg (smaller, several times the CPU). */
+    readonly jpegEncoder: JpegEncoder;
   };
   readonly staging: {
     /** Seconds a staged image lives before the sweeper removes it. */
@@ -155,6 +158,9 @@ export interface Config {
   /** libuv's thread pool size: set by the operator, or made room for the image queue. */
   readonly threadPoolSize: number;
 }
+
+/** The JPEG encoders JPEG_ENCODER names. */
+export type JpegEncoder = "libjpeg-turbo" | "mozjpeg";
 
 /** Thrown when the environment holds a bad value; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -224,6 +230,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       thumbnailMaxSize: e.THUMBNAIL_MAX_SIZE,
       threads: e.IMAGE_THREADS,
       concurrency: e.IMAGE_CONCURRENCY,
+      jpegEncoder: e.JPEG_ENCODER,
     },
     staging: { ttlSeconds: e.STAGE_TTL, sweepIntervalSeconds: e.SWEEP_INTERVAL },
     logLevel: e.LOG_LEVEL,

@@ -11,7 +11,7 @@ describe("loadConfig", () => {
       dataDir: path.resolve("./data"),
       databaseUrl: undefined,
       uploads: { maxFileSize: 20 * 1024 * 1024 },
-      images: { maxDimension: 2048, presets: [{ width: 125, height: 125 }, { width: 200, height: 200 }] },
+      images: { maxDimension: 2048, presets: [{ width: 125, height: 125 }, { width: 200, height: 200 }], jpegEncoder: "libjpeg-turbo" },
       staging: { ttlSeconds: 900 },
     });
   });
@@ -24,13 +24,19 @@ describe("loadConfig", () => {
       STAGE_TTL: "60",
       THUMBNAIL_PRESETS: "64x64, 300x200",
       DATABASE_URL: "postgres://u@db:5432/x",
+      JPEG_ENCODER: "mozjpeg",
     });
+    expect(config.images.jpegEncoder).toBe("mozjpeg");
     expect(config.port).toBe(8080);
     expect(config.publicUrl).toBe("https://img.example.com");
     expect(config.uploads.maxFileSize).toBe(1000);
     expect(config.staging.ttlSeconds).toBe(60);
     expect(config.images.presets).toEqual([{ width: 64, height: 64 }, { width: 300, height: 200 }]);
     expect(config.databaseUrl).toBe("postgres://u@db:5432/x");
+  });
+
+  it("names the JPEG encoders it knows when JPEG_ENCODER is another", () => {
+    expect(() => loadConfig({ JPEG_ENCODER: "guetzli" })).toThrow(/JPEG_ENCODER[\s\S]*libjpeg-turbo[\s\S]*mozjpeg/);
   });
 
   it("names every bad variable in one error", () => {

@@ -40,7 +40,7 @@ export async function servingCase(upstage: Upstage, photo: Buffer, seconds: numb
       higherIsBetter: true,
       samples: samples.a,
       baseline: { name: "bare Node static handler", samples: samples.b },
-      target: { ratioAtLeast: 0.8 },
+      target: { ratioAtLeast: 0.9 },
     };
   } finally {
     await new Promise((resolve) => bare.close(resolve));

@@ -2,17 +2,27 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import sharp from "sharp";
 import WebSocket from "ws";
 import { stageFile } from "../../test/helpers/graphqlClient.js";
 import { STAGE_ID, type Upstage } from "../lib/benchServers.js";
 import type { CaseResult } from "../lib/report.js";
+import { memoryOf, resetPeak } from "../lib/procStatus.js";
 import { quantile } from "../lib/stats.js";
+
+/** B4's baseline: sharp decoding the same files to raw pixels, all at once (the uploads' concurrency); images per second. */
+async function decodeAllWithSharp(photo: Buffer, count: number): Promise<number> {
+  const started = performance.now();
+  await Promise.all(Array.from({ length: count }, () => sharp(photo).raw().toBuffer()));
+  return count / ((performance.now() - started) / 1000);
+}
 
 /**
  * B4: many concurrent uploads, each watched by its own subscriber; every event
  * must arrive, in order, to the right one. B5, under the same load: how long a
  * RECEIVING event takes from the server reading the bytes (its `at`) to its
  * subscriber, against a bare `ws` message of the same size in the same window.
+ * B8, over the same run: the server's peak resident memory.
  */
 export async function throughputCases(upstage: Upstage, uploads: number, photo: Buffer): Promise<CaseResult[]> {
   const users = await Promise.all(Array.from({ length: uploads }, async (_, i) => {
@@ -24,6 +34,9 @@ export async function throughputCases(upstage: Upstage, uploads: number, photo: 
   const bare = await startBareWs(uploads);
   let errors = 0;
   let eventProblems = 0;
+  const decodeRate = await decodeAllWithSharp(photo, uploads);
+  const pid = upstage.process.child.pid!;
+  await resetPeak(pid);
   const started = performance.now();
   try {
     await Promise.all(
@@ -54,18 +67,40 @@ export async function throughputCases(upstage: Upstage, uploads: number, photo: 
     await Promise.all(users.map((u) => u.client.dispose()));
   }
   const seconds = (performance.now() - started) / 1000;
+  const { peakMiB } = await memoryOf(pid);
   const bareLatencies = await bare.stop();
+  const p50 = quantile(latencies, 0.5);
+  const p99 = quantile(latencies, 0.99);
   return [{
     id: "B4",
     name: `${uploads} concurrent ${(photo.length / 1e6).toFixed(1)} MB uploads, each watched`,
     unit: "images/s",
     higherIsBetter: true,
     samples: [uploads / seconds],
-    target: { text: "0 errors, 0 events lost or crossed" },
+    baseline: { name: `sharp decoding the same ${uploads} files at once`, samples: [decodeRate] },
+    target: { ratioAtLeast: 0.5, text: "0 errors, 0 events lost or crossed" },
     met: errors === 0 && eventProblems === 0,
-    notes: `errors ${errors}, uploads whose events were lost, out of order or crossed ${eventProblems}; latency p50 ${quantile(latencies, 0.5).toFixed(0)} ms, p99 ${quantile(latencies, 0.99).toFixed(0)} ms`,
+    notes: `errors ${errors}, uploads whose events were lost, out of order or crossed ${eventProblems}; latency p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms`,
   },
   {
+    id: "B4l",
+    name: `latency of B4's uploads: p50 against p99`,
+    unit: "ms",
+    higherIsBetter: false,
+    samples: [p50],
+    baseline: { name: "their p99", samples: [p99] },
+    target: { ratioAtMost: 0.6 },
+  },
+  {
+    id: "B8",
+    name: "image-work memory: the server's peak resident memory during B4",
+    unit: "MiB",
+    higherIsBetter: false,
+    samples: [peakMiB],
+    target: { text: "reported; not above the last run's" },
+    notes: "VmHWM of the server process, reset just before B4's uploads start",
+  },
+    {
     id: "B5",
     name: "progress latency p99 under B4's load",
     unit: "ms",

@@ -39,8 +39,9 @@ export function toRow(result: CaseResult): Row {
   let met: boolean | null = result.met ?? null;
   let target = t.text ?? "";
   if (t.ratioAtLeast !== undefined && ratio !== undefined) {
-    met = ratio >= t.ratioAtLeast;
-    target = `≥ ${t.ratioAtLeast}× baseline`;
+    // A case that also has conditions of its own (errors, lost events) says so in `met`.
+    met = ratio >= t.ratioAtLeast && (result.met ?? true);
+    target = `≥ ${t.ratioAtLeast}× baseline${t.text ? `; ${t.text}` : ""}`;
   } else if (t.ratioAtMost !== undefined && ratio !== undefined) {
     met = ratio <= t.ratioAtMost;
     target = `≤ ${t.ratioAtMost}× baseline`;

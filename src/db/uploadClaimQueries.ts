@@ -6,7 +6,9 @@ import type { Knex } from "knex";
  * @returns false when the uploadId belongs to another user.
  */
 export async function claimUploadId(db: Knex, uploadId: string, userId: string): Promise<boolean> {
-  await db("upload_claims").insert({ upload_id: uploadId, user_id: userId }).onConflict("upload_id").ignore();
+  // A new id (the usual case) is one round trip; only a reused one is looked up.
+  const inserted = await db("upload_claims").insert({ upload_id: uploadId, user_id: userId }).onConflict("upload_id").ignore().returning("user_id");
+  if (inserted.length > 0) return true;
   const row = await db("upload_claims").where({ upload_id: uploadId }).first("user_id");
   return row?.user_id === userId;
 }

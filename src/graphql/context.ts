@@ -7,9 +7,12 @@ import type { BodyMeter } from "../uploads/meterRequestBody.js";
 import type { UploadHandler } from "../uploads/UploadHandler.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
 
+/** The signed-in user, by id only: their row is read where it is needed, so it is never stale. */
+export type Viewer = Pick<UserRow, "id">;
+
 /** What every resolver gets: the signed-in user (if any) and the services, made once per server. */
 export interface GraphQLContext {
-  readonly viewer: UserRow | null;
+  readonly viewer: Viewer | null;
   readonly staging: StagingDeps;
   readonly progress: ProgressBus;
   /** What an upload's flow works with (staging, the bus, the uploads under way). */
@@ -24,7 +27,7 @@ export interface GraphQLContext {
  * The signed-in user.
  * @throws UpstageError UNAUTHENTICATED when there is none.
  */
-export function requireViewer(context: GraphQLContext): UserRow {
+export function requireViewer(context: GraphQLContext): Viewer {
   if (!context.viewer) throw new UpstageError(ErrorCode.Unauthenticated, "Sign in first: send 'Authorization: Bearer <token>'.");
   return context.viewer;
 }

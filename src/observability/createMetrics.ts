@@ -12,8 +12,10 @@ export interface Metrics {
   readonly receivedBytes: Counter;
   /** upstage_stage_duration_seconds: from the last byte in to the staged row (decode, orient, strip, thumbnail, store). */
   readonly stageSeconds: Histogram;
-  /** upstage_thumbnail_duration_seconds{kind}: rendering the presets at stage time, or rendering and storing one on demand. */
+  /** upstage_thumbnail_duration_seconds{kind}: the one decode and the encodes of an upload at stage time (original, presets, preview), or rendering and storing one on demand. */
   readonly thumbnailSeconds: Histogram<"kind">;
+  /** upstage_image_queue_wait_seconds: how long an upload's image work waited for a place in the queue. */
+  readonly imageQueueSeconds: Histogram;
   /** upstage_sweeper_runs_total{result}: swept, skipped (another instance was sweeping) or failed. */
   readonly sweeperRuns: Counter<"result">;
   /** upstage_sweeper_removed_images_total. */
@@ -61,8 +63,14 @@ export function createMetrics(live: LiveCounts): Metrics {
     }),
     thumbnailSeconds: new Histogram({
       name: "upstage_thumbnail_duration_seconds",
-      help: "Time to render the preset thumbnails at stage time (kind=preset), or to render and store one on demand (kind=on_demand).",
+      help: "Time to decode an upload once and encode its original, presets and preview (kind=preset), or to render and store one thumbnail on demand (kind=on_demand).",
       labelNames: ["kind"],
+      buckets: SECONDS_BUCKETS,
+      registers,
+    }),
+    imageQueueSeconds: new Histogram({
+      name: "upstage_image_queue_wait_seconds",
+      help: "Time an upload's image work waited for a place in the image queue (IMAGE_CONCURRENCY at a time).",
       buckets: SECONDS_BUCKETS,
       registers,
     }),

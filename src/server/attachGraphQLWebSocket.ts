@@ -4,18 +4,17 @@ import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type 
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
-import type { UserRow } from "../db/rows.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { asServiceUnavailable } from "../errors/asServiceUnavailable.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import type { OperationPolicy } from "../graphql/createOperationPolicy.js";
-import type { GraphQLContext } from "../graphql/context.js";
+import type { GraphQLContext, Viewer } from "../graphql/context.js";
 
 export interface GraphQLWebSocketDeps {
   readonly schema: GraphQLSchema;
   /** The user of an `authorization` connection parameter; throws UNAUTHENTICATED for a bad token. */
-  readonly viewerOf: (authorization: string | undefined) => Promise<UserRow | undefined>;
-  readonly contextFor: (viewer: UserRow | null) => GraphQLContext;
+  readonly viewerOf: (authorization: string | undefined) => Promise<Viewer | undefined>;
+  readonly contextFor: (viewer: Viewer | null) => GraphQLContext;
   /** The same operation policy as on HTTP: validation rules and error formatting. */
   readonly policy: OperationPolicy;
 }
@@ -86,11 +85,11 @@ export function attachGraphQLWebSocket(httpServer: Server, path: string, deps: G
   };
   /** Open sockets per signed-in user. */
   const socketsOf = new Map<string, number>();
-  const cleanup = useServer<Record<string, unknown>, { viewer?: UserRow; socket: WebSocket }>(
+  const cleanup = useServer<Record<string, unknown>, { viewer?: Viewer; socket: WebSocket }>(
     {
       schema: deps.schema,
       async onConnect(ctx) {
-        let viewer: UserRow | undefined;
+        let viewer: Viewer | undefined;
         try {
           viewer = await deps.viewerOf(authorizationOf(ctx.connectionParams));
         } catch (error) {
@@ -123,7 +122,7 @@ export function attachGraphQLWebSocket(httpServer: Server, path: string, deps: G
             }),
           ];
         }
-        let viewer: UserRow | undefined;
+        let viewer: Viewer | undefined;
         try {
           viewer = await deps.viewerOf(authorizationOf(ctx.connectionParams));
         } catch (error) {

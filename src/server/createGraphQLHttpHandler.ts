@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
-import type { UserRow } from "../db/rows.js";
 import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
-import type { GraphQLContext } from "../graphql/context.js";
+import type { GraphQLContext, Viewer } from "../graphql/context.js";
 import type { BodyMeter } from "../uploads/meterRequestBody.js";
 import { processMultipart } from "../uploads/processMultipart.js";
 import type { UploadTracker } from "./createUploadTracker.js";
@@ -23,8 +22,8 @@ export interface GraphQLHttpDeps {
   readonly apollo: ApolloServer<GraphQLContext>;
   readonly uploads: UploadTracker;
   /** The signed-in user of a request; undefined when it has no token. Throws UNAUTHENTICATED for a bad one. */
-  readonly viewerOf: (authorization: string | undefined) => Promise<UserRow | undefined>;
-  readonly contextFor: (viewer: UserRow | null, meter: BodyMeter | null) => GraphQLContext;
+  readonly viewerOf: (authorization: string | undefined) => Promise<Viewer | undefined>;
+  readonly contextFor: (viewer: Viewer | null, meter: BodyMeter | null) => GraphQLContext;
 }
 
 /** The headers that prove a request was not sent by a plain HTML form (Apollo's CSRF prevention). */
@@ -44,7 +43,7 @@ export function createGraphQLHttpHandler(deps: GraphQLHttpDeps, options: GraphQL
     request: IncomingMessage,
     response: ServerResponse,
     search: string,
-    viewer: UserRow | undefined,
+    viewer: Viewer | undefined,
     body: unknown,
     meter: BodyMeter | null,
   ): Promise<void> {
@@ -80,7 +79,7 @@ export function createGraphQLHttpHandler(deps: GraphQLHttpDeps, options: GraphQL
   }
 
   /** A multipart request: checked before its body is read, counted while in flight. */
-  async function handleUpload(request: IncomingMessage, response: ServerResponse, search: string, viewer: UserRow | undefined): Promise<void> {
+  async function handleUpload(request: IncomingMessage, response: ServerResponse, search: string, viewer: Viewer | undefined): Promise<void> {
     if (!PREFLIGHT_HEADERS.some((name) => request.headers[name])) {
       return refuseUnread(request, response, csrfError());
     }
@@ -112,7 +111,7 @@ export function createGraphQLHttpHandler(deps: GraphQLHttpDeps, options: GraphQL
   }
 
   return async function handleGraphQLHttp(request: IncomingMessage, response: ServerResponse, search: string): Promise<void> {
-    let viewer: UserRow | undefined;
+    let viewer: Viewer | undefined;
     try {
       viewer = await deps.viewerOf(request.headers.authorization);
     } catch (error) {

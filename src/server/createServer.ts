@@ -1,5 +1,6 @@
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
+import { LRUCache } from "lru-cache";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -10,10 +11,9 @@ import { redactUrl, StartupError, systemCodeOf } from "../app/StartupError.js";
 import { createAuthenticator } from "../auth/createAuthenticator.js";
 import { loadAuthSecret, type AuthSecret } from "../auth/loadAuthSecret.js";
 import type { Config } from "../config.js";
-import type { UserRow } from "../db/rows.js";
 import { ensureUser } from "../db/userQueries.js";
 import { SingleRunnerJob, withSingleRunner } from "../db/withSingleRunner.js";
-import type { GraphQLContext } from "../graphql/context.js";
+import type { GraphQLContext, Viewer } from "../graphql/context.js";
 import { createSchema } from "../graphql/createSchema.js";
 import { createOperationPolicy } from "../graphql/createOperationPolicy.js";
 import type { StageUploadDeps } from "../flows/stageUpload.js";
@@ -129,7 +129,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     /** The uploads under way, by their reporters: a stop ends each with ABORTED. */
     const reporters = new Set<ProgressReporter>();
     const uploading: StageUploadDeps = { staging, progress, reporters };
-    const contextFor = (viewer: UserRow | null, meter: BodyMeter | null = null): GraphQLContext => ({
+    const contextFor = (viewer: Viewer | null, meter: BodyMeter | null = null): GraphQLContext => ({
       viewer,
       staging,
       progress,
@@ -137,9 +137,18 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       mediaUrl,
       upload: meter ? { meter, handlers: services.newUploadHandlers() } : null,
     });
-    const viewerOf = async (authorization: string | undefined) => {
+    // Users are never deleted, and the context carries only the viewer's id:
+    // their row is made on first sight, once per user and process, not looked
+    // up on every request.
+    const knownUsers = new LRUCache<string, Viewer>({ max: 10_000 });
+    const viewerOf = async (authorization: string | undefined): Promise<Viewer | undefined> => {
       const identity = await authenticator.authenticate(authorization);
-      return identity && ensureUser(database.knex, identity.userId, identity.username);
+      if (!identity) return undefined;
+      const known = knownUsers.get(identity.userId);
+      if (known) return known;
+      const { id } = await ensureUser(database.knex, identity.userId, identity.username);
+      knownUsers.set(id, { id });
+      return { id };
     };
 
     let stopping: Promise<void> | undefined;

@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import type { Logger } from "pino";
-import type { Config, ThumbnailPreset } from "../config.js";
+import type { Config, JpegEncoder, ThumbnailPreset } from "../config.js";
 import type { ImageQueue } from "../images/createImageQueue.js";
 import type { Metrics } from "../observability/createMetrics.js";
 import type { Storage } from "../storage/Storage.js";
@@ -33,6 +33,8 @@ export interface StagingOptions {
   readonly presets: readonly ThumbnailPreset[];
   /** Largest on-demand thumbnail side, in pixels. */
   readonly thumbnailMaxSize: number;
+  /** How JPEGs are written (JPEG_ENCODER). */
+  readonly jpegEncoder: JpegEncoder;
 }
 
 /** The staging options a configuration sets. */
@@ -44,5 +46,6 @@ export function stagingOptionsFrom(config: Config): StagingOptions {
     maxDimension: config.images.maxDimension,
     presets: config.images.presets,
     thumbnailMaxSize: config.images.thumbnailMaxSize,
+    jpegEncoder: config.images.jpegEncoder,
   };
 }

@@ -42,7 +42,7 @@ export interface PreparedCrop {
 export async function prepareCrop(deps: Pick<StagingDeps, "storage" | "options" | "knex" | "instance" | "images">, image: ImageRow, crop: CropRect): Promise<PreparedCrop> {
   checkCrop(crop, image);
   const specs = presetSpecs(deps.options.presets, formatOfContentType(image.content_type)).map((spec) => ({ ...spec, crop }));
-  const rendered = await deps.images.run(() => renderThumbnails(deps.storage.read(image.storage_key), specs));
+  const rendered = await deps.images.run(() => renderThumbnails(deps.storage.read(image.storage_key), specs, deps.options.jpegEncoder));
   // Intent before bytes: applyCrop settles them in the commit's transaction.
   await intendFiles(deps, rendered.map(({ spec }) => thumbnailKey(image.storage_key, variantOf(spec))));
   return { crop, thumbnails: await storeThumbnails(deps.storage, image, rendered) };

@@ -28,7 +28,7 @@ export async function ensureThumbnails(deps: ThumbnailDeps, image: ImageRow, ask
   const missing = [...specs].filter(([variant]) => !found.has(variant)).map(([, spec]) => spec);
   if (missing.length > 0) {
     const making = deps.metrics.thumbnailSeconds.startTimer({ kind: "on_demand" });
-    const rendered = await deps.images.run(() => renderThumbnails(deps.storage.read(image.storage_key), missing));
+    const rendered = await deps.images.run(() => renderThumbnails(deps.storage.read(image.storage_key), missing, deps.options.jpegEncoder));
     const keys = rendered.map(({ spec }) => thumbnailKey(image.storage_key, variantOf(spec)));
     // Intent before bytes; a failure leaves the intents for the clean-up, which
     // deletes only files no row names (the keys are shared with racing requests).

@@ -3,10 +3,8 @@ import type { ImageRow } from "../db/rows.js";
 import type { ReceivedFile } from "../storage/ReceivedFile.js";
 import { insertImage, insertThumbnails } from "../db/imageQueries.js";
 import { contentTypeOf, extensionOf, formatOfContentType } from "../images/imageFormat.js";
-import { normalizeImage } from "../images/normalizeImage.js";
-import { PREVIEW_SAMPLE_SIDE, previewOf } from "../images/previewOf.js";
 import { probeImage } from "../images/probeImage.js";
-import { renderThumbnails } from "../images/renderThumbnails.js";
+import { processImage } from "../images/processImage.js";
 import { variantOf } from "../images/ThumbnailSpec.js";
 import { newImageKey, thumbnailKey } from "../storage/storageKey.js";
 import { ensureThumbnails } from "./ensureThumbnail.js";
@@ -39,21 +37,21 @@ export async function stageReceivedFile(deps: StagingDeps, input: { ownerId: str
       return duplicate;
     }
     // The image work waits its turn in the queue; the bytes were received without waiting.
+    const waiting = deps.metrics.imageQueueSeconds.startTimer();
     const { format, original, thumbnails, preview } = await deps.images.run(async () => {
+      waiting();
       const probed = await probeImage(file.path, { maxPixels: options.maxPixels });
       const format = probed.storedFormat;
-      const original = await normalizeImage(file.path, normalized, {
+      const processing = deps.metrics.thumbnailSeconds.startTimer({ kind: "preset" });
+      const processed = await processImage(file.path, normalized, {
         format,
         maxDimension: options.maxDimension,
         maxPixels: options.maxPixels,
+        jpegEncoder: options.jpegEncoder,
+        thumbnails: presetSpecs(options.presets, format),
       });
-      const rendering = deps.metrics.thumbnailSeconds.startTimer({ kind: "preset" });
-      // The preview's small copy comes from the same decode as the presets.
-      const sampleSpec = { width: PREVIEW_SAMPLE_SIDE, height: PREVIEW_SAMPLE_SIDE, fit: "INSIDE", format: "PNG" } as const;
-      const [sample, ...thumbnails] = await renderThumbnails(normalized, [sampleSpec, ...presetSpecs(options.presets, format)]);
-      const preview = await previewOf(sample!.data);
-      rendering();
-      return { format, original, thumbnails, preview };
+      processing();
+      return { format, ...processed };
     });
 
     const id = randomUUID();
@@ -62,8 +60,8 @@ export async function stageReceivedFile(deps: StagingDeps, input: { ownerId: str
     storedKeys.push(key, ...thumbnails.map((t) => thumbnailKey(key, variantOf(t.spec))));
     // Intent before bytes: a crash from here on leaves pending keys, not orphan files.
     await intendFiles(deps, storedKeys);
-    await storage.put(key, { file: normalized });
-    const thumbnailRows = await storeThumbnails(storage, { id, storage_key: key }, thumbnails);
+    // Each put fsyncs its file; the disk takes them together.
+    const [, thumbnailRows] = await Promise.all([storage.put(key, { file: normalized }), storeThumbnails(storage, { id, storage_key: key }, thumbnails)]);
 
     const row = await deps.knex.transaction(async (trx) => {
       const image = await insertImage(trx, {

@@ -16,7 +16,7 @@ export interface UploadResults {
   format?: string;
   /** Set by `hash`: hex sha256 of the file's bytes. */
   sha256?: string;
-  /** Set by `store`: the complete, fsynced local file. */
+  /** Set by `store`: the complete local file (closed, not fsynced: staging makes its outputs durable). */
   file?: string;
 }
 

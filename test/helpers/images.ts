@@ -106,3 +106,21 @@ export function scenery(width: number, height: number): Promise<Buffer> {
     .jpeg({ quality: 92 })
     .toBuffer();
 }
+
+/**
+ * The quantisation tables (DQT segments) of a JPEG: they depend only on the
+ * encoder's quality and table settings, not on the pixels, so they tell which
+ * settings wrote a file.
+ */
+export function quantisationTablesOf(jpegBytes: Buffer): Buffer {
+  const tables: Buffer[] = [];
+  let at = 2;
+  while (at + 4 <= jpegBytes.length && jpegBytes[at] === 0xff) {
+    const marker = jpegBytes[at + 1]!;
+    const length = jpegBytes.readUInt16BE(at + 2);
+    if (marker === 0xdb) tables.push(jpegBytes.subarray(at + 4, at + 2 + length));
+    if (marker === 0xda) break;
+    at += 2 + length;
+  }
+  return Buffer.concat(tables);
+}

@@ -25,10 +25,10 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts `src/main.ts` as `npm start` does, in its own process, and waits until /healthz answers. */
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+/** Starts `src/main.ts` as `npm start` does, in its own process (with `nodeArgs` for node itself), and waits until /healthz answers. */
+export async function spawnServer(env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
   const port = env["PORT"] ?? String(await freePort());
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
     cwd: root,
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", LOG_LEVEL: "warn", HOST: "127.0.0.1", ...env, PORT: port },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorCode, stageFile } from "../helpers/graphqlClient.js";
-import { fetchImage, gif, jpeg, jpegWithOrientationAndGps, solidPng, webp } from "../helpers/images.js";
+import { fetchImage, gif, jpeg, jpegWithOrientationAndGps, photo, quantisationTablesOf, solidPng, webp } from "../helpers/images.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 
 let t: TestServer;
@@ -78,6 +78,57 @@ describe("stageImage", () => {
   it("scales an original larger than MAX_DIMENSION down, keeping its aspect ratio", async () => {
     const result = await stageFile(t.graphqlUrl, await jpeg(2000, 1000), { token });
     expect(result.body.data!["stageImage"].image).toMatchObject({ width: 1024, height: 512 });
+  });
+
+  // One decode into raw pixels feeds every output: each layout a camera or an
+  // editor writes must come out upright, in sRGB, 8 bits, with its presets.
+  it.each([
+    ["a greyscale JPEG", () => photo(300, 200).greyscale().jpeg().toBuffer(), "image/jpeg", [300, 200]],
+    ["a CMYK JPEG", () => sharp({ create: { width: 300, height: 200, channels: 3, background: "#ff0000" } }).toColourspace("cmyk").jpeg().toBuffer(), "image/jpeg", [300, 200]],
+    ["a Display P3 JPEG", () => sharp({ create: { width: 300, height: 200, channels: 3, background: "#ff0000" } }).withIccProfile("p3").jpeg().toBuffer(), "image/jpeg", [300, 200]],
+    ["a 16-bit PNG with alpha", () => sharp({ create: { width: 300, height: 200, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0.5 } } }).toColourspace("rgb16").png().toBuffer(), "image/png", [300, 200]],
+    ["a grey PNG with alpha", () => sharp({ create: { width: 300, height: 200, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0.5 } } }).toColourspace("b-w").png().toBuffer(), "image/png", [300, 200]],
+    ["a JPEG larger than MAX_DIMENSION on both sides, rotated", () => sharp({ create: { width: 3000, height: 2000, channels: 3, background: "#ff0000" } }).jpeg().withMetadata({ orientation: 8 }).toBuffer(), "image/jpeg", [683, 1024]],
+  ] as const)("stages %s in sRGB, 8 bits, with its presets", async (_, make, contentType, [width, height]) => {
+    const result = await stageFile(t.graphqlUrl, await make(), { token, filename: contentType === "image/png" ? "a.png" : "a.jpg" });
+    expect(result.body.errors).toBeUndefined();
+    const image = result.body.data!["stageImage"].image;
+    expect(image).toMatchObject({ width, height, contentType });
+    const { bytes, metadata } = await fetchImage(image.url);
+    expect([metadata.width, metadata.height, metadata.depth, metadata.icc]).toEqual([width, height, "uchar", undefined]);
+    expect(metadata.space).toMatch(/^(srgb|b-w)$/);
+    const { data, info } = await sharp(bytes).toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
+    const centre = (Math.floor(info.height / 2) * info.width + Math.floor(info.width / 2)) * info.channels;
+    if (!/grey/.test(_)) {
+      // Red, as the input meant it (a P3 or CMYK red is still red in sRGB).
+      expect(data[centre]).toBeGreaterThan(150);
+      expect(data[centre + 1]).toBeLessThan(90);
+    }
+    for (const thumbnail of image.thumbnails) {
+      const { metadata: thumb } = await fetchImage(thumbnail.url);
+      expect([thumb.width, thumb.height]).toEqual([thumbnail.width, thumbnail.height]);
+    }
+  });
+
+  it("writes JPEGs with libjpeg-turbo's settings by default, and mozjpeg's with JPEG_ENCODER=mozjpeg", async () => {
+    const mozjpeg = await startTestServer({ JPEG_ENCODER: "mozjpeg" });
+    try {
+      const input = await jpeg(640, 480);
+      const tablesOf = async (server: TestServer) => {
+        const result = await stageFile(server.graphqlUrl, input, { token: await server.token("encoder") });
+        const image = result.body.data!["stageImage"].image;
+        return Promise.all([image.url, image.thumbnails[0].url].map(async (url: string) => quantisationTablesOf((await fetchImage(url)).bytes)));
+      };
+      // The tables depend only on the settings, so a blank image encoded with them has the same.
+      const blank = sharp({ create: { width: 8, height: 8, channels: 3, background: "#888" } });
+      const turboTables = quantisationTablesOf(await blank.clone().jpeg({ quality: 78, optimiseCoding: true, quantisationTable: 3 }).toBuffer());
+      const mozjpegTables = quantisationTablesOf(await blank.clone().jpeg({ quality: 82, mozjpeg: true }).toBuffer());
+      expect(turboTables.equals(mozjpegTables)).toBe(false);
+      for (const tables of await tablesOf(t)) expect(tables.equals(turboTables)).toBe(true);
+      for (const tables of await tablesOf(mozjpeg)) expect(tables.equals(mozjpegTables)).toBe(true);
+    } finally {
+      await mozjpeg.stop();
+    }
   });
 
   it("keeps the client's filename out of the storage key", async () => {

@@ -6,7 +6,8 @@ import type { QueryResolvers } from "../generated/resolvers.js";
 import { isVisibleTo } from "./isVisibleTo.js";
 
 export const Query: QueryResolvers = {
-  viewer: (_parent, _args, context) => context.viewer,
+  // The context's row is as the server first saw the user (it is cached); names and avatar are read now.
+  viewer: async (_parent, _args, context) => (context.viewer ? ((await findUser(context.staging.knex, context.viewer.id)) ?? null) : null),
 
   async user(_parent, { id }, context) {
     requireViewer(context);

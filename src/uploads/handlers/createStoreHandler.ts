@@ -7,9 +7,14 @@ import type { UploadHandler } from "../UploadHandler.js";
  * Writes the file to a new scratch file (exclusive create). Chunks are
  * buffered by the write stream and the chain waits only when it is full, so
  * the disk sets the pace without a round trip per chunk. On completion the
- * file is fsynced and closed, and `results.file` set; on abort the partial
- * file is removed.
+ * file is closed and `results.file` set; on abort the partial file is
+ * removed. It is not fsynced: a scratch file only feeds staging, whose
+ * outputs the storage makes durable, and a crash loses the upload either way
+ * (start-up clears the scratch directory).
  */
+/** Up to this much is buffered while a write is on its way; the next write takes it all at once (writev). */
+const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export function createStoreHandler(options: { scratch: Scratch }): UploadHandler {
   const path = options.scratch.newPath();
   let out: WriteStream | undefined;
@@ -17,8 +22,7 @@ export function createStoreHandler(options: { scratch: Scratch }): UploadHandler
   return {
     name: "store",
     async start() {
-      // `flush`: fsync before the descriptor is closed.
-      out = createWriteStream(path, { flags: "wx", mode: 0o600, flush: true });
+      out = createWriteStream(path, { flags: "wx", mode: 0o600, highWaterMark: WRITE_BUFFER_BYTES });
       out.on("error", (error) => (failed = error));
       await once(out, "open");
     },
