@@ -3,6 +3,7 @@ import pino, { type DestinationStream, type Logger } from "pino";
 import sharp from "sharp";
 import type { Config } from "../config.js";
 import { createImageQueue } from "../images/createImageQueue.js";
+import { notifyDeletes, type Deletions } from "../storage/notifyDeletes.js";
 import { createMetrics, type Metrics } from "../observability/createMetrics.js";
 import { requestLogFields } from "../observability/requestContext.js";
 import { stagingOptionsFrom, type StagingDeps } from "../staging/StagingDeps.js";
@@ -32,6 +33,8 @@ export interface Services {
   /** The lock on DATA_DIR, held while the embedded database is open. */
   readonly dataDirLock: DataDirLock | undefined;
   readonly staging: StagingDeps;
+  /** Every key staging deletes from the storage, as it goes. */
+  readonly deletions: Deletions;
   /** A fresh handler chain, from UPLOAD_HANDLERS, for one upload. */
   newUploadHandlers(): UploadHandler[];
   close(): Promise<void>;
@@ -66,9 +69,10 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     throw error;
   }
   const metrics = createMetrics(options.gauges ?? { activeUploads: () => 0, activeSubscriptions: () => 0 });
+  const { storage, deletions } = notifyDeletes(stores.storage);
   const staging: StagingDeps = {
     knex: stores.database.knex,
-    storage: stores.storage,
+    storage,
     scratch: stores.scratch,
     log,
     metrics,
@@ -90,6 +94,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     stores,
     dataDirLock,
     staging,
+    deletions,
     newUploadHandlers: () => makeChain(handlerDeps),
     async close() {
       await stores.close();

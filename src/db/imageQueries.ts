@@ -91,19 +91,15 @@ export async function insertThumbnails(db: Knex, rows: readonly Omit<ThumbnailRo
  * thumbnail of a staged or committed image), or undefined.
  */
 export async function findServableContentType(db: Knex, key: string): Promise<string | undefined> {
-  const image = await db<ImageRow>("images")
-    .select("content_type")
-    .where({ storage_key: key })
-    .whereNot({ status: "DELETED" })
-    .first();
-  if (image) return image.content_type;
-  const thumbnail = await db("thumbnails")
+  // One round trip: the key is an original's or a thumbnail's.
+  const originals = db<ImageRow>("images").select("content_type").where({ storage_key: key }).whereNot({ status: "DELETED" });
+  const thumbnails = db("thumbnails")
     .join("images", "images.id", "thumbnails.image_id")
     .select("thumbnails.content_type")
     .where("thumbnails.storage_key", key)
-    .whereNot("images.status", "DELETED")
-    .first();
-  return thumbnail?.content_type;
+    .whereNot("images.status", "DELETED");
+  const [row] = await originals.unionAll(thumbnails, true).limit(1);
+  return row?.content_type;
 }
 
 /**

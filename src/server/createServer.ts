@@ -197,7 +197,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         { apollo, uploads, viewerOf, contextFor },
         { maxFileSize: config.uploads.maxFileSize, idleTimeoutMs: config.uploads.idleTimeoutSeconds * 1000 },
       ),
-      media: createMediaHandler({ knex: database.knex, storage }),
+      media: createMediaHandler({ knex: database.knex, storage, deletions: services.deletions }),
       profilePage: createProfilePageHandler({ graphqlPath: GRAPHQL_PATH, devTokenPath: devSignIn ? DEV_TOKEN_PATH : undefined }),
       profilePagePaths: [PROFILE_PAGE_PATH, PROFILE_PAGE_SCRIPT_PATH],
       devToken: devSignIn ? { path: DEV_TOKEN_PATH, handler: createDevTokenHandler(authSecret.key) } : undefined,

@@ -1,4 +1,5 @@
 import http from "node:http";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
@@ -57,6 +58,37 @@ describe("GET /media/…", () => {
     expect((await fetch(gone, { headers: { range: "bytes=0-9" } })).status).toBe(404);
     expect((await fetch(gone, { headers: { "if-none-match": etag } })).status).toBe(404);
     expect((await fetch(gone, { headers: { "if-none-match": "*" } })).status).toBe(404);
+  });
+
+  it("answers 404 at once for a replaced avatar's files and thumbnails, remembered bytes and all", async () => {
+    const token = await t.token("replacer");
+    const first = (await stageFile(t.graphqlUrl, await jpeg(120, 90), { token })).body.data!["stageImage"];
+    const commit = "mutation ($id: ID!) { commitProfile(input: { stagedImageId: $id }) { id } }";
+    expect((await graphql(t.graphqlUrl, commit, { id: first.id }, token)).body.errors).toBeUndefined();
+    const urls: string[] = [first.image.url, ...first.image.thumbnails.map((th: { url: string }) => th.url)];
+    for (const each of urls) expect((await fetch(each)).status).toBe(200);
+    const second = (await stageFile(t.graphqlUrl, await jpeg(130, 90), { token })).body.data!["stageImage"];
+    expect((await graphql(t.graphqlUrl, commit, { id: second.id }, token)).body.errors).toBeUndefined();
+    for (const each of urls) expect((await fetch(each)).status, each).toBe(404);
+  });
+
+  it("stops serving an image marked deleted behind its back (another instance, the sweeper's claim) within a second", async () => {
+    const staged = (await stageFile(t.graphqlUrl, await jpeg(140, 90), { token: await t.token("elsewhere") })).body.data!["stageImage"];
+    const thumbnail: string = staged.image.thumbnails[0].url;
+    expect((await fetch(thumbnail)).status).toBe(200);
+    if (t.databaseUrl) {
+      const db = new pg.Client({ connectionString: t.databaseUrl });
+      await db.connect();
+      await db.query("update images set status = 'DELETED' where id = $1", [staged.id]);
+      await db.end();
+    } else {
+      await t.server.database.knex("images").where({ id: staged.id }).update({ status: "DELETED" });
+    }
+    // The files stay (the sweeper removes them later); the answer turns once the remembered one is a second old.
+    const deadline = Date.now() + 10_000;
+    while ((await fetch(thumbnail)).status === 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await fetch(thumbnail)).status).toBe(404);
+    expect((await fetch(staged.image.url, { method: "HEAD" })).status).toBe(404);
   });
 
   it("serves a byte range with 206, and an unsatisfiable one with 416", async () => {

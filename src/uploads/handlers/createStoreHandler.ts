@@ -13,7 +13,7 @@ import type { UploadHandler } from "../UploadHandler.js";
  * (start-up clears the scratch directory).
  */
 /** Up to this much is buffered while a write is on its way; the next write takes it all at once (writev). */
-const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+const WRITE_BUFFER_BYTES = 1024 * 1024;
 
 export function createStoreHandler(options: { scratch: Scratch }): UploadHandler {
   const path = options.scratch.newPath();
