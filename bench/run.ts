@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     }
     if (runs("B3")) {
       log("B3 stage");
-      results.push(...(await stageCases(upstage, bigPhoto, `${((width * height) / 1e6).toFixed(0)} MP (${width}×${height})`, scale.rounds * 2 + 1)));
+      results.push(...(await stageCases(upstage, bigPhoto, `${megapixels(width, height)} MP (${width}×${height})`, scale.rounds * 2 + 1)));
     }
     if (runs("B4")) {
       log("B4 throughput, B5 progress latency, B8 memory");
@@ -91,11 +91,33 @@ async function main(): Promise<void> {
 
   const rows = results.map(toRow);
   const name = only ? "results.only" : smoke ? "results.smoke" : "results";
-  const markdown = `${toMarkdown(rows, machine)}${quality.length ? `\n\nJPEG quality (Q):\n\n${qualityMarkdown(quality)}` : ""}`;
+  const markdown = `${toMarkdown(rows, machine, smoke)}${quality.length ? `\n\n### JPEG quality\n\nQ: each \`JPEG_ENCODER\`'s stored original and 200² thumbnail, against the source scaled the same way (SSIM by ssim.js; encode time single-threaded, median of 5).\n\n${qualityMarkdown(quality)}` : ""}`;
   await fs.writeFile(path.join(here, `${name}.json`), `${JSON.stringify({ date: new Date().toISOString(), smoke, machine, rows, quality }, null, 2)}\n`);
   await fs.writeFile(path.join(here, `${name}.md`), `${markdown}\n`);
+  // A full run rewrites the table in bench/README.md, so the two cannot disagree.
+  if (!smoke && !only) await writeIntoReadme(path.join(here, "README.md"), markdown);
   console.log(markdown);
   if (rows.some((r) => Number.isNaN(r.median))) process.exitCode = 1;
+}
+
+const START = "<!-- The table below is written by `npm run bench` (a full run); edit the text around it. -->";
+const END = "<!-- End of the table written by `npm run bench`. -->";
+
+/** Puts this run's tables between the README's markers. */
+async function writeIntoReadme(readme: string, markdown: string): Promise<void> {
+  const text = await fs.readFile(readme, "utf8");
+  const start = text.indexOf(START);
+  const end = text.indexOf(END);
+  if (start === -1 || end < start) throw new Error(`${readme} has lost its table markers`);
+  const day = new Date().toISOString().slice(0, 10);
+  const section = `${START}\n\nThe last full run, on ${day}:\n\n${markdown}\n\n`;
+  await fs.writeFile(readme, text.slice(0, start) + section + text.slice(end));
+}
+
+/** 12 for 4000×3000; 0.5 for 800×600. */
+function megapixels(width: number, height: number): string {
+  const mp = (width * height) / 1e6;
+  return mp >= 10 ? mp.toFixed(0) : mp.toFixed(1);
 }
 
 await main();

@@ -9,6 +9,7 @@ import { STAGE_ID, type Upstage } from "../lib/benchServers.js";
 import type { CaseResult } from "../lib/report.js";
 import { memoryOf, resetPeak } from "../lib/procStatus.js";
 import { quantile } from "../lib/stats.js";
+import { sizeLabel } from "../lib/report.js";
 
 /** B4's baseline: sharp decoding the same files to raw pixels, all at once (the uploads' concurrency); images per second. */
 async function decodeAllWithSharp(photo: Buffer, count: number): Promise<number> {
@@ -73,7 +74,7 @@ export async function throughputCases(upstage: Upstage, uploads: number, photo: 
   const p99 = quantile(latencies, 0.99);
   return [{
     id: "B4",
-    name: `${uploads} concurrent ${(photo.length / 1e6).toFixed(1)} MB uploads, each watched`,
+    name: `${uploads} concurrent ${sizeLabel(photo.length)} uploads, each watched`,
     unit: "images/s",
     higherIsBetter: true,
     samples: [uploads / seconds],

@@ -68,15 +68,23 @@ export function toRow(result: CaseResult): Row {
 
 const fmt = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? "—" : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 
-export function toMarkdown(rows: readonly Row[], machine: Record<string, unknown>): string {
+/** A byte count as a person reads it: 1.4 MB, 180 kB. */
+export function sizeLabel(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.round(bytes / 1e3)} kB`;
+}
+
+/** The table, the notes and the machine. A smoke run's rows are not judged: its sizes are too small for the targets. */
+export function toMarkdown(rows: readonly Row[], machine: Record<string, unknown>, smoke = false): string {
+  const judged = (r: Row) => (smoke ? "smoke" : r.met === null ? "—" : r.met ? "yes" : "**no**");
   const lines = [
+    ...(smoke ? ["Smoke run: every case with tiny sizes, so that the benchmark cannot rot; its figures say nothing of the targets.", ""] : []),
     "| case | median | spread | baseline (median) | ratio | target | met |",
     "| --- | --- | --- | --- | --- | --- | --- |",
     ...rows.map(
       (r) =>
         `| ${r.id} ${r.name} | ${fmt(r.median)} ${r.unit} | ±${r.spreadPercent.toFixed(0)}% | ${
           r.baselineName ? `${r.baselineName} (${fmt(r.baselineMedian)} ${r.unit})` : "—"
-        } | ${r.ratio === undefined ? "—" : `${r.ratio.toFixed(2)}×`} | ${r.target || "—"} | ${r.met === null ? "—" : r.met ? "yes" : "**no**"} |`,
+        } | ${r.ratio === undefined ? "—" : `${r.ratio.toFixed(2)}×`} | ${r.target || "—"} | ${judged(r)} |`,
     ),
     "",
     ...rows.filter((r) => r.notes).map((r) => `- ${r.id}: ${r.notes}`),

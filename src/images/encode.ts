@@ -10,7 +10,8 @@ import type { StoredFormat } from "./imageFormat.js";
  * tenth of the CPU. Baseline, not progressive: on the photos measured,
  * progressive scans made files 1–3 % larger and took 1.7× as long to encode.
  * mozjpeg (trellis quantisation, optimised scans) is for teams who would
- * rather pay CPU for bytes.
+ * rather pay CPU for bytes. (sharp's libvips links mozjpeg's library, a fork
+ * of libjpeg-turbo: without mozjpeg's options it encodes as libjpeg-turbo.)
  */
 const jpegOptions = {
   "libjpeg-turbo": { quality: 78, optimiseCoding: true, quantisationTable: 3 },

@@ -138,17 +138,22 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       upload: meter ? { meter, handlers: services.newUploadHandlers() } : null,
     });
     // Users are never deleted, and the context carries only the viewer's id:
-    // their row is made on first sight, once per user and process, not looked
-    // up on every request.
+    // an HTTP request's user row is made on first sight, once per user and
+    // process, not looked up on every request. A WebSocket asks the database
+    // as it connects (one lookup for a long-lived socket), so a database that
+    // is down is told at once (close 1013) rather than on the first operation.
     const knownUsers = new LRUCache<string, Viewer>({ max: 10_000 });
-    const viewerOf = async (authorization: string | undefined): Promise<Viewer | undefined> => {
+    const connectingViewerOf = async (authorization: string | undefined): Promise<Viewer | undefined> => {
       const identity = await authenticator.authenticate(authorization);
       if (!identity) return undefined;
-      const known = knownUsers.get(identity.userId);
-      if (known) return known;
       const { id } = await ensureUser(database.knex, identity.userId, identity.username);
       knownUsers.set(id, { id });
       return { id };
+    };
+    const viewerOf = async (authorization: string | undefined): Promise<Viewer | undefined> => {
+      const identity = await authenticator.authenticate(authorization);
+      if (!identity) return undefined;
+      return knownUsers.get(identity.userId) ?? connectingViewerOf(authorization);
     };
 
     let stopping: Promise<void> | undefined;
@@ -163,7 +168,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     const webSocket = attachGraphQLWebSocket(
       httpServer,
       GRAPHQL_PATH,
-      { schema, viewerOf, contextFor, policy },
+      { schema, viewerOf: connectingViewerOf, contextFor, policy },
       { maxSubscriptions: config.maxSubscriptionsPerConnection, maxSocketsPerUser: config.maxSocketsPerUser },
     );
     const uploads = createUploadTracker({ maxPerUser: config.uploads.maxConcurrentPerUser });

@@ -60,8 +60,12 @@ export async function stageReceivedFile(deps: StagingDeps, input: { ownerId: str
     storedKeys.push(key, ...thumbnails.map((t) => thumbnailKey(key, variantOf(t.spec))));
     // Intent before bytes: a crash from here on leaves pending keys, not orphan files.
     await intendFiles(deps, storedKeys);
-    // Each put fsyncs its file; the disk takes them together.
-    const [, thumbnailRows] = await Promise.all([storage.put(key, { file: normalized }), storeThumbnails(storage, { id, storage_key: key }, thumbnails)]);
+    // Each put fsyncs its file; the disk takes them together. All are settled
+    // before a failure is thrown, so the clean-up below never races a put.
+    const [put, stored] = await Promise.allSettled([storage.put(key, { file: normalized }), storeThumbnails(storage, { id, storage_key: key }, thumbnails)]);
+    if (put.status === "rejected") throw put.reason;
+    if (stored.status === "rejected") throw stored.reason;
+    const thumbnailRows = stored.value;
 
     const row = await deps.knex.transaction(async (trx) => {
       const image = await insertImage(trx, {

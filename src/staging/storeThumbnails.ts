@@ -8,14 +8,15 @@ import { thumbnailKey } from "../storage/storageKey.js";
 /**
  * Puts rendered thumbnails beside their original and returns their rows.
  * A variant's key is derived from the original's, so two requests racing to
- * make the same one store it once.
+ * make the same one store it once. Every put is settled before a failure is
+ * thrown, so the caller's clean-up never races a put still under way.
  */
 export async function storeThumbnails(
   storage: Storage,
   image: { id: string; storage_key: string },
   rendered: readonly RenderedThumbnail[],
 ): Promise<Omit<ThumbnailRow, "created_at">[]> {
-  return Promise.all(
+  const settled = await Promise.allSettled(
     rendered.map(async ({ spec, data, width, height }) => {
       const variant = variantOf(spec);
       const key = thumbnailKey(image.storage_key, variant);
@@ -33,4 +34,7 @@ export async function storeThumbnails(
       };
     }),
   );
+  const failed = settled.find((result) => result.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<Omit<ThumbnailRow, "created_at">>).value);
 }
