@@ -59,11 +59,12 @@ export async function renderFromPixels(pixels: Pixels, specs: readonly Thumbnail
   const source = scale < 0.5 ? await reduce(pixels, scale) : pixels;
   const scaled = (crop: CropRect | null | undefined) => crop && source !== pixels ? scaleCrop(crop, source.width / pixels.width, source) : crop;
 
+  // COVER specs of one aspect ratio and crop form a group; every other spec is a group of its own.
   const groups = new Map<string, ThumbnailSpec[]>();
-  for (const spec of specs) {
-    const key = spec.fit === "COVER" && spec.height !== null ? `${spec.width / spec.height}:${JSON.stringify(spec.crop ?? null)}` : `single:${groups.size}`;
+  specs.forEach((spec, index) => {
+    const key = spec.fit === "COVER" && spec.height !== null ? `cover ${spec.width / spec.height} ${JSON.stringify(spec.crop ?? null)}` : `alone ${index}`;
     groups.set(key, [...(groups.get(key) ?? []), spec]);
-  }
+  });
   const rendered = new Map<ThumbnailSpec, RenderedThumbnail>();
   await Promise.all(
     [...groups.values()].map(async (group) => {
