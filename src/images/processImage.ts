@@ -52,10 +52,15 @@ export async function processImage(input: string, output: string, options: Proce
       .raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });
     const pixels = { data, width: info.width, height: info.height, channels: info.channels };
-    const [stored, [sample, ...thumbnails]] = await Promise.all([
+    // Both settle before either failure is thrown: the caller removes `output` then, and no write may follow.
+    const [written, rendered] = await Promise.allSettled([
       encode(pixelsInput(pixels), options.format, options.jpegEncoder).toFile(output),
       renderFromPixels(pixels, [sampleSpec, ...options.thumbnails], options.jpegEncoder),
     ]);
+    if (written.status === "rejected") throw written.reason;
+    if (rendered.status === "rejected") throw rendered.reason;
+    const stored = written.value;
+    const [sample, ...thumbnails] = rendered.value;
     return {
       original: { width: stored.width, height: stored.height, byteSize: stored.size },
       thumbnails,
