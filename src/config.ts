@@ -57,7 +57,6 @@ const EnvSchema = z.object({
   IMAGE_THREADS: integer(1).default(os.availableParallelism()),
   IMAGE_CONCURRENCY: integer(1).default(os.availableParallelism()),
   JPEG_ENCODER: z.enum(["libjpeg-turbo", "mozjpeg"]).default("libjpeg-turbo"),
-  IMAGE_NICENESS: integer(0).max(19).default(10),
   UV_THREADPOOL_SIZE: integer(1).max(1024).optional(),
   STAGE_TTL: integer(1).default(900),
   THUMBNAIL_PRESETS: presetList.default([
@@ -147,8 +146,6 @@ export interface Config {
     readonly concurrency: number;
     /** How JPEGs are written: libjpeg-turbo (fast, the default) or mozjpeg (smaller, several times the CPU). */
     readonly jpegEncoder: JpegEncoder;
-    /** The nice value of libvips' worker threads (Linux), so receiving and events run first; 0 leaves them as they are. */
-    readonly niceness: number;
   };
   readonly staging: {
     /** Seconds a staged image lives before the sweeper removes it. */
@@ -234,7 +231,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       threads: e.IMAGE_THREADS,
       concurrency: e.IMAGE_CONCURRENCY,
       jpegEncoder: e.JPEG_ENCODER,
-      niceness: e.IMAGE_NICENESS,
     },
     staging: { ttlSeconds: e.STAGE_TTL, sweepIntervalSeconds: e.SWEEP_INTERVAL },
     logLevel: e.LOG_LEVEL,

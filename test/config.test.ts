@@ -25,10 +25,8 @@ describe("loadConfig", () => {
       THUMBNAIL_PRESETS: "64x64, 300x200",
       DATABASE_URL: "postgres://u@db:5432/x",
       JPEG_ENCODER: "mozjpeg",
-      IMAGE_NICENESS: "0",
     });
     expect(config.images.jpegEncoder).toBe("mozjpeg");
-    expect(config.images.niceness).toBe(0);
     expect(config.port).toBe(8080);
     expect(config.publicUrl).toBe("https://img.example.com");
     expect(config.uploads.maxFileSize).toBe(1000);

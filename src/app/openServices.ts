@@ -3,7 +3,6 @@ import pino, { type DestinationStream, type Logger } from "pino";
 import sharp from "sharp";
 import type { Config } from "../config.js";
 import { createImageQueue } from "../images/createImageQueue.js";
-import { createImageThreadDeprioritizer } from "../images/createImageThreadDeprioritizer.js";
 import { notifyDeletes, type Deletions } from "../storage/notifyDeletes.js";
 import { createMetrics, type Metrics } from "../observability/createMetrics.js";
 import { requestLogFields } from "../observability/requestContext.js";
@@ -80,7 +79,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     now: () => new Date(),
     options: stagingOptionsFrom(config),
     instance: path.basename(stores.scratch.dir),
-    images: createImageQueue(config.images.concurrency, { beforeEach: createImageThreadDeprioritizer(config.images.niceness) }),
+    images: createImageQueue(config.images.concurrency),
   };
   const handlerDeps = {
     knex: stores.database.knex,

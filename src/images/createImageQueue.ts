@@ -17,16 +17,14 @@ export interface ImageQueue {
  * being processed at once makes each wait for all the others; queued, the
  * early ones finish early, and libuv's thread pool keeps room for file
  * system calls and health checks. Receiving is never queued: only the image
- * work after it. `beforeEach` runs as each job starts (openServices lowers
- * the priority of libvips' threads there).
+ * work after it.
  */
-export function createImageQueue(concurrency: number, options: { beforeEach?: () => void } = {}): ImageQueue {
+export function createImageQueue(concurrency: number): ImageQueue {
   const limit = pLimit(concurrency);
   const running = new Set<Promise<unknown>>();
   return {
     run: (job) =>
       limit(() => {
-        options.beforeEach?.();
         const started = job();
         running.add(started);
         return started.finally(() => running.delete(started));

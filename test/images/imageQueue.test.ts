@@ -1,6 +1,4 @@
 import { randomUUID } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stageFile } from "../helpers/graphqlClient.js";
 import { photo } from "../helpers/images.js";
@@ -44,20 +42,5 @@ describe("the image queue", () => {
     await Promise.all(watched);
     expect(finished).toEqual([0, 1, 2, 3, 4]);
     await Promise.all(clients.map((client) => client.dispose()));
-  });
-
-  it.skipIf(process.platform !== "linux")("runs libvips' worker threads at IMAGE_NICENESS (10), so receiving and events go first", async () => {
-    // Two uploads: libvips starts its workers with the first; the second's job finds them.
-    for (const width of [900, 901]) {
-      const result = await stageFile(t.graphqlUrl, await photo(width, 600).jpeg().toBuffer(), { token: await t.token("nice") });
-      expect(result.body.errors).toBeUndefined();
-    }
-    const workers = fs
-      .readdirSync("/proc/self/task")
-      .filter((tid) => fs.readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim() === "libvips worker");
-    expect(workers.length).toBeGreaterThan(0);
-    expect(workers.map((tid) => os.getPriority(Number(tid)))).toContain(10);
-    // The main thread keeps its priority.
-    expect(os.getPriority(process.pid)).toBe(0);
   });
 });
