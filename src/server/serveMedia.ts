@@ -57,12 +57,18 @@ export function createMediaHandler(
     maxSize: options.cacheBytes ?? 32 * 1024 * 1024,
     sizeCalculation: (described) => 512 + (described.bytes?.length ?? 0),
   });
-  deps.deletions.onDeleted((key) => known.delete(key));
+  // Counts deletions, so that a description begun before one is not remembered after it.
+  let deleted = 0;
+  deps.deletions.onDeleted((key) => {
+    deleted += 1;
+    known.delete(key);
+  });
   async function describe(key: string) {
     if (!isStorageKey(key)) return undefined;
     const cached = known.get(key);
     if (cached && performance.now() - cached.checkedAt < revalidateMs) return cached;
     const checkedAt = performance.now();
+    const deletedBefore = deleted;
     const contentType = await findServableContentType(deps.knex, key);
     if (!contentType) {
       known.delete(key);
@@ -91,7 +97,7 @@ export function createMediaHandler(
       },
       ...(bytes ? { bytes } : {}),
     };
-    known.set(key, found);
+    if (deleted === deletedBefore) known.set(key, found);
     return found;
   }
   const notFound = (response: ServerResponse) => {
