@@ -42,6 +42,9 @@ const EnvSchema = z.object({
   REDIS_URL: z.url().optional(),
   MAX_FILE_SIZE: integer(1).default(20 * MiB),
   QUOTA_BYTES: integer(1).default(200 * MiB),
+  MAX_PHOTOS_PER_USER: integer(1).default(1000),
+  MAX_STAGED_PER_USER: integer(1).default(50),
+  ADMIN_ROLE_CLAIM: z.string().min(1).default("roles"),
   UPLOAD_HANDLERS: z
     .string()
     .transform((value) => value.split(",").map((s) => s.trim()).filter(Boolean))
@@ -112,11 +115,15 @@ export interface Config {
   readonly authSecret: string | undefined;
   /** Accept tokens without `exp`. */
   readonly authAllowNoExpiry: boolean;
+  /** The token claim whose list of roles makes an admin when it holds "admin". */
+  readonly adminRoleClaim: string;
   readonly uploads: {
     /** Bytes per uploaded file. */
     readonly maxFileSize: number;
     /** Bytes of staged plus committed images per user. */
     readonly quotaBytes: number;
+    /** Staged images a user may hold, not yet committed. */
+    readonly maxStagedPerUser: number;
     /** The upload handler chain, in order, by name. */
     readonly handlers: readonly string[];
     /** Seconds an upload's body may stall before the request is dropped. */
@@ -147,6 +154,8 @@ export interface Config {
     /** How JPEGs are written: libjpeg-turbo (fast, the default) or mozjpeg (smaller, several times the CPU). */
     readonly jpegEncoder: JpegEncoder;
   };
+  /** Photos a user may have. */
+  readonly maxPhotosPerUser: number;
   readonly staging: {
     /** Seconds a staged image lives before the sweeper removes it. */
     readonly ttlSeconds: number;
@@ -212,9 +221,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL,
     authSecret: e.AUTH_SECRET,
     authAllowNoExpiry: e.AUTH_ALLOW_NO_EXPIRY === "true",
+    adminRoleClaim: e.ADMIN_ROLE_CLAIM,
     uploads: {
       maxFileSize: e.MAX_FILE_SIZE,
       quotaBytes: e.QUOTA_BYTES,
+      maxStagedPerUser: e.MAX_STAGED_PER_USER,
       handlers: e.UPLOAD_HANDLERS,
       idleTimeoutSeconds: e.UPLOAD_IDLE_TIMEOUT,
       waitTimeoutSeconds: e.UPLOAD_WAIT_TIMEOUT,
@@ -232,6 +243,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrency: e.IMAGE_CONCURRENCY,
       jpegEncoder: e.JPEG_ENCODER,
     },
+    maxPhotosPerUser: e.MAX_PHOTOS_PER_USER,
     staging: { ttlSeconds: e.STAGE_TTL, sweepIntervalSeconds: e.SWEEP_INTERVAL },
     logLevel: e.LOG_LEVEL,
     storage,

@@ -86,6 +86,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     scratch: stores.scratch,
     maxFileSize: config.uploads.maxFileSize,
     quotaBytes: config.uploads.quotaBytes,
+    maxStagedPerUser: config.uploads.maxStagedPerUser,
   };
   return {
     config,

@@ -6,6 +6,8 @@ export interface Identity {
   /** The JWT `sub`: the user's id. */
   readonly userId: string;
   readonly username: string;
+  /** The token's role claim (ADMIN_ROLE_CLAIM) holds "admin". */
+  readonly isAdmin: boolean;
 }
 
 export interface Authenticator {
@@ -24,6 +26,20 @@ const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 export interface AuthenticatorOptions {
   /** Accept tokens without `exp` (never expiring). Off by default: a leaked one would be good for ever. */
   readonly allowNoExpiry?: boolean;
+  /**
+   * The claim that lists the token's roles (`roles` by default): an array of
+   * strings, or one string of space-separated roles. "admin" among them makes an admin.
+   */
+  readonly adminRoleClaim?: string;
+}
+
+/** The role that makes an admin. */
+export const ADMIN_ROLE = "admin";
+
+/** Whether a role claim's value names the admin role. */
+function namesAdmin(claim: unknown): boolean {
+  if (Array.isArray(claim)) return claim.includes(ADMIN_ROLE);
+  return typeof claim === "string" && claim.split(/\s+/).includes(ADMIN_ROLE);
 }
 
 /**
@@ -48,7 +64,7 @@ export function createAuthenticator(key: Uint8Array, options: AuthenticatorOptio
             throw unauthenticated(`The token's ${claim} must be at most ${MAX_CLAIM_LENGTH} characters, without control characters.`);
           }
         }
-        return { userId: payload.sub, username };
+        return { userId: payload.sub, username, isAdmin: namesAdmin(payload[options.adminRoleClaim ?? "roles"]) };
       } catch (error) {
         if (error instanceof UpstageError) throw error;
         const reason = error instanceof joseErrors.JWTExpired ? "The token has expired." : "The token is not valid.";

@@ -15,7 +15,9 @@ import { ConfigError, loadConfig, type Config } from "../config.js";
 const USAGE = `Usage: npm run cli -- <command> [options]
 
   migrate                                   apply pending database migrations
-  token <username> [--expires 30d]          print a bearer token signed with the server's secret
+  token <username> [--expires 30d] [--admin]
+                                            print a bearer token signed with the server's secret
+                                            (--admin: with the admin role, in ADMIN_ROLE_CLAIM)
   sweep                                     one sweeper pass: expired staged images, unfinished deletions
   reconcile [--dry-run] [--grace 3600]      rows without files, and files without rows older than --grace seconds
   stats                                     totals of users, images by status, thumbnails
@@ -53,11 +55,11 @@ function positiveInteger(name: string, value: string | undefined): number {
 
 /** A bearer token signed with the server's secret: needs no database, so it runs beside a server too. */
 async function token(args: string[], config: Config): Promise<string> {
-  const { values, positionals } = options(args, { expires: { type: "string", default: "30d" } }, 1);
+  const { values, positionals } = options(args, { expires: { type: "string", default: "30d" }, admin: { type: "boolean", default: false } }, 1);
   const [username] = positionals;
   if (!username) throw new UsageError("token needs a username.");
   const secret = await loadAuthSecret(config);
-  return mintToken(secret.key, username, { expiresIn: values.expires! });
+  return mintToken(secret.key, username, { expiresIn: values.expires!, admin: values.admin!, roleClaim: config.adminRoleClaim });
 }
 
 /** Parses a store command's arguments into its options. */

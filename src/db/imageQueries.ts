@@ -140,3 +140,85 @@ export async function keysNamedByOthers(db: Knex, keys: readonly string[], excep
     .pluck("thumbnails.storage_key");
   return new Set<string>([...originals, ...thumbnails]);
 }
+
+/** The viewer's staged images that have not expired, newest first. */
+export function listStaged(db: Knex, ownerId: string, now: Date): Promise<ImageRow[]> {
+  return db<ImageRow>("images")
+    .where({ owner_id: ownerId, status: "STAGED" })
+    .andWhere("expires_at", ">", now)
+    .orderBy([{ column: "created_at", order: "desc" }, { column: "id", order: "desc" }]);
+}
+
+/** How many staged images of the owner's have not expired. */
+export async function countStaged(db: Knex, ownerId: string, now: Date): Promise<number> {
+  const row = await db<ImageRow>("images")
+    .where({ owner_id: ownerId, status: "STAGED" })
+    .andWhere("expires_at", ">", now)
+    .count<{ count: string | number }>({ count: "*" })
+    .first();
+  return Number(row?.count ?? 0);
+}
+
+/** What the admin list is filtered by; every field is optional. */
+export interface ImageListFilter {
+  readonly status?: "STAGED" | "COMMITTED" | undefined;
+  readonly ownerId?: string | undefined;
+  readonly createdAfter?: Date | undefined;
+  readonly createdBefore?: Date | undefined;
+}
+
+/**
+ * A place in the newest-first list: the image at it and everything newer
+ * come before. `createdAt` is the column to the microsecond (a Date would
+ * round it to milliseconds and lose rows made in the same one).
+ */
+export interface ImageListKey {
+  readonly createdAt: string;
+  readonly id: string;
+}
+
+/** An image as listed, with its place in the list. */
+export type ListedImage = ImageRow & { readonly list_key: ImageListKey };
+
+function filtered(db: Knex, filter: ImageListFilter): Knex.QueryBuilder<ImageRow> {
+  return db<ImageRow>("images")
+    .modify((query) => {
+      if (filter.status) query.where({ status: filter.status });
+      else query.whereIn("status", ["STAGED", "COMMITTED"]);
+      if (filter.ownerId !== undefined) query.where({ owner_id: filter.ownerId });
+      if (filter.createdAfter) query.where("created_at", ">=", filter.createdAfter);
+      if (filter.createdBefore) query.where("created_at", "<", filter.createdBefore);
+    });
+}
+
+/** Images (never DELETED ones) newest first, after `after`, `limit` of them. */
+export async function listImages(db: Knex, filter: ImageListFilter, page: { after: ImageListKey | undefined; limit: number }): Promise<ListedImage[]> {
+  const rows: (ImageRow & { cursor_at: string })[] = await filtered(db, filter)
+    .select("*", db.raw(`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at`))
+    .modify((query) => {
+      const after = page.after;
+      if (after) query.where((q) => q.where("created_at", "<", after.createdAt).orWhere((same) => same.where("created_at", after.createdAt).andWhere("id", "<", after.id)));
+    })
+    .orderBy([{ column: "created_at", order: "desc" }, { column: "id", order: "desc" }])
+    .limit(page.limit);
+  return rows.map(({ cursor_at, ...image }) => ({ ...image, list_key: { createdAt: cursor_at, id: image.id } }));
+}
+
+/** Whether an image the filter matches comes before `key` (newer, or as new with a greater id). */
+export async function hasImagesBefore(db: Knex, filter: ImageListFilter, key: ImageListKey): Promise<boolean> {
+  const row = await filtered(db, filter)
+    .where((q) => q.where("created_at", ">", key.createdAt).orWhere((same) => same.where("created_at", key.createdAt).andWhere("id", ">=", key.id)))
+    .first("id");
+  return row !== undefined;
+}
+
+export async function countImages(db: Knex, filter: ImageListFilter): Promise<number> {
+  const row = await filtered(db, filter).count<{ count: string | number }>({ count: "*" }).first();
+  return Number(row?.count ?? 0);
+}
+
+/** The images with these ids, those that exist, in no order. */
+export function findImages(db: Knex, ids: readonly string[]): Promise<ImageRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db<ImageRow>("images").whereIn("id", ids);
+}

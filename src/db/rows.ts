@@ -50,3 +50,16 @@ export interface ThumbnailRow {
   byte_size: number;
   created_at: Date;
 }
+
+export interface PhotoRow {
+  id: string;
+  owner_id: string;
+  image_id: string;
+  caption: string | null;
+  /** 0-based, contiguous per owner. */
+  position: number;
+  created_at: Date;
+}
+
+/** A photo with its image, as the photo operations return it. */
+export type PhotoWithImage = PhotoRow & { readonly image: ImageRow };

@@ -7,8 +7,11 @@ import type { BodyMeter } from "../uploads/meterRequestBody.js";
 import type { UploadHandler } from "../uploads/UploadHandler.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
 
-/** The signed-in user, by id only: their row is read where it is needed, so it is never stale. */
-export type Viewer = Pick<UserRow, "id">;
+/**
+ * The signed-in user, by id only (their row is read where it is needed, so it
+ * is never stale), and whether their token makes them an admin.
+ */
+export type Viewer = Pick<UserRow, "id"> & { readonly isAdmin: boolean };
 
 /** What every resolver gets: the signed-in user (if any) and the services, made once per server. */
 export interface GraphQLContext {
@@ -30,6 +33,16 @@ export interface GraphQLContext {
 export function requireViewer(context: GraphQLContext): Viewer {
   if (!context.viewer) throw new UpstageError(ErrorCode.Unauthenticated, "Sign in first: send 'Authorization: Bearer <token>'.");
   return context.viewer;
+}
+
+/**
+ * The signed-in admin.
+ * @throws UpstageError UNAUTHENTICATED without a viewer, FORBIDDEN for one who is not an admin.
+ */
+export function requireAdmin(context: GraphQLContext): Viewer {
+  const viewer = requireViewer(context);
+  if (!viewer.isAdmin) throw new UpstageError(ErrorCode.Forbidden, "Only an admin may do this.");
+  return viewer;
 }
 
 /** The upload side of one multipart request. */

@@ -4,7 +4,9 @@ import type { GraphQLSchema } from "graphql";
 import { DateTimeResolver } from "graphql-scalars";
 import GraphQLUpload from "graphql-upload/GraphQLUpload.mjs";
 import type { Resolvers } from "./generated/resolvers.js";
+import { ImageConnection, PhotoConnection } from "./resolvers/Connection.js";
 import { Image } from "./resolvers/Image.js";
+import { Photo } from "./resolvers/Photo.js";
 import { Mutation } from "./resolvers/Mutation.js";
 import { Query } from "./resolvers/Query.js";
 import { StagedImage } from "./resolvers/StagedImage.js";
@@ -29,6 +31,9 @@ const resolvers: Resolvers = {
   Thumbnail,
   ImageSource,
   UploadProgress,
+  Photo,
+  PhotoConnection,
+  ImageConnection,
 };
 
 /** Binds the resolvers to schema.graphql; a resolver for a field the schema lacks fails here. */

@@ -91,7 +91,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   try {
 
     const authSecret = await loadAuthSecret(config);
-    const authenticator = createAuthenticator(authSecret.key, { allowNoExpiry: config.authAllowNoExpiry });
+    const authenticator = createAuthenticator(authSecret.key, { allowNoExpiry: config.authAllowNoExpiry, adminRoleClaim: config.adminRoleClaim });
     const waitForStartMs = config.uploads.waitTimeoutSeconds * 1000;
     const progress = config.redisUrl
       ? await createRedisProgressBus({
@@ -142,18 +142,19 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     // process, not looked up on every request. A WebSocket asks the database
     // as it connects (one lookup for a long-lived socket), so a database that
     // is down is told at once (close 1013) rather than on the first operation.
-    const knownUsers = new LRUCache<string, Viewer>({ max: 10_000 });
+    // Whether the viewer is an admin is the token's to say, on every request.
+    const knownUsers = new LRUCache<string, true>({ max: 10_000 });
     const connectingViewerOf = async (authorization: string | undefined): Promise<Viewer | undefined> => {
       const identity = await authenticator.authenticate(authorization);
       if (!identity) return undefined;
       const { id } = await ensureUser(database.knex, identity.userId, identity.username);
-      knownUsers.set(id, { id });
-      return { id };
+      knownUsers.set(id, true);
+      return { id, isAdmin: identity.isAdmin };
     };
     const viewerOf = async (authorization: string | undefined): Promise<Viewer | undefined> => {
       const identity = await authenticator.authenticate(authorization);
       if (!identity) return undefined;
-      return knownUsers.get(identity.userId) ?? connectingViewerOf(authorization);
+      return knownUsers.has(identity.userId) ? { id: identity.userId, isAdmin: identity.isAdmin } : connectingViewerOf(authorization);
     };
 
     let stopping: Promise<void> | undefined;

@@ -35,6 +35,10 @@ export interface StagingOptions {
   readonly thumbnailMaxSize: number;
   /** How JPEGs are written (JPEG_ENCODER). */
   readonly jpegEncoder: JpegEncoder;
+  /** Staged images a user may hold, not yet committed (MAX_STAGED_PER_USER). */
+  readonly maxStagedPerUser: number;
+  /** Photos a user may have (MAX_PHOTOS_PER_USER). */
+  readonly maxPhotosPerUser: number;
 }
 
 /** The staging options a configuration sets. */
@@ -47,5 +51,7 @@ export function stagingOptionsFrom(config: Config): StagingOptions {
     presets: config.images.presets,
     thumbnailMaxSize: config.images.thumbnailMaxSize,
     jpegEncoder: config.images.jpegEncoder,
+    maxStagedPerUser: config.uploads.maxStagedPerUser,
+    maxPhotosPerUser: config.maxPhotosPerUser,
   };
 }

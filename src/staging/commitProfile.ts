@@ -1,12 +1,13 @@
-import type { ImageRow, UserRow } from "../db/rows.js";
-import { findImage, markCommitted, markDeleted } from "../db/imageQueries.js";
+import type { UserRow } from "../db/rows.js";
+import { markCommitted, markDeleted } from "../db/imageQueries.js";
 import { lockUser, updateUser } from "../db/userQueries.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import type { CropRect } from "../images/ThumbnailSpec.js";
 import { applyCrop, prepareCrop, type PreparedCrop } from "./avatarCrop.js";
 import { findOwnImage } from "./findOwnImage.js";
-import { removeImage } from "./removeImage.js";
+import { checkCommittable } from "./checkCommittable.js";
+import { removeDeletedImage } from "./removeImage.js";
 import { abandonFiles } from "./fileIntents.js";
 import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
 import type { StagingDeps } from "./StagingDeps.js";
@@ -46,7 +47,7 @@ export async function commitProfile(deps: StagingDeps, viewerId: string, changes
   }
   const { user, replaced, uncropped } = outcome;
   await removeUnnamedFiles(deps, uncropped).catch((error: unknown) => deps.log.warn({ err: error }, "uncropped thumbnails left in storage"));
-  if (replaced) await removeReplaced(deps, replaced);
+  if (replaced) await removeDeletedImage(deps, replaced);
   return user;
 }
 
@@ -92,34 +93,8 @@ async function saveProfile(
   });
 }
 
-function checkCommittable(image: ImageRow, now: Date): void {
-  switch (image.status) {
-    case "STAGED":
-      if (image.expires_at && image.expires_at.getTime() <= now.getTime()) {
-        throw new UpstageError(ErrorCode.StagedImageExpired, "The staged image has expired; upload it again.");
-      }
-      return;
-    case "COMMITTED":
-      // A committed image that is not the current avatar was someone's past
-      // avatar and is already on its way out.
-      throw new UpstageError(ErrorCode.BadUserInput, "That image is not a staged image.");
-    case "DELETED":
-      throw new UpstageError(ErrorCode.NotFound, `No image with id ${image.id}.`);
-  }
-}
-
 function checkName(field: string, value: string | null | undefined): void {
   if (typeof value === "string" && value.length > MAX_NAME_LENGTH) {
     throw new UpstageError(ErrorCode.BadUserInput, `Expected ${field} of at most ${MAX_NAME_LENGTH} characters but received ${value.length}.`);
-  }
-}
-
-/** Best effort: if it fails, the row stays DELETED and the sweeper removes it later. */
-async function removeReplaced(deps: StagingDeps, imageId: string): Promise<void> {
-  try {
-    const image = await findImage(deps.knex, imageId);
-    if (image) await removeImage(deps, image);
-  } catch (error) {
-    deps.log.warn({ err: error, imageId }, "previous avatar left for the sweeper");
   }
 }

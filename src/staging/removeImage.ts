@@ -1,5 +1,5 @@
 import type { ImageRow } from "../db/rows.js";
-import { listThumbnails, removeImageRow } from "../db/imageQueries.js";
+import { findImage, listThumbnails, removeImageRow } from "../db/imageQueries.js";
 import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
@@ -13,4 +13,18 @@ export async function removeImage(deps: Pick<StagingDeps, "knex" | "storage">, i
   const thumbnails = await listThumbnails(deps.knex, image.id);
   await removeUnnamedFiles(deps, [image.storage_key, ...thumbnails.map((t) => t.storage_key)], image.id);
   await removeImageRow(deps.knex, image.id);
+}
+
+/**
+ * After the transaction that marked it DELETED: removes the image's files and
+ * row. Best effort: if it fails, the row stays DELETED and the sweeper
+ * finishes the job.
+ */
+export async function removeDeletedImage(deps: Pick<StagingDeps, "knex" | "storage" | "log">, imageId: string): Promise<void> {
+  try {
+    const image = await findImage(deps.knex, imageId);
+    if (image?.status === "DELETED") await removeImage(deps, image);
+  } catch (error) {
+    deps.log.warn({ err: error, imageId }, "deleted image's files left for the sweeper");
+  }
 }

@@ -3,6 +3,7 @@ import { findImageWithHash, insertImage, insertThumbnails, listThumbnails } from
 import type { ImageRow } from "../db/rows.js";
 import { isUncroppedVariant } from "../images/ThumbnailSpec.js";
 import type { ReceivedFile } from "../storage/ReceivedFile.js";
+import { checkStagedRoom } from "./checkStagedRoom.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
 /**
@@ -24,6 +25,7 @@ export async function reuseStoredImage(
   const candidate = await findImageWithHash(deps.knex, input.ownerId, input.received.sha256);
   if (!candidate) return undefined;
   return deps.knex.transaction(async (trx) => {
+    await checkStagedRoom(trx, input.ownerId, deps.now(), deps.options.maxStagedPerUser);
     const source = await trx<ImageRow>("images").where({ id: candidate.id }).whereNot({ status: "DELETED" }).forShare().first();
     if (!source) return undefined;
     const now = deps.now();

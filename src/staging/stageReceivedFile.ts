@@ -8,6 +8,7 @@ import { processImage } from "../images/processImage.js";
 import { variantOf } from "../images/ThumbnailSpec.js";
 import { newImageKey, thumbnailKey } from "../storage/storageKey.js";
 import { ensureThumbnails } from "./ensureThumbnail.js";
+import { checkStagedRoom } from "./checkStagedRoom.js";
 import { presetSpecs } from "./presetSpecs.js";
 import { reuseStoredImage } from "./reuseStoredImage.js";
 import type { StagingDeps } from "./StagingDeps.js";
@@ -21,7 +22,7 @@ import { storeThumbnails } from "./storeThumbnails.js";
  * after the TTL. Bytes the owner has staged or committed before share that
  * image's files (reuseStoredImage). The received file is consumed; nothing is
  * left behind on failure.
- * @throws UpstageError UNSUPPORTED_MEDIA_TYPE, IMAGE_TOO_LARGE.
+ * @throws UpstageError UNSUPPORTED_MEDIA_TYPE, IMAGE_TOO_LARGE, QUOTA_EXCEEDED (MAX_STAGED_PER_USER).
  */
 export async function stageReceivedFile(deps: StagingDeps, input: { ownerId: string; received: ReceivedFile }): Promise<ImageRow> {
   const { scratch, storage, options } = deps;
@@ -68,6 +69,7 @@ export async function stageReceivedFile(deps: StagingDeps, input: { ownerId: str
     const thumbnailRows = stored.value;
 
     const row = await deps.knex.transaction(async (trx) => {
+      await checkStagedRoom(trx, input.ownerId, now, options.maxStagedPerUser);
       const image = await insertImage(trx, {
         id,
         owner_id: input.ownerId,

@@ -14,6 +14,8 @@ export interface UploadHandlerDeps {
   readonly maxFileSize: number;
   /** Bytes of staged plus committed images per user. */
   readonly quotaBytes: number;
+  /** Staged images per user not yet committed. */
+  readonly maxStagedPerUser: number;
 }
 
 /** Makes a fresh handler for one upload. */

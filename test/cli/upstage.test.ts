@@ -123,6 +123,20 @@ describe("npm run cli", { timeout: 120_000 }, () => {
     expect((await cli(["migrate"])).json).toMatchObject({ applied: [] });
   });
 
+  it("token --admin mints an admin's token; without it, the admin list is refused", async () => {
+    const query = "{ images(first: 1) { totalCount } }";
+    // The token needs no database: it is minted beside the running server, with its secret.
+    const t = await startTestServer(env);
+    try {
+      const admin = (await cli(["token", "ops", "--admin"])).stdout.trim();
+      expect((await graphql(t.graphqlUrl, query, {}, admin)).body.errors).toBeUndefined();
+      const plain = (await cli(["token", "ops"])).stdout.trim();
+      expect((await graphql(t.graphqlUrl, query, {}, plain)).body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    } finally {
+      await t.stop();
+    }
+  });
+
   it("says how to use it, with exit code 2, when asked wrongly", async () => {
     const unknown = await cli(["frobnicate"]);
     expect(unknown.code).toBe(2);

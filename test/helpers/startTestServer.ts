@@ -14,8 +14,8 @@ export interface TestServer {
   readonly dataDir: string;
   /** The database this server uses, when it is PostgreSQL. */
   readonly databaseUrl: string | undefined;
-  /** A bearer token for `username` (also its user id). */
-  token(username: string, options?: { expiresIn?: string }): Promise<string>;
+  /** A bearer token for `username` (also its user id); `admin` gives it the admin role. */
+  token(username: string, options?: { expiresIn?: string; admin?: boolean }): Promise<string>;
   /** Every file under the media root and the scratch directory, relative to the data directory. */
   files(): Promise<string[]>;
   stop(): Promise<void>;

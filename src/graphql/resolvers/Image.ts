@@ -7,7 +7,9 @@ import { ensurePreview } from "../../staging/ensurePreview.js";
 import { ensureThumbnail } from "../../staging/ensureThumbnail.js";
 import { imageSources } from "../../staging/imageSources.js";
 import { presetSpecs } from "../../staging/presetSpecs.js";
-import type { GraphQLContext } from "../context.js";
+import { checkMayInspect } from "../access.js";
+import { requireViewer, type GraphQLContext } from "../context.js";
+import { findUser } from "../../db/userQueries.js";
 import type { ImageResolvers } from "../generated/resolvers.js";
 import { srcsetOf } from "../srcsetOf.js";
 
@@ -33,6 +35,20 @@ export const Image: ImageResolvers = {
   sources: (image, { widths, formats }, context) => imageSources(context.staging, image, { widths, formats }),
 
   srcset: async (image, _args, context) => srcsetOf(await presetThumbnails(image, context), context),
+
+  async owner(image, _args, context) {
+    checkMayInspect(image, requireViewer(context));
+    return (await findUser(context.staging.knex, image.owner_id)) ?? null;
+  },
+  status(image, _args, context) {
+    checkMayInspect(image, requireViewer(context));
+    // A deleted image is never resolved: nobody can see it.
+    return image.status === "STAGED" ? "STAGED" : "COMMITTED";
+  },
+  createdAt(image, _args, context) {
+    checkMayInspect(image, requireViewer(context));
+    return image.created_at;
+  },
 };
 
 /** The preset thumbnails (same shape, growing widths): what a srcset can choose between. */

@@ -1,9 +1,13 @@
 import { commitProfile, MAX_NAME_LENGTH } from "../../staging/commitProfile.js";
 import { discardStagedImage } from "../../staging/discardStagedImage.js";
+import { addPhotos, MAX_CAPTION_LENGTH } from "../../staging/addPhotos.js";
+import { deleteImage } from "../../staging/deleteImage.js";
+import { deletePhoto } from "../../staging/deletePhoto.js";
+import { updatePhoto } from "../../staging/updatePhoto.js";
 import { ErrorCode } from "../../errors/ErrorCode.js";
 import { UpstageError } from "../../errors/UpstageError.js";
 import { imageIdArgument, textArgument, uploadIdArgument } from "../checkArguments.js";
-import { requireViewer } from "../context.js";
+import { requireAdmin, requireViewer } from "../context.js";
 import type { MutationResolvers } from "../generated/resolvers.js";
 import { stageUpload } from "../../flows/stageUpload.js";
 
@@ -38,5 +42,35 @@ export const Mutation: MutationResolvers = {
   discardStagedImage(_parent, { id }, context) {
     const viewer = requireViewer(context);
     return discardStagedImage(context.staging, viewer.id, imageIdArgument(id, "id"));
+  },
+
+  addPhotos(_parent, { input }, context) {
+    const viewer = requireViewer(context);
+    return addPhotos(
+      context.staging,
+      viewer.id,
+      input.photos.map((photo, i) => ({
+        stagedImageId: imageIdArgument(photo.stagedImageId, `photos[${i}].stagedImageId`),
+        caption: textArgument(photo.caption, `photos[${i}].caption`, MAX_CAPTION_LENGTH),
+      })),
+    );
+  },
+
+  updatePhoto(_parent, { input }, context) {
+    const viewer = requireViewer(context);
+    return updatePhoto(context.staging, viewer.id, imageIdArgument(input.id, "id"), {
+      caption: textArgument(input.caption, "caption", MAX_CAPTION_LENGTH),
+      position: input.position,
+    });
+  },
+
+  deletePhoto(_parent, { id }, context) {
+    const viewer = requireViewer(context);
+    return deletePhoto(context.staging, viewer.id, imageIdArgument(id, "id"));
+  },
+
+  deleteImage(_parent, { id }, context) {
+    requireAdmin(context);
+    return deleteImage(context.staging, imageIdArgument(id, "id"));
   },
 };

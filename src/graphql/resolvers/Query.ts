@@ -1,9 +1,22 @@
-import { findImage } from "../../db/imageQueries.js";
+import { countImages, findImage, hasImagesBefore, listImages, listStaged, type ImageListKey } from "../../db/imageQueries.js";
 import { findUser } from "../../db/userQueries.js";
+import { ErrorCode } from "../../errors/ErrorCode.js";
+import { UpstageError } from "../../errors/UpstageError.js";
+import { isVisibleTo } from "../access.js";
 import { imageIdArgument, userIdArgument } from "../checkArguments.js";
-import { requireViewer } from "../context.js";
+import { connectionOf, decodeCursor, encodeCursor, pageSizeArgument } from "../connection.js";
+import { requireAdmin, requireViewer } from "../context.js";
 import type { QueryResolvers } from "../generated/resolvers.js";
-import { isVisibleTo } from "./isVisibleTo.js";
+
+/** An images cursor's key: `[createdAt to the microsecond, id]`. */
+const IMAGES = "images";
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+function listKey(key: unknown): ImageListKey | undefined {
+  if (!Array.isArray(key) || key.length !== 2) return undefined;
+  const [createdAt, id] = key as unknown[];
+  return typeof createdAt === "string" && TIMESTAMP.test(createdAt) && typeof id === "string" && UUID.test(id) ? { createdAt, id } : undefined;
+}
 
 export const Query: QueryResolvers = {
   // The context's row is as the server first saw the user (it is cached); names and avatar are read now.
@@ -17,6 +30,34 @@ export const Query: QueryResolvers = {
   async image(_parent, { id }, context) {
     const viewer = requireViewer(context);
     const image = await findImage(context.staging.knex, imageIdArgument(id, "id"));
-    return image && isVisibleTo(image, viewer.id) ? image : null;
+    return image && isVisibleTo(image, viewer) ? image : null;
+  },
+
+  stagedImages(_parent, _args, context) {
+    const viewer = requireViewer(context);
+    return listStaged(context.staging.knex, viewer.id, context.staging.now());
+  },
+
+  async images(_parent, { filter, first, after }, context) {
+    requireAdmin(context);
+    const size = pageSizeArgument(first, 50);
+    const afterKey = decodeCursor(IMAGES, after, listKey);
+    const { createdAfter, createdBefore } = filter ?? {};
+    if (createdAfter && createdBefore && createdAfter.getTime() >= createdBefore.getTime()) {
+      throw new UpstageError(ErrorCode.BadUserInput, "Expected ‘createdAfter’ to be before ‘createdBefore’.");
+    }
+    const where = {
+      status: filter?.status ?? undefined,
+      ownerId: filter?.ownerId == null ? undefined : userIdArgument(filter.ownerId, "ownerId"),
+      createdAfter: createdAfter ?? undefined,
+      createdBefore: createdBefore ?? undefined,
+    };
+    const { knex } = context.staging;
+    const rows = await listImages(knex, where, { after: afterKey, limit: size + 1 });
+    return connectionOf(rows, size, {
+      cursorOf: (image) => encodeCursor(IMAGES, [image.list_key.createdAt, image.list_key.id]),
+      hasPreviousPage: afterKey !== undefined && (await hasImagesBefore(knex, where, afterKey)),
+      totalCount: () => countImages(knex, where),
+    });
   },
 };

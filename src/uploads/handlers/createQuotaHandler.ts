@@ -1,22 +1,31 @@
 import type { Knex } from "knex";
-import { bytesStoredBy } from "../../db/imageQueries.js";
+import { bytesStoredBy, countStaged } from "../../db/imageQueries.js";
+import { tooManyStaged } from "../../errors/tooManyStaged.js";
 import { ErrorCode } from "../../errors/ErrorCode.js";
 import { UpstageError } from "../../errors/UpstageError.js";
 import type { UploadHandler } from "../UploadHandler.js";
 
 /**
  * Refuses with QUOTA_EXCEEDED the upload that would take a user's staged plus
- * committed images past `quotaBytes`, as soon as it crosses the line.
+ * committed images past `quotaBytes`, as soon as it crosses the line, and the
+ * upload of a user who holds `maxStagedPerUser` staged images already, before
+ * its bytes are read (staging checks that cap again, under a lock, as it
+ * inserts the row).
  */
-export function createQuotaHandler(options: { knex: Knex; quotaBytes: number }): UploadHandler {
+export function createQuotaHandler(options: { knex: Knex; quotaBytes: number; maxStagedPerUser?: number }): UploadHandler {
   let used = 0;
   const refuse = () =>
     new UpstageError(ErrorCode.QuotaExceeded, `This upload would take your images past your quota of ${options.quotaBytes} bytes; discard some first.`);
   return {
     name: "quota",
     async start(upload) {
-      used = await bytesStoredBy(options.knex, upload.userId);
+      const [bytes, staged] = await Promise.all([
+        bytesStoredBy(options.knex, upload.userId),
+        options.maxStagedPerUser === undefined ? 0 : countStaged(options.knex, upload.userId, new Date()),
+      ]);
+      used = bytes;
       if (used >= options.quotaBytes) throw refuse();
+      if (options.maxStagedPerUser !== undefined && staged >= options.maxStagedPerUser) throw tooManyStaged(options.maxStagedPerUser);
     },
     chunk(_data, upload) {
       if (used + upload.bytesSeen > options.quotaBytes) throw refuse();
