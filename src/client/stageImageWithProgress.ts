@@ -101,7 +101,8 @@ async function sendStageImage(file: Blob, uploadId: string, options: StageImageO
   return (await readGraphQLResponse<StageImageMutation>(response)).stageImage;
 }
 
-function webSocketUrl(endpoint: string): string {
+/** The `ws(s)://` twin of a GraphQL endpoint's URL. */
+export function webSocketUrl(endpoint: string): string {
   // In a page, the endpoint may be relative ("/graphql").
   const page = (globalThis as { location?: { href: string } }).location;
   const url = new URL(endpoint, page?.href);
