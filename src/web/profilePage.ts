@@ -59,6 +59,10 @@ interface Session {
 let session: Session | undefined;
 let staged: StagedImage | undefined;
 let upload: AbortController | undefined;
+/** The upload under way, settled when it ends (whatever became of it): Save waits for it. */
+let uploading: Promise<void> | undefined;
+/** Why the last picture chosen did not stage, in words; Save says it saved without it. */
+let pictureFailure: string | undefined;
 
 function say(target: HTMLElement, text: string, isError = false): void {
   target.textContent = text;
@@ -178,9 +182,18 @@ function showPreview(image: StagedImage["image"]): void {
   );
 }
 
-async function stage(file: File): Promise<void> {
+function stage(file: File): void {
+  const run = uploadPicture(file);
+  uploading = run;
+  void run.finally(() => {
+    if (uploading === run) uploading = undefined;
+  });
+}
+
+async function uploadPicture(file: File): Promise<void> {
   if (!session) return;
   upload?.abort();
+  pictureFailure = undefined;
   const controller = new AbortController();
   upload = controller;
   staged = undefined;
@@ -218,8 +231,10 @@ async function stage(file: File): Promise<void> {
     if (upload !== controller) return;
     if (controller.signal.aborted) {
       if (ui.uploadStatus.textContent !== "Upload cancelled (ABORTED).") say(ui.uploadStatus, "Upload cancelled before it reached the server.", true);
+      pictureFailure = "the upload was cancelled";
     } else {
       say(ui.uploadStatus, describe(error), true);
+      pictureFailure = describe(error);
     }
   } finally {
     if (upload === controller) {
@@ -231,7 +246,7 @@ async function stage(file: File): Promise<void> {
 
 ui.file.addEventListener("change", () => {
   const file = ui.file.files?.[0];
-  if (file) void stage(file);
+  if (file) stage(file);
 });
 
 ui.cancel.addEventListener("click", () => upload?.abort());
@@ -242,8 +257,14 @@ ui.profile.addEventListener("submit", async (event) => {
   event.preventDefault();
   if (!session) return;
   ui.save.disabled = true;
-  say(ui.saveStatus, "Saving…");
   try {
+    // Saving during an upload waits for its staged image rather than saving without it.
+    if (uploading) {
+      say(ui.saveStatus, "Waiting for the picture to finish uploading…");
+      await uploading;
+    }
+    const withoutPicture = pictureFailure;
+    say(ui.saveStatus, "Saving…");
     const input: CommitProfileMutationVariables["input"] = {
       firstName: ui.firstName.value,
       lastName: ui.lastName.value,
@@ -251,12 +272,14 @@ ui.profile.addEventListener("submit", async (event) => {
     };
     const { commitProfile } = await graphqlRequest<CommitProfileMutation, CommitProfileMutationVariables>(COMMIT_PROFILE, { input }, { endpoint, token: session.token });
     staged = undefined;
+    pictureFailure = undefined;
     ui.file.value = "";
     ui.preview.replaceChildren();
     ui.progress.hidden = true;
     say(ui.uploadStatus, "");
     showProfile(commitProfile);
-    say(ui.saveStatus, "Saved.");
+    if (withoutPicture) say(ui.saveStatus, `Saved, without the new picture: ${withoutPicture}.`, true);
+    else say(ui.saveStatus, "Saved.");
   } catch (error) {
     say(ui.saveStatus, describe(error), true);
   } finally {

@@ -76,6 +76,35 @@ describe("the profile page", () => {
     await page.close();
   });
 
+  it("Save during an upload waits for the staged image, and the avatar is there after a reload", async () => {
+    const page = await signedIn("impatient");
+    await throttleUploads(page, 300 * 1024);
+    await page.setInputFiles("#file", { name: "photo.jpg", mimeType: "image/jpeg", buffer: photo });
+    await page.waitForFunction(() => /^Uploading… \d+%/.test(document.getElementById("upload-status")!.textContent ?? ""));
+    await page.fill("#first-name", "Ima");
+    await page.click("#save");
+    await page.waitForSelector("#save-status:has-text('Waiting for the picture to finish uploading…')");
+    await page.waitForSelector("#save-status:has-text('Saved.')", { timeout: 30_000 });
+    const user = await t.server.database.knex("users").where({ id: "impatient" }).first();
+    expect(user.first_name).toBe("Ima");
+    expect(user.avatar_image_id).not.toBeNull();
+    await page.reload();
+    await page.waitForSelector("#avatar", { state: "visible" });
+    await page.close();
+  });
+
+  it("Save after a cancelled upload says plainly that it saved without the new picture", async () => {
+    const page = await signedIn("changedmind");
+    await throttleUploads(page, 100 * 1024);
+    await page.setInputFiles("#file", { name: "big.jpg", mimeType: "image/jpeg", buffer: photo });
+    await page.waitForFunction(() => /^Uploading… \d+%/.test(document.getElementById("upload-status")!.textContent ?? ""));
+    await page.click("#cancel");
+    await page.click("#save");
+    await page.waitForSelector("#save-status:has-text('Saved, without the new picture: the upload was cancelled.')");
+    expect((await t.server.database.knex("users").where({ id: "changedmind" }).first()).avatar_image_id).toBeNull();
+    await page.close();
+  });
+
   it("cancels an upload midway: the page shows ABORTED and nothing is kept", async () => {
     const page = await signedIn("canceller");
     await throttleUploads(page, 100 * 1024);
