@@ -41,15 +41,7 @@ const TERMINAL = new Set(["READY", "FAILED", "ABORTED"]);
 export async function stageImageWithProgress(file: Blob, options: StageImageOptions): Promise<StagedImage> {
   const uploadId = options.uploadId ?? newUploadId();
   const settleMs = options.settleMs ?? 3000;
-  const ws =
-    options.wsClient ??
-    createClient({
-      url: webSocketUrl(options.endpoint),
-      connectionParams: options.token ? { authorization: `Bearer ${options.token}` } : {},
-      webSocketImpl: options.webSocketImpl,
-      lazy: true,
-      retryAttempts: 0,
-    });
+  const ws = options.wsClient ?? openWebSocketClient(options);
 
   let progressEnded!: () => void;
   const ended = new Promise<void>((resolve) => (progressEnded = resolve));
@@ -101,8 +93,25 @@ async function sendStageImage(file: Blob, uploadId: string, options: StageImageO
   return (await readGraphQLResponse<StageImageMutation>(response)).stageImage;
 }
 
+/**
+ * The helper's own signed-in graphql-ws client, when the caller brings none:
+ * lazy (it connects with the first subscription), never retrying (progress is
+ * a view; the upload goes on without it).
+ * @param lazyCloseTimeout ms it stays open once its last subscription ends.
+ */
+export function openWebSocketClient(options: Pick<StageImageOptions, "endpoint" | "token" | "webSocketImpl">, lazyCloseTimeout = 0): Client {
+  return createClient({
+    url: webSocketUrl(options.endpoint),
+    connectionParams: options.token ? { authorization: `Bearer ${options.token}` } : {},
+    webSocketImpl: options.webSocketImpl,
+    lazy: true,
+    lazyCloseTimeout,
+    retryAttempts: 0,
+  });
+}
+
 /** The `ws(s)://` twin of a GraphQL endpoint's URL. */
-export function webSocketUrl(endpoint: string): string {
+function webSocketUrl(endpoint: string): string {
   // In a page, the endpoint may be relative ("/graphql").
   const page = (globalThis as { location?: { href: string } }).location;
   const url = new URL(endpoint, page?.href);

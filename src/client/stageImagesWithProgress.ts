@@ -1,5 +1,4 @@
-import { createClient } from "graphql-ws";
-import { stageImageWithProgress, webSocketUrl, type StagedImage, type StageImageOptions, type UploadProgress } from "./stageImageWithProgress.js";
+import { openWebSocketClient, stageImageWithProgress, type StagedImage, type StageImageOptions, type UploadProgress } from "./stageImageWithProgress.js";
 
 export interface OverallProgress {
   /** Bytes the server has read so far, over every file (a finished file counts whole). */
@@ -34,17 +33,8 @@ export interface StageImagesOptions extends Omit<StageImageOptions, "onProgress"
  */
 export async function stageImagesWithProgress(files: readonly Blob[], options: StageImagesOptions): Promise<PromiseSettledResult<StagedImage>[]> {
   const concurrency = Math.max(1, options.concurrency ?? 3);
-  const ws =
-    options.wsClient ??
-    createClient({
-      url: webSocketUrl(options.endpoint),
-      connectionParams: options.token ? { authorization: `Bearer ${options.token}` } : {},
-      webSocketImpl: options.webSocketImpl,
-      lazy: true,
-      // Kept open between one file's subscription and the next; disposed at the end.
-      lazyCloseTimeout: 60_000,
-      retryAttempts: 0,
-    });
+  // Kept open between one file's subscription and the next; disposed at the end.
+  const ws = options.wsClient ?? openWebSocketClient(options, 60_000);
   const received = files.map(() => 0);
   let done = 0;
   let failed = 0;

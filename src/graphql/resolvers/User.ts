@@ -27,10 +27,13 @@ export const User: UserResolvers = {
       const image = images.get(row.image_id);
       return image && image.status === "COMMITTED" ? [{ ...row, image }] : [];
     });
+    // Positions start at 0, so something comes before any `after` once the list is not empty: one count answers both.
+    let counted: Promise<number> | undefined;
+    const totalCount = () => (counted ??= countPhotos(knex, user.id));
     return connectionOf(photos, size, {
       cursorOf: (photo) => encodeCursor(PHOTOS, photo.position),
-      hasPreviousPage: afterPosition !== undefined && (await countPhotos(knex, user.id)) > 0,
-      totalCount: () => countPhotos(knex, user.id),
+      hasPreviousPage: afterPosition !== undefined && (await totalCount()) > 0,
+      totalCount,
     });
   },
 };
