@@ -13,6 +13,7 @@ const STAGED_IMAGE_FIELDS = /* GraphQL */ `
       contentType
       byteSize
       srcset
+      placeholder
       thumbnails {
         url
         width
@@ -86,4 +87,129 @@ export const COMMIT_PROFILE = /* GraphQL */ `
     }
   }
   ${PROFILE_FIELDS}
+`;
+
+// --- photos (the profile page's Photos section) ---
+
+const PHOTO_FIELDS = /* GraphQL */ `
+  fragment PhotoFields on Photo {
+    id
+    caption
+    position
+    image {
+      id
+      width
+      height
+      placeholder
+      dominantColor
+      srcset
+      thumbnail(width: 320, height: 320) {
+        url
+      }
+      sources(widths: [240, 480], formats: [WEBP]) {
+        type
+        srcset
+      }
+    }
+  }
+`;
+
+export const PHOTOS = /* GraphQL */ `
+  query Photos($first: Int, $after: String) {
+    viewer {
+      id
+      photos(first: $first, after: $after) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          node {
+            ...PhotoFields
+          }
+        }
+      }
+    }
+  }
+  ${PHOTO_FIELDS}
+`;
+
+export const STAGED_IMAGES = /* GraphQL */ `
+  query StagedImages {
+    stagedImages {
+      ...StagedImageFields
+    }
+  }
+  ${STAGED_IMAGE_FIELDS}
+`;
+
+export const ADD_PHOTOS = /* GraphQL */ `
+  mutation AddPhotos($input: AddPhotosInput!) {
+    addPhotos(input: $input) {
+      ...PhotoFields
+    }
+  }
+  ${PHOTO_FIELDS}
+`;
+
+export const UPDATE_PHOTO = /* GraphQL */ `
+  mutation UpdatePhoto($input: UpdatePhotoInput!) {
+    updatePhoto(input: $input) {
+      ...PhotoFields
+    }
+  }
+  ${PHOTO_FIELDS}
+`;
+
+export const DELETE_PHOTO = /* GraphQL */ `
+  mutation DeletePhoto($id: ID!) {
+    deletePhoto(id: $id)
+  }
+`;
+
+export const DISCARD_STAGED_IMAGE = /* GraphQL */ `
+  mutation DiscardStagedImage($id: ID!) {
+    discardStagedImage(id: $id)
+  }
+`;
+
+// --- the admin page ---
+
+export const ADMIN_IMAGES = /* GraphQL */ `
+  query AdminImages($filter: ImageFilter, $first: Int, $after: String) {
+    images(filter: $filter, first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+        hasPreviousPage
+      }
+      edges {
+        node {
+          id
+          width
+          height
+          byteSize
+          contentType
+          status
+          createdAt
+          placeholder
+          owner {
+            id
+            username
+          }
+          thumbnail(width: 64, height: 64) {
+            url
+          }
+        }
+      }
+    }
+  }
+`;
+
+export const DELETE_IMAGE = /* GraphQL */ `
+  mutation DeleteImage($id: ID!) {
+    deleteImage(id: $id)
+  }
 `;

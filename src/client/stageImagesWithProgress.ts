@@ -16,6 +16,8 @@ export interface StageImagesOptions extends Omit<StageImageOptions, "onProgress"
   readonly concurrency?: number | undefined;
   /** Each file's pushed events, by its index in `files`. */
   readonly onProgress?: ((index: number, progress: UploadProgress) => void) | undefined;
+  /** Each file's outcome, by its index, as soon as it is known (the returned promise waits for every file). */
+  readonly onSettled?: ((index: number, result: PromiseSettledResult<StagedImage>) => void) | undefined;
   /** The sum over all files, after every event. */
   readonly onOverall?: ((overall: OverallProgress) => void) | undefined;
   /** Cancels every upload not finished yet. */
@@ -67,6 +69,7 @@ export async function stageImagesWithProgress(files: readonly Blob[], options: S
         failed++;
         results[index] = { status: "rejected", reason: error };
       }
+      options.onSettled?.(index, results[index]!);
       report();
     }
   }

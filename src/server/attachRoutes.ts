@@ -10,9 +10,9 @@ export interface Routes {
   readonly graphql: (request: http.IncomingMessage, response: http.ServerResponse, search: string) => Promise<void>;
   /** `/media/…`. */
   readonly media: (request: http.IncomingMessage, response: http.ServerResponse, pathname: string) => Promise<void>;
-  /** The profile page: `/` and its script. */
-  readonly profilePage: (request: http.IncomingMessage, response: http.ServerResponse, pathname: string) => Promise<void>;
-  readonly profilePagePaths: readonly string[];
+  /** The pages: the profile page at `/`, the admin page at `/admin`, and their scripts. */
+  readonly webPages: (request: http.IncomingMessage, response: http.ServerResponse, pathname: string) => Promise<void>;
+  readonly webPagePaths: readonly string[];
   /** The development sign-in's token, when the server mounts it. */
   readonly devToken: { readonly path: string; readonly handler: (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void> } | undefined;
   /** `/readyz`: whether the database, the progress bus and the storage answer. */
@@ -28,7 +28,7 @@ export interface Routes {
 
 /**
  * The HTTP routes (`/graphql`, `/media/…`, `/healthz`, `/readyz`, `/metrics`,
- * the profile page at `/`, the development sign-in's token, else 404), the
+ * the pages at `/` and `/admin`, the development sign-in's token, else 404), the
  * headers every response carries (a request id among them, which every log
  * line written for the request carries too), one log line per request, the
  * last-resort 500, and how a malformed request on a connection is answered.
@@ -96,7 +96,7 @@ export function attachRoutes(httpServer: http.Server, routes: Routes): void {
         response.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
         return void response.end(body);
       }
-      if (routes.profilePagePaths.includes(url.pathname)) return routes.profilePage(request, response, url.pathname);
+      if (routes.webPagePaths.includes(url.pathname)) return routes.webPages(request, response, url.pathname);
       if (routes.devToken && url.pathname === routes.devToken.path) return routes.devToken.handler(request, response);
       sendJson(response, 404, { error: "Not found" });
     };

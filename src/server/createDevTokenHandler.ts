@@ -6,13 +6,15 @@ export const DEV_TOKEN_PATH = "/dev/token";
 
 const USERNAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const DEFAULT_USERNAME = "dev";
+const DEFAULT_ADMIN_USERNAME = "admin";
 
 /**
- * `POST /dev/token` with `{ "username": "…" }` (default "dev"): a token for
- * the profile page's one-click sign-in. The server mounts it only while it
+ * `POST /dev/token` with `{ "username": "…", "admin": true }` (defaults "dev",
+ * and "admin" when `admin` is true; both optional): a token for the pages'
+ * one-click sign-in. The server mounts it only while it
  * runs on its generated development secret, never in production.
  */
-export function createDevTokenHandler(key: Uint8Array) {
+export function createDevTokenHandler(key: Uint8Array, options: { readonly roleClaim: string }) {
   return async function devToken(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (request.method !== "POST") return sendJson(response, 405, { error: "Method not allowed" }, { allow: "POST" });
     let text = "";
@@ -20,15 +22,20 @@ export function createDevTokenHandler(key: Uint8Array) {
       text += chunk.toString("utf8");
       if (text.length > 1024) return sendJson(response, 413, { error: "Body too large" });
     }
-    let username: unknown = DEFAULT_USERNAME;
+    let body: { username?: unknown; admin?: unknown };
     try {
-      username = (JSON.parse(text || "{}") as { username?: unknown }).username ?? DEFAULT_USERNAME;
+      body = (JSON.parse(text || "{}") ?? {}) as typeof body;
     } catch {
       return sendJson(response, 400, { error: "The body is not valid JSON." });
     }
+    if (typeof body !== "object" || Array.isArray(body)) return sendJson(response, 400, { error: "The body is not a JSON object." });
+    const admin = body.admin ?? false;
+    if (typeof admin !== "boolean") return sendJson(response, 400, { error: "admin: true or false." });
+    const username = body.username ?? (admin ? DEFAULT_ADMIN_USERNAME : DEFAULT_USERNAME);
     if (typeof username !== "string" || !USERNAME.test(username)) {
       return sendJson(response, 400, { error: "username: 1 to 64 letters, digits, '_', '.' or '-'." });
     }
-    sendJson(response, 200, { token: await mintToken(key, username), username }, { "cache-control": "no-store" });
+    const token = await mintToken(key, username, { admin, roleClaim: options.roleClaim });
+    sendJson(response, 200, { token, username, admin }, { "cache-control": "no-store" });
   };
 }

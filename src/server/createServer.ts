@@ -34,7 +34,7 @@ import { createGraphQLHttpHandler } from "./createGraphQLHttpHandler.js";
 import { createDevTokenHandler, DEV_TOKEN_PATH } from "./createDevTokenHandler.js";
 import { createUploadTracker, type UploadTracker } from "./createUploadTracker.js";
 import { serveOperatorCommands } from "./serveOperatorCommands.js";
-import { createProfilePageHandler, PROFILE_PAGE_PATH, PROFILE_PAGE_SCRIPT_PATH } from "./serveProfilePage.js";
+import { createWebPagesHandler, WEB_PAGE_PATHS } from "./serveWebPages.js";
 import { createMediaHandler, MEDIA_PREFIX } from "./serveMedia.js";
 import { serviceUnavailableStatus } from "./serviceUnavailableStatus.js";
 
@@ -204,9 +204,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         { maxFileSize: config.uploads.maxFileSize, idleTimeoutMs: config.uploads.idleTimeoutSeconds * 1000 },
       ),
       media: createMediaHandler({ knex: database.knex, storage, deletions: services.deletions }),
-      profilePage: createProfilePageHandler({ graphqlPath: GRAPHQL_PATH, devTokenPath: devSignIn ? DEV_TOKEN_PATH : undefined }),
-      profilePagePaths: [PROFILE_PAGE_PATH, PROFILE_PAGE_SCRIPT_PATH],
-      devToken: devSignIn ? { path: DEV_TOKEN_PATH, handler: createDevTokenHandler(authSecret.key) } : undefined,
+      webPages: createWebPagesHandler({ graphqlPath: GRAPHQL_PATH, devTokenPath: devSignIn ? DEV_TOKEN_PATH : undefined }),
+      webPagePaths: WEB_PAGE_PATHS,
+      devToken: devSignIn ? { path: DEV_TOKEN_PATH, handler: createDevTokenHandler(authSecret.key, { roleClaim: config.adminRoleClaim }) } : undefined,
       graphqlPath: GRAPHQL_PATH,
       mediaPrefix: MEDIA_PREFIX,
       readiness: () =>

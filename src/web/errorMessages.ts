@@ -1,3 +1,5 @@
+import { UpstageRequestError } from "../client/UpstageRequestError.js";
+
 /** Each error code of the contract, in words a person can act on. */
 const MESSAGES: Record<string, string> = {
   UNAUTHENTICATED: "You are signed out, or your token has expired. Sign in again.",
@@ -7,7 +9,7 @@ const MESSAGES: Record<string, string> = {
   FILE_TOO_LARGE: "That file is too large. Choose a smaller one, or tick “Shrink before sending”.",
   UNSUPPORTED_MEDIA_TYPE: "That is not an image upstage can read. Use JPEG, PNG, WebP, GIF or AVIF.",
   IMAGE_TOO_LARGE: "That image has too many pixels. Tick “Shrink before sending”, or choose a smaller one.",
-  QUOTA_EXCEEDED: "You have used up your storage. Remove an image or save your profile first.",
+  QUOTA_EXCEEDED: "You have reached a limit: your storage, or the uploads waiting to be saved. Save or discard those waiting, or remove an image.",
   STAGED_IMAGE_EXPIRED: "The uploaded image expired before it was saved. Choose the file again.",
   RATE_LIMITED: "Another upload of yours is still running. Wait for it to finish.",
   INTERNAL_SERVER_ERROR: "Something went wrong on the server. Try again in a moment.",
@@ -15,4 +17,10 @@ const MESSAGES: Record<string, string> = {
 
 export function errorMessage(code: string, fallback?: string): string {
   return MESSAGES[code] ?? fallback ?? `The server refused it (${code}).`;
+}
+
+/** Any failure in words: a refusal by its code, anything else by its own message. */
+export function describeError(error: unknown): string {
+  if (error instanceof UpstageRequestError) return errorMessage(error.code, error.message);
+  return error instanceof Error ? error.message : String(error);
 }

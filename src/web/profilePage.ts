@@ -1,37 +1,23 @@
 // The profile page at GET /: upstage's reference client, built on the package's own client helper.
-import { createClient, type Client } from "graphql-ws";
-import type { CommitProfileMutation, CommitProfileMutationVariables, ProfileFieldsFragment, ViewerQuery } from "../client/generated/operations.js";
+import type { CommitProfileMutation, CommitProfileMutationVariables, ProfileFieldsFragment } from "../client/generated/operations.js";
 import { graphqlRequest } from "../client/graphqlRequest.js";
-import { COMMIT_PROFILE, VIEWER } from "../client/operations.js";
+import { COMMIT_PROFILE } from "../client/operations.js";
 import { stageImageWithProgress, type StagedImage, type UploadProgress } from "../client/stageImageWithProgress.js";
-import { UpstageRequestError } from "../client/UpstageRequestError.js";
-import { errorMessage } from "./errorMessages.js";
+import { element, say } from "./dom.js";
+import { describeError, errorMessage } from "./errorMessages.js";
+import { formatBytes } from "./formatBytes.js";
+import { readPageConfig } from "./pageConfig.js";
+import { createPhotoGrid } from "./photoGrid.js";
+import { createPhotoUploads } from "./photoUploads.js";
+import { closeSession, openSession, type Session } from "./session.js";
 import { shrinkImage } from "./shrinkImage.js";
+import { startSignInForm } from "./signInForm.js";
 
-/** What the server writes into the page. */
-interface PageConfig {
-  readonly graphqlPath: string;
-  /** The server runs on its generated development secret and mints tokens for the one-click sign-in. */
-  readonly devSignIn: boolean;
-  readonly devTokenPath: string;
-}
-
-const TOKEN_KEY = "upstage.token";
-const config = JSON.parse(document.getElementById("upstage-config")!.textContent!) as PageConfig;
+const config = readPageConfig();
 const endpoint = new URL(config.graphqlPath, location.href).href;
-
-function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`The page has no #${id}.`);
-  return found as T;
-}
 
 const ui = {
   signIn: element<HTMLElement>("sign-in"),
-  token: element<HTMLTextAreaElement>("token"),
-  signInToken: element<HTMLButtonElement>("sign-in-token"),
-  signInDev: element<HTMLButtonElement>("sign-in-dev"),
-  signInStatus: element<HTMLElement>("sign-in-status"),
   profile: element<HTMLFormElement>("profile"),
   avatar: element<HTMLImageElement>("avatar"),
   noAvatar: element<HTMLElement>("no-avatar"),
@@ -49,12 +35,8 @@ const ui = {
   preview: element<HTMLElement>("preview"),
   save: element<HTMLButtonElement>("save"),
   saveStatus: element<HTMLElement>("save-status"),
+  photos: element<HTMLElement>("photos"),
 };
-
-interface Session {
-  readonly token: string;
-  readonly ws: Client;
-}
 
 let session: Session | undefined;
 let staged: StagedImage | undefined;
@@ -64,68 +46,36 @@ let uploading: Promise<void> | undefined;
 /** Why the last picture chosen did not stage, in words; Save says it saved without it. */
 let pictureFailure: string | undefined;
 
-function say(target: HTMLElement, text: string, isError = false): void {
-  target.textContent = text;
-  target.classList.toggle("error", isError);
-}
-
-function describe(error: unknown): string {
-  if (error instanceof UpstageRequestError) return errorMessage(error.code, error.message);
-  return error instanceof Error ? error.message : String(error);
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
+const photoStatus = element<HTMLElement>("photos-status");
+const photoGrid = createPhotoGrid(
+  { grid: element("photo-grid"), count: element("photo-count"), more: element("more-photos"), status: photoStatus },
+  { session: () => session },
+);
+const photoUploads = createPhotoUploads(
+  { files: element("photo-files"), drop: element("photo-drop"), list: element("photo-uploads"), save: element("save-photos"), status: photoStatus },
+  { session: () => session, onSaved: () => photoGrid.load() },
+);
 
 // --- signing in ---------------------------------------------------------
 
 async function signIn(token: string): Promise<void> {
-  const ws = createClient({
-    url: endpoint.replace(/^http/, "ws"),
-    connectionParams: { authorization: `Bearer ${token}` },
-    lazy: true,
-  });
-  try {
-    const { viewer } = await graphqlRequest<ViewerQuery>(VIEWER, {}, { endpoint, token });
-    if (!viewer) throw new UpstageRequestError("UNAUTHENTICATED", "No user for this token.");
-    session = { token, ws };
-    localStorage.setItem(TOKEN_KEY, token);
-    showProfile(viewer);
-  } catch (error) {
-    await ws.dispose();
-    throw error;
-  }
+  session = await openSession(endpoint, token);
+  showProfile(session.viewer);
+  ui.photos.hidden = false;
+  await Promise.all([photoGrid.load(), photoUploads.load()]).catch((error: unknown) => say(photoStatus, describeError(error), true));
 }
 
 async function signOut(): Promise<void> {
   upload?.abort();
-  localStorage.removeItem(TOKEN_KEY);
-  await session?.ws.dispose();
+  photoUploads.reset();
+  photoGrid.reset();
+  await closeSession(session);
   session = undefined;
   staged = undefined;
   ui.profile.hidden = true;
+  ui.photos.hidden = true;
   ui.signIn.hidden = false;
 }
-
-ui.signInToken.addEventListener("click", () => {
-  say(ui.signInStatus, "");
-  signIn(ui.token.value.trim()).catch((error: unknown) => say(ui.signInStatus, describe(error), true));
-});
-
-ui.signInDev.addEventListener("click", async () => {
-  say(ui.signInStatus, "");
-  try {
-    const response = await fetch(config.devTokenPath, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-    if (!response.ok) throw new Error(`The server would not mint a development token (${response.status}).`);
-    const { token } = (await response.json()) as { token: string };
-    await signIn(token);
-  } catch (error) {
-    say(ui.signInStatus, describe(error), true);
-  }
-});
 
 ui.signOut.addEventListener("click", () => void signOut());
 
@@ -233,8 +183,8 @@ async function uploadPicture(file: File): Promise<void> {
       if (ui.uploadStatus.textContent !== "Upload cancelled (ABORTED).") say(ui.uploadStatus, "Upload cancelled before it reached the server.", true);
       pictureFailure = "the upload was cancelled";
     } else {
-      say(ui.uploadStatus, describe(error), true);
-      pictureFailure = describe(error);
+      say(ui.uploadStatus, describeError(error), true);
+      pictureFailure = describeError(error);
     }
   } finally {
     if (upload === controller) {
@@ -281,7 +231,7 @@ ui.profile.addEventListener("submit", async (event) => {
     if (withoutPicture) say(ui.saveStatus, `Saved, without the new picture: ${withoutPicture}.`, true);
     else say(ui.saveStatus, "Saved.");
   } catch (error) {
-    say(ui.saveStatus, describe(error), true);
+    say(ui.saveStatus, describeError(error), true);
   } finally {
     ui.save.disabled = false;
   }
@@ -289,13 +239,4 @@ ui.profile.addEventListener("submit", async (event) => {
 
 // --- start --------------------------------------------------------------
 
-ui.signInDev.hidden = !config.devSignIn;
-const remembered = localStorage.getItem(TOKEN_KEY);
-if (remembered) {
-  signIn(remembered).catch(async (error: unknown) => {
-    await signOut();
-    say(ui.signInStatus, describe(error), true);
-  });
-} else {
-  ui.signIn.hidden = false;
-}
+startSignInForm({ config, devToken: {}, signIn, signOut });

@@ -31,6 +31,8 @@ describe("stageImagesWithProgress", () => {
     }
     const events = new Map<number, UploadProgress[]>();
     const overall: OverallProgress[] = [];
+    /** Each file's outcome as it settled: the order files finished in, not their index order. */
+    const settled: [number, string, number][] = [];
     let inFlight = 0;
     let mostInFlight = 0;
     const results = await stageImagesWithProgress(files, {
@@ -49,6 +51,7 @@ describe("stageImagesWithProgress", () => {
       },
       onProgress: (index, event) => events.set(index, [...(events.get(index) ?? []), event]),
       onOverall: (progress) => overall.push(progress),
+      onSettled: (index, result) => settled.push([index, result.status, overall.length]),
     });
 
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "rejected", "fulfilled"]);
@@ -64,6 +67,10 @@ describe("stageImagesWithProgress", () => {
     for (const i of [0, 1, 4]) expect(events.get(i)!.at(-1)!.phase).toBe("READY");
     expect(events.get(2)!.at(-1)!.phase).toBe("FAILED");
     expect(events.has(3)).toBe(false);
+
+    // Each outcome is told once, as soon as it is known, and is the one returned.
+    expect(settled.map(([index, status]) => [index, status]).sort()).toEqual(results.map((r, index) => [index, r.status]).sort());
+    expect(Math.min(...settled.map(([, , reportsBefore]) => reportsBefore))).toBeLessThan(overall.length - 1);
 
     expect(sockets).toBe(1);
     expect(mostInFlight).toBe(2);

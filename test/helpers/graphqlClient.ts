@@ -52,7 +52,7 @@ export async function stageFile<T = Record<string, any>>(url: string, bytes: Uin
   const form = new FormData();
   form.append("operations", JSON.stringify({ query: options.query ?? STAGE_IMAGE, variables: { file: null, uploadId: options.uploadId ?? null } }));
   form.append("map", JSON.stringify({ 0: ["variables.file"] }));
-  form.append("0", new Blob([bytes], { type: options.contentType ?? "image/jpeg" }), options.filename ?? "photo.jpg");
+  form.append("0", new Blob([new Uint8Array(bytes)], { type: options.contentType ?? "image/jpeg" }), options.filename ?? "photo.jpg");
   const headers: Record<string, string> = {};
   if (!options.noPreflight) headers["apollo-require-preflight"] = "true";
   if (options.token) headers["authorization"] = `Bearer ${options.token}`;

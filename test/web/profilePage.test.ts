@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, seen, TEST_OUTPUT, throttleUploads, watchPage } from "./browser.js";
+import { graphql } from "../helpers/graphqlClient.js";
 import { scenery } from "../helpers/images.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 
@@ -161,6 +162,14 @@ describe("the profile page", () => {
     expect(((await minted.json()) as { username: string }).username).toBe("grace");
     expect((await fetch(`${t.url}/dev/token`, { method: "POST", body: JSON.stringify({ username: "../etc" }) })).status).toBe(400);
     expect((await fetch(`${t.url}/dev/token`)).status).toBe(405);
+    // An admin's token for the admin page's one-click sign-in.
+    const admin = (await (await fetch(`${t.url}/dev/token`, { method: "POST", body: JSON.stringify({ admin: true }) })).json()) as { token: string; username: string; admin: boolean };
+    expect(admin).toMatchObject({ username: "admin", admin: true });
+    const { body } = await graphql(t.graphqlUrl, "{ images(first: 1) { totalCount } }", {}, admin.token);
+    expect(body.errors).toBeUndefined();
+    for (const bad of ['{"admin":"yes"}', "[1]", '"x"', "5"]) {
+      expect((await fetch(`${t.url}/dev/token`, { method: "POST", body: bad })).status, bad).toBe(400);
+    }
   });
 });
 

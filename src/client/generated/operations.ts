@@ -3,6 +3,17 @@
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+export type AddPhotoInput = {
+  /** At most 500 characters, without control characters. */
+  caption?: string | null | undefined;
+  stagedImageId: string | number;
+};
+
+export type AddPhotosInput = {
+  /** At most 100; appended in this order. */
+  photos: Array<AddPhotoInput>;
+};
+
 export type CommitProfileInput = {
   /**
    * The part of that staged image the avatar shows, in its pixels (`Image.width`
@@ -24,11 +35,34 @@ export type CropInput = {
   y: number;
 };
 
+export type ImageFilter = {
+  /** Images created at or after this instant. */
+  createdAfter?: string | null | undefined;
+  /** Images created before this instant. */
+  createdBefore?: string | null | undefined;
+  ownerId?: string | number | null | undefined;
+  status?: ImageStatus | null | undefined;
+};
+
 export type ImageFormat =
   | 'AVIF'
   | 'JPEG'
   | 'PNG'
   | 'WEBP';
+
+export type ImageStatus =
+  /** An avatar or a photo. */
+  | 'COMMITTED'
+  /** Uploaded and waiting to be committed; removed at `expiresAt` otherwise. */
+  | 'STAGED';
+
+export type UpdatePhotoInput = {
+  /** Left out: unchanged; null: cleared. */
+  caption?: string | null | undefined;
+  id: string | number;
+  /** The new 0-based place; the photos in between shift by one. */
+  position?: number | null | undefined;
+};
 
 export type UploadPhase =
   | 'ABORTED'
@@ -37,7 +71,7 @@ export type UploadPhase =
   | 'READY'
   | 'RECEIVING';
 
-export type StagedImageFieldsFragment = { id: string, expiresAt: string, image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } };
+export type StagedImageFieldsFragment = { id: string, expiresAt: string, image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } };
 
 export type StageImageMutationVariables = Exact<{
   file: Blob;
@@ -45,7 +79,7 @@ export type StageImageMutationVariables = Exact<{
 }>;
 
 
-export type StageImageMutation = { stageImage: { id: string, expiresAt: string, image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } } };
+export type StageImageMutation = { stageImage: { id: string, expiresAt: string, image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } } };
 
 export type UploadProgressSubscriptionVariables = Exact<{
   uploadId: string | number;
@@ -67,3 +101,62 @@ export type CommitProfileMutationVariables = Exact<{
 
 
 export type CommitProfileMutation = { commitProfile: { id: string, username: string, firstName: string | null, lastName: string | null, avatar: { id: string, url: string, width: number, height: number, thumbnail: { url: string } } | null } };
+
+export type PhotoFieldsFragment = { id: string, caption: string | null, position: number, image: { id: string, width: number, height: number, placeholder: string, dominantColor: string, srcset: string, thumbnail: { url: string }, sources: Array<{ type: string, srcset: string }> } };
+
+export type PhotosQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type PhotosQuery = { viewer: { id: string, photos: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, caption: string | null, position: number, image: { id: string, width: number, height: number, placeholder: string, dominantColor: string, srcset: string, thumbnail: { url: string }, sources: Array<{ type: string, srcset: string }> } } }> } } | null };
+
+export type StagedImagesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type StagedImagesQuery = { stagedImages: Array<{ id: string, expiresAt: string, image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } }> };
+
+export type AddPhotosMutationVariables = Exact<{
+  input: AddPhotosInput;
+}>;
+
+
+export type AddPhotosMutation = { addPhotos: Array<{ id: string, caption: string | null, position: number, image: { id: string, width: number, height: number, placeholder: string, dominantColor: string, srcset: string, thumbnail: { url: string }, sources: Array<{ type: string, srcset: string }> } }> };
+
+export type UpdatePhotoMutationVariables = Exact<{
+  input: UpdatePhotoInput;
+}>;
+
+
+export type UpdatePhotoMutation = { updatePhoto: { id: string, caption: string | null, position: number, image: { id: string, width: number, height: number, placeholder: string, dominantColor: string, srcset: string, thumbnail: { url: string }, sources: Array<{ type: string, srcset: string }> } } };
+
+export type DeletePhotoMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeletePhotoMutation = { deletePhoto: boolean };
+
+export type DiscardStagedImageMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DiscardStagedImageMutation = { discardStagedImage: boolean };
+
+export type AdminImagesQueryVariables = Exact<{
+  filter?: ImageFilter | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type AdminImagesQuery = { images: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null, hasPreviousPage: boolean }, edges: Array<{ node: { id: string, width: number, height: number, byteSize: number, contentType: string, status: ImageStatus, createdAt: string, placeholder: string, owner: { id: string, username: string } | null, thumbnail: { url: string } } }> } };
+
+export type DeleteImageMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeleteImageMutation = { deleteImage: boolean };

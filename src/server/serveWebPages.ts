@@ -1,0 +1,107 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { sendJson } from "./sendJson.js";
+
+/** A page of src/web: its HTML template and its script's entry, bundled for the browser. */
+interface WebPage {
+  readonly path: string;
+  readonly scriptPath: string;
+  readonly template: string;
+  readonly entry: string;
+}
+
+/** The profile page at `/`, and the Django-admin-like list of every image at `/admin`. */
+const WEB_PAGES: readonly WebPage[] = [
+  { path: "/", scriptPath: "/profile-page.js", template: "profilePage.html", entry: "profilePage.ts" },
+  { path: "/admin", scriptPath: "/admin-page.js", template: "adminPage.html", entry: "adminPage.ts" },
+];
+
+/** Every path the pages answer. */
+export const WEB_PAGE_PATHS: readonly string[] = WEB_PAGES.flatMap((page) => [page.path, page.scriptPath]);
+
+export interface WebPagesOptions {
+  readonly graphqlPath: string;
+  /** Where the one-click development sign-in gets its token; undefined when it is off. */
+  readonly devTokenPath: string | undefined;
+}
+
+const WEB_DIR = new URL("../web/", import.meta.url);
+
+interface Asset {
+  readonly body: Buffer;
+  readonly etag: string;
+}
+
+function asset(text: string): Asset {
+  const body = Buffer.from(text);
+  return { body, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"` };
+}
+
+/**
+ * The pages (`GET /`, `GET /admin`) and their scripts, bundled from src/web
+ * with esbuild on first request and kept in memory: no build step to run by hand.
+ */
+export function createWebPagesHandler(options: WebPagesOptions) {
+  /** Each page's HTML and script, by path, made once. */
+  const made = new Map<string, Promise<Asset>>();
+
+  async function renderPage(page: WebPage): Promise<Asset> {
+    const config = { graphqlPath: options.graphqlPath, devSignIn: options.devTokenPath !== undefined, devTokenPath: options.devTokenPath ?? "" };
+    // Inside <script type="application/json">: "<" escaped so no value can close the element.
+    const json = JSON.stringify(config).replace(/</g, "\\u003c");
+    return asset((await fs.readFile(fileURLToPath(new URL(page.template, WEB_DIR)), "utf8")).replace("__UPSTAGE_CONFIG__", json));
+  }
+
+  async function bundleScript(page: WebPage): Promise<Asset> {
+    const result = await build({
+      entryPoints: [fileURLToPath(new URL(page.entry, WEB_DIR))],
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      target: "es2022",
+      minify: true,
+      write: false,
+      logLevel: "silent",
+    });
+    return asset(result.outputFiles[0]!.text);
+  }
+
+  function send(request: IncomingMessage, response: ServerResponse, found: Asset, contentType: string, headers: Record<string, string> = {}): void {
+    const common = { etag: found.etag, "cache-control": "no-cache", ...headers };
+    if (request.headers["if-none-match"] === found.etag) {
+      response.writeHead(304, common).end();
+      return;
+    }
+    response.writeHead(200, { ...common, "content-type": contentType, "content-length": found.body.length });
+    response.end(request.method === "HEAD" ? undefined : found.body);
+  }
+
+  /** Made on first request; a failed build is not kept, so the next request tries again. */
+  function once(path: string, make: () => Promise<Asset>): Promise<Asset> {
+    let found = made.get(path);
+    if (!found) {
+      found = make();
+      made.set(path, found);
+      found.catch(() => made.delete(path));
+    }
+    return found;
+  }
+
+  return async function serveWebPage(request: IncomingMessage, response: ServerResponse, pathname: string): Promise<void> {
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return sendJson(response, 405, { error: "Method not allowed" }, { allow: "GET, HEAD" });
+    }
+    const script = WEB_PAGES.find((page) => page.scriptPath === pathname);
+    if (script) return send(request, response, await once(pathname, () => bundleScript(script)), "text/javascript; charset=utf-8");
+    const page = WEB_PAGES.find((candidate) => candidate.path === pathname);
+    if (!page) return sendJson(response, 404, { error: "Not found" });
+    send(request, response, await once(pathname, () => renderPage(page)), "text/html; charset=utf-8", {
+        "content-security-policy":
+          "default-src 'self'; img-src 'self' blob: data: http: https:; connect-src 'self' ws: wss: http: https:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        "referrer-policy": "no-referrer",
+    });
+  };
+}
