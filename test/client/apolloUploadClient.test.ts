@@ -89,6 +89,44 @@ describe("@apollo/client with apollo-upload-client, and the graphql-ws client", 
     }
   });
 
+  it("stages several files with UploadHttpLink, adds them as photos in one call and pages through them, as Apollo Client caches them", async () => {
+    const token = await t.token("apollo-photos");
+    const client = apolloClient(token);
+    try {
+      const staged: string[] = [];
+      for (const width of [400, 410, 420]) {
+        const file = new File([await jpeg(width, 300)], `photo-${width}.jpg`, { type: "image/jpeg" });
+        const result = await client.mutate({ mutation: STAGE_IMAGE, variables: { file } });
+        staged.push((result.data as { stageImage: { id: string } }).stageImage.id);
+      }
+      const added = await client.mutate({
+        mutation: gql`
+          mutation Add($input: AddPhotosInput!) {
+            addPhotos(input: $input) { id position caption image { id width } }
+          }
+        `,
+        variables: { input: { photos: staged.map((stagedImageId, index) => ({ stagedImageId, caption: `p${index}` })) } },
+      });
+      const photos = (added.data as { addPhotos: { position: number; caption: string; image: { width: number } }[] }).addPhotos;
+      expect(photos.map((photo) => [photo.position, photo.caption, photo.image.width])).toEqual([[0, "p0", 400], [1, "p1", 410], [2, "p2", 420]]);
+
+      const PAGE = gql`
+        query Page($after: String) {
+          viewer { id photos(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor hasPreviousPage } edges { cursor node { id caption } } } }
+        }
+      `;
+      type Page = { viewer: { photos: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string; hasPreviousPage: boolean }; edges: { node: { caption: string } }[] } } };
+      const first = (await client.query({ query: PAGE, variables: { after: null } })).data as Page;
+      expect(first.viewer.photos.edges.map((edge) => edge.node.caption)).toEqual(["p0", "p1"]);
+      expect(first.viewer.photos).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: true, hasPreviousPage: false } });
+      const second = (await client.query({ query: PAGE, variables: { after: first.viewer.photos.pageInfo.endCursor } })).data as Page;
+      expect(second.viewer.photos.edges.map((edge) => edge.node.caption)).toEqual(["p2"]);
+      expect(second.viewer.photos.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    } finally {
+      client.stop();
+    }
+  });
+
   it("gets the contract's error code through Apollo Client", async () => {
     const client = apolloClient(await t.token("apollo-mistake"));
     const notAnImage = new File(["plain text, not pixels\n".repeat(20)], "notes.png", { type: "image/png" });
