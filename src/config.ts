@@ -50,6 +50,7 @@ const EnvSchema = z.object({
     .transform((value) => value.split(",").map((s) => s.trim()).filter(Boolean))
     .default([...DEFAULT_UPLOAD_HANDLERS]),
   UPLOAD_IDLE_TIMEOUT: integer(1).default(30),
+  RESUMABLE_TTL: integer(60).default(24 * 60 * 60),
   UPLOAD_WAIT_TIMEOUT: integer(1).default(300),
   MAX_CONCURRENT_UPLOADS: integer(1).default(4),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: integer(1).default(20),
@@ -132,6 +133,8 @@ export interface Config {
     readonly waitTimeoutSeconds: number;
     /** Uploads one user may have in flight on one instance. */
     readonly maxConcurrentPerUser: number;
+    /** Seconds an incomplete resumable (tus) upload is kept from its creation. */
+    readonly resumableTtlSeconds: number;
   };
   /** Subscriptions one WebSocket may hold at once. */
   readonly maxSubscriptionsPerConnection: number;
@@ -230,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTimeoutSeconds: e.UPLOAD_IDLE_TIMEOUT,
       waitTimeoutSeconds: e.UPLOAD_WAIT_TIMEOUT,
       maxConcurrentPerUser: e.MAX_CONCURRENT_UPLOADS,
+      resumableTtlSeconds: e.RESUMABLE_TTL,
     },
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     maxSocketsPerUser: e.MAX_SOCKETS_PER_USER,

@@ -36,6 +36,12 @@ export interface ProgressReporterOptions {
   /** Least time between two RECEIVING events, unless the whole percent changed. */
   readonly intervalMs?: number;
   readonly onPublishError: (error: unknown) => void;
+  /**
+   * The sequence number to count on from. An upload told by several reporters
+   * one after another (a resumable upload's PATCHes, on any instance) starts
+   * each above the last, so no subscriber drops its events as repeats.
+   */
+  readonly seqFrom?: number;
 }
 
 /** An event as a phase says it; the reporter adds the id, the sequence number and the byte counts. */
@@ -52,7 +58,7 @@ export function createProgressReporter(
   options: ProgressReporterOptions,
 ): ProgressReporter {
   const intervalMs = options.intervalMs ?? 100;
-  let seq = 0;
+  let seq = options.seqFrom ?? 0;
   let finished = false;
   let chain = Promise.resolve();
 

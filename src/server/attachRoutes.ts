@@ -10,6 +10,8 @@ export interface Routes {
   readonly graphql: (request: http.IncomingMessage, response: http.ServerResponse, search: string) => Promise<void>;
   /** `/media/…`. */
   readonly media: (request: http.IncomingMessage, response: http.ServerResponse, pathname: string) => Promise<void>;
+  /** tus resumable uploads: `/uploads` and every upload's URL under it. */
+  readonly resumable: { readonly path: string; readonly handler: (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void> };
   /** The pages: the profile page at `/`, the admin page at `/admin`, and their scripts. */
   readonly webPages: (request: http.IncomingMessage, response: http.ServerResponse, pathname: string) => Promise<void>;
   readonly webPagePaths: readonly string[];
@@ -27,7 +29,7 @@ export interface Routes {
 }
 
 /**
- * The HTTP routes (`/graphql`, `/media/…`, `/healthz`, `/readyz`, `/metrics`,
+ * The HTTP routes (`/graphql`, `/media/…`, `/uploads/…` (tus), `/healthz`, `/readyz`, `/metrics`,
  * the pages at `/` and `/admin`, the development sign-in's token, else 404), the
  * headers every response carries (a request id among them, which every log
  * line written for the request carries too), one log line per request, the
@@ -86,6 +88,7 @@ export function attachRoutes(httpServer: http.Server, routes: Routes): void {
     const route = async () => {
       if (url.pathname === routes.graphqlPath) return routes.graphql(request, response, url.search);
       if (url.pathname.startsWith(routes.mediaPrefix)) return routes.media(request, response, url.pathname);
+      if (url.pathname === routes.resumable.path || url.pathname.startsWith(`${routes.resumable.path}/`)) return routes.resumable.handler(request, response);
       if (url.pathname === "/healthz") return sendJson(response, 200, { status: "ok" });
       if (url.pathname === "/readyz") {
         const readiness = await routes.readiness();

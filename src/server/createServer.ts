@@ -1,4 +1,5 @@
 import http from "node:http";
+import path from "node:path";
 import net, { type AddressInfo } from "node:net";
 import { LRUCache } from "lru-cache";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
@@ -27,12 +28,14 @@ import type { Database } from "../db/createDatabase.js";
 import type { Storage } from "../storage/Storage.js";
 import type { UploadHandlerFactory } from "../uploads/createHandlerChain.js";
 import type { BodyMeter } from "../uploads/meterRequestBody.js";
+import { createResumableInspector } from "../uploads/inspectResumable.js";
 import { attachGraphQLWebSocket, type GraphQLWebSocket } from "./attachGraphQLWebSocket.js";
 import { checkReadiness } from "./checkReadiness.js";
 import { attachRoutes } from "./attachRoutes.js";
 import { createGraphQLHttpHandler } from "./createGraphQLHttpHandler.js";
 import { createDevTokenHandler, DEV_TOKEN_PATH } from "./createDevTokenHandler.js";
 import { createUploadTracker, type UploadTracker } from "./createUploadTracker.js";
+import { createResumableUploads, RESUMABLE_PATH, type ResumableUploads } from "./createResumableUploads.js";
 import { serveOperatorCommands } from "./serveOperatorCommands.js";
 import { createWebPagesHandler, WEB_PAGE_PATHS } from "./serveWebPages.js";
 import { createMediaHandler, MEDIA_PREFIX } from "./serveMedia.js";
@@ -108,8 +111,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       : createMemoryProgressBus({ waitForStartMs });
     opened.push(() => progress.close());
 
+    /** Made once the viewer's lookup exists (below); the sweeper asks it for expired uploads. */
+    let resumable: ResumableUploads | undefined;
     const sweeper = createSweeper(staging, {
       intervalSeconds: config.staging.sweepIntervalSeconds,
+      alsoSweep: (now) => resumable?.sweepExpired(now) ?? Promise.resolve(0),
       exclusive: (run) => withSingleRunner(database, SingleRunnerJob.Sweep, run),
       onSweep(result) {
         if (result instanceof Error) return metrics.sweeperRuns.inc({ result: "failed" });
@@ -156,6 +162,21 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       if (!identity) return undefined;
       return knownUsers.has(identity.userId) ? { id: identity.userId, isAdmin: identity.isAdmin } : connectingViewerOf(authorization);
     };
+
+    resumable = await createResumableUploads(
+      {
+        staging,
+        progress,
+        inspector: createResumableInspector(),
+        limits: {
+          maxFileSize: config.uploads.maxFileSize,
+          quotaBytes: config.uploads.quotaBytes,
+          maxStagedPerUser: config.uploads.maxStagedPerUser,
+          ttlSeconds: config.uploads.resumableTtlSeconds,
+        },
+      },
+      { directory: path.join(config.dataDir, "resumable"), viewerOf, mediaUrl },
+    );
 
     let stopping: Promise<void> | undefined;
     const httpServer = http.createServer();
@@ -204,6 +225,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         { maxFileSize: config.uploads.maxFileSize, idleTimeoutMs: config.uploads.idleTimeoutSeconds * 1000 },
       ),
       media: createMediaHandler({ knex: database.knex, storage, deletions: services.deletions }),
+      resumable: { path: RESUMABLE_PATH, handler: resumable.handle },
       webPages: createWebPagesHandler({ graphqlPath: GRAPHQL_PATH, devTokenPath: devSignIn ? DEV_TOKEN_PATH : undefined }),
       webPagePaths: WEB_PAGE_PATHS,
       devToken: devSignIn ? { path: DEV_TOKEN_PATH, handler: createDevTokenHandler(authSecret.key, { roleClaim: config.adminRoleClaim }) } : undefined,

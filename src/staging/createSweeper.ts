@@ -38,6 +38,8 @@ export function createSweeper(
     intervalSeconds: number;
     batchSize?: number;
     exclusive: Exclusive;
+    /** More to remove in each pass (incomplete resumable uploads past their TTL): returns how many it removed. */
+    alsoSweep?: (now: Date) => Promise<number>;
     /** Told how each pass went: its result, or the error it failed with. */
     onSweep?: (result: SweepResult | Error) => void;
   },
@@ -65,6 +67,7 @@ export function createSweeper(
       if (batch.length < batchSize) break;
     }
     if (removed > 0) deps.log.info({ removed }, "sweeper removed images");
+    if (options.alsoSweep) removed += await options.alsoSweep(deps.now());
     // Files a crash left without rows (the intent log), and deletes that failed before.
     await cleanPendingFiles(deps);
     const now = deps.now().getTime();

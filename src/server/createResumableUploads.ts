@@ -1,0 +1,263 @@
+// tus 1.0 at /uploads/ on the same port (@tus/server with @tus/file-store):
+// creation, creation-with-upload, termination and expiration. Every request
+// is a signed-in user's, and an upload is visible to its owner only (404 to
+// anyone else). The bytes go through the same limits, sniff, hash and pushed
+// progress as a multipart upload (flows/resumableUploads.ts); the last
+// PATCH's answer carries the staged image, or the error, as JSON.
+import fs from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import path from "node:path";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import { FileStore } from "@tus/file-store";
+import { DataStore, ERRORS, EVENTS, Server, type Upload } from "@tus/server";
+import type { ImageRow } from "../db/rows.js";
+import { findResumableUpload, listExpiredResumableUploads, type ResumableUploadRow } from "../db/resumableUploadQueries.js";
+import { ErrorCode, httpStatusOf } from "../errors/ErrorCode.js";
+import { UpstageError } from "../errors/UpstageError.js";
+import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
+import {
+  abandonResumable,
+  createResumable,
+  finishResumable,
+  receiveResumable,
+  terminatedResumable,
+  type ResumableDeps,
+  type StoredUpload,
+} from "../flows/resumableUploads.js";
+import type { Viewer } from "../graphql/context.js";
+
+export const RESUMABLE_PATH = "/uploads";
+/** The header of the last PATCH's answer that names the staged image. */
+export const STAGED_IMAGE_ID_HEADER = "Upstage-Staged-Image-Id";
+
+export interface ResumableUploadsOptions {
+  /** Where the data store keeps the parts: DATA_DIR/resumable. */
+  readonly directory: string;
+  readonly viewerOf: (authorization: string | undefined) => Promise<Viewer | undefined>;
+  readonly mediaUrl: (key: string) => Promise<string>;
+}
+
+/** A tus error answer: the status and a JSON body with the contract's code. */
+interface TusRefusal {
+  readonly status_code: number;
+  readonly body: string;
+}
+
+/** As over GraphQL, but a quota refusal is 403: 413 says the request is too large, and this one is not (tusd answers the same). */
+const tusStatusOf = (code: ErrorCode) => (code === ErrorCode.QuotaExceeded ? 403 : httpStatusOf[code]);
+
+function refusal(error: unknown): TusRefusal {
+  const known = unavailabilityOf(error) ?? error;
+  if (known instanceof UpstageError) {
+    return { status_code: tusStatusOf(known.code), body: JSON.stringify({ error: { code: known.code, message: known.message } }) };
+  }
+  return { status_code: 500, body: JSON.stringify({ error: { code: ErrorCode.InternalServerError, message: "The upload failed on the server." } }) };
+}
+
+/**
+ * The file store, with every write passed through the flow's inspection and
+ * every removal telling the flow. Only the extensions upstage supports are
+ * named: no deferred length (the limit and quota need Upload-Length up front),
+ * no concatenation.
+ */
+class InspectedStore extends DataStore {
+  override extensions = ["creation", "creation-with-upload", "termination", "expiration"];
+
+  constructor(
+    readonly inner: FileStore,
+    private readonly hooks: {
+      write(stream: Readable, id: string, offset: number): Promise<number>;
+      removed(id: string, offset: number): Promise<void>;
+    },
+  ) {
+    super();
+  }
+
+  override create(upload: Upload) {
+    return this.inner.create(upload);
+  }
+  /** Termination (DELETE): the bytes, then the row and the ABORTED event. */
+  override async remove(id: string) {
+    const upload = await this.inner.getUpload(id);
+    await this.inner.remove(id);
+    await this.hooks.removed(id, upload.offset);
+  }
+  override write(stream: Readable, id: string, offset: number) {
+    return this.hooks.write(stream, id, offset);
+  }
+  override getUpload(id: string) {
+    return this.inner.getUpload(id);
+  }
+  override declareUploadLength(id: string, length: number) {
+    return this.inner.declareUploadLength(id, length);
+  }
+  override deleteExpired() {
+    return this.inner.deleteExpired();
+  }
+  override getExpiration() {
+    return this.inner.getExpiration();
+  }
+}
+
+export async function createResumableUploads(deps: ResumableDeps, options: ResumableUploadsOptions) {
+  await fs.mkdir(options.directory, { recursive: true });
+  const files = new FileStore({ directory: options.directory, expirationPeriodInMilliseconds: deps.limits.ttlSeconds * 1000 });
+  const { knex, log } = deps.staging;
+
+  function storedUpload(id: string): StoredUpload {
+    const file = path.join(options.directory, id);
+    return {
+      read: () => createReadStream(file),
+      async copyTo(target) {
+        // A hard link when the scratch directory is on the same disk (it is, under DATA_DIR); a copy otherwise.
+        await fs.link(file, target).catch(() => fs.copyFile(file, target));
+      },
+      remove: () => files.remove(id),
+      // tus still reads the upload's info after the finish hook (a creation-with-upload asks for its
+      // expiry): its bytes go once the answer is sent (POST_FINISH).
+      finished: () => finishedUploads.add(id),
+    };
+  }
+  const finishedUploads = new Set<string>();
+
+  async function rowOf(id: string): Promise<ResumableUploadRow> {
+    const row = await findResumableUpload(knex, id);
+    if (!row) throw ERRORS.FILE_NOT_FOUND;
+    return row;
+  }
+
+  const store = new InspectedStore(files, {
+    async write(stream, id, offset) {
+      const row = await rowOf(id);
+      const stored = storedUpload(id);
+      const receiving = await receiveResumable(deps, row, offset, stored);
+      let written: number | undefined;
+      let failure: unknown;
+      try {
+        // Piped, not pipelined: a refusal in the transform must not tear down tus's own
+        // stream before the upload is removed and the refusal is answered.
+        stream.once("error", (error) => receiving.transform.destroy(error));
+        written = await files.write(stream.pipe(receiving.transform), id, offset);
+      } catch (error) {
+        failure = error;
+      }
+      const refused = await receiving.end();
+      if (refused) throw refusal(refused);
+      if (failure !== undefined) throw failure;
+      return written!;
+    },
+    async removed(id, offset) {
+      const row = await findResumableUpload(knex, id);
+      if (!row) return;
+      // The bytes are gone already.
+      await abandonResumable(deps, row, { ...storedUpload(id), remove: async () => {} });
+      await terminatedResumable(deps, row, offset);
+    },
+  });
+
+  /** Who sent each request, from its bearer token (set by onIncomingRequest). */
+  const viewers = new WeakMap<Request, Viewer>();
+  function viewerFor(request: Request): Viewer {
+    const viewer = viewers.get(request);
+    if (!viewer) throw refusal(new UpstageError(ErrorCode.Unauthenticated, "Sign in: send Authorization: Bearer <token>."));
+    return viewer;
+  }
+
+  async function answerFor(image: ImageRow): Promise<string> {
+    return JSON.stringify({
+      stagedImage: {
+        id: image.id,
+        expiresAt: image.expires_at?.toISOString() ?? null,
+        image: { id: image.id, url: await options.mediaUrl(image.storage_key), width: image.width, height: image.height },
+      },
+    });
+  }
+
+  const tus = new Server({
+    path: RESUMABLE_PATH,
+    datastore: store,
+    maxSize: deps.limits.maxFileSize,
+    respectForwardedHeaders: true,
+    exposedHeaders: [STAGED_IMAGE_ID_HEADER],
+    async onIncomingRequest(request, id) {
+      let viewer: Viewer | undefined;
+      try {
+        viewer = await options.viewerOf(request.headers.get("authorization") ?? undefined);
+      } catch (error) {
+        throw refusal(error);
+      }
+      if (!viewer) throw refusal(new UpstageError(ErrorCode.Unauthenticated, "Sign in: send Authorization: Bearer <token>."));
+      viewers.set(request, viewer);
+      if (request.method === "POST") return;
+      // Another user's upload, or one that is gone: the same 404, so ids cannot be probed.
+      const row = await findResumableUpload(knex, id);
+      if (!row || row.owner_id !== viewer.id) throw { status_code: 404, body: JSON.stringify({ error: { code: ErrorCode.NotFound, message: "No such upload." } }) };
+    },
+    async onUploadCreate(request, upload) {
+      const viewer = viewerFor(request);
+      const metadata = upload.metadata ?? {};
+      try {
+        await createResumable(deps, {
+          id: upload.id,
+          userId: viewer.id,
+          byteLength: upload.size ?? 0,
+          filename: metadata["filename"] ?? metadata["name"] ?? null,
+          uploadId: metadata["uploadId"] || null,
+        });
+      } catch (error) {
+        throw refusal(error);
+      }
+      return {};
+    },
+    async onUploadFinish(request, upload) {
+      try {
+        const image = await finishResumable(deps, await rowOf(upload.id), storedUpload(upload.id));
+        return {
+          // A PATCH answers 200 with the body (204 may carry none); a creation-with-upload keeps its 201 and Location.
+          ...(request.method === "PATCH" ? { status_code: 200 } : {}),
+          headers: { [STAGED_IMAGE_ID_HEADER]: image.id, "Content-Type": "application/json" },
+          body: await answerFor(image),
+        };
+      } catch (error) {
+        throw refusal(error);
+      }
+    },
+    onResponseError(_request, error) {
+      if (error instanceof UpstageError) return refusal(error);
+      if (error === ERRORS.ERR_MAX_SIZE_EXCEEDED) {
+        return refusal(new UpstageError(ErrorCode.FileTooLarge, `The file is larger than the limit of ${deps.limits.maxFileSize} bytes.`));
+      }
+      if ("status_code" in error && error.status_code >= 500) log.error({ err: error }, "resumable upload failed");
+      else if (!("status_code" in error)) log.error({ err: error }, "resumable upload failed");
+      return undefined;
+    },
+  });
+
+  tus.on(EVENTS.POST_FINISH, (_request, _response, upload) => {
+    if (!finishedUploads.delete(upload.id)) return;
+    files.remove(upload.id).catch((error: unknown) => log.warn({ err: error, id: upload.id }, "a staged resumable upload's bytes were not removed"));
+  });
+
+  return {
+    handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+      return tus.handle(request, response).then(() => undefined);
+    },
+    /** The sweeper's part: incomplete uploads past RESUMABLE_TTL, their bytes and their rows. */
+    async sweepExpired(now: Date): Promise<number> {
+      let removed = 0;
+      for (;;) {
+        const batch = await listExpiredResumableUploads(knex, now, 100);
+        for (const row of batch) {
+          await abandonResumable(deps, row, storedUpload(row.id));
+          removed++;
+        }
+        if (batch.length < 100) break;
+      }
+      if (removed > 0) log.info({ removed }, "expired resumable uploads removed");
+      return removed;
+    },
+  };
+}
+
+export type ResumableUploads = Awaited<ReturnType<typeof createResumableUploads>>;

@@ -1,0 +1,46 @@
+import * as tus from "tus-js-client";
+
+export interface TusResult {
+  /** The upload's URL on the server. */
+  readonly url: string;
+  readonly status: number;
+  readonly body: unknown;
+  readonly stagedImageId: string | undefined;
+}
+
+/** Runs a tus-js-client upload to the end (or its error), as a client in Node would. */
+export function tusUpload(
+  bytes: Buffer,
+  options: tus.UploadOptions & { readonly endpoint?: string; readonly uploadUrl?: string; readonly onStart?: (upload: tus.Upload) => void },
+): Promise<TusResult> {
+  return new Promise((resolve, reject) => {
+    const upload = new tus.Upload(bytes, {
+      ...options,
+      onSuccess({ lastResponse }) {
+        const text = lastResponse.getBody();
+        resolve({
+          url: upload.url!,
+          status: lastResponse.getStatus(),
+          body: text ? (JSON.parse(text) as unknown) : undefined,
+          stagedImageId: lastResponse.getHeader("Upstage-Staged-Image-Id"),
+        });
+      },
+      onError: reject,
+    });
+    options.onStart?.(upload);
+    upload.start();
+  });
+}
+
+/** The error tus-js-client reports, with the server's status and JSON body. */
+export function refusalOf(error: unknown): { status: number | undefined; body: any } {
+  const response = (error as tus.DetailedError).originalResponse;
+  const text = response?.getBody();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = text;
+  }
+  return { status: response?.getStatus(), body };
+}

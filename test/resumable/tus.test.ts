@@ -1,0 +1,256 @@
+// tus 1.0 at /uploads/ through the real tus-js-client: the same chain, the
+// same pushed progress and an honest last answer; cut connections and a
+// restarted server resume where they stopped.
+import { createHash, randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { graphql } from "../helpers/graphqlClient.js";
+import { jpeg, scenery } from "../helpers/images.js";
+import { createTestDatabase, startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
+import { startTcpProxy } from "../helpers/tcpProxy.js";
+import { refusalOf, tusUpload } from "../helpers/tus.js";
+
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+/** The uploads still in the tus data store (each a file and its .json info). */
+async function storedUploads(t: TestServer): Promise<string[]> {
+  return (await fs.readdir(path.join(t.dataDir, "resumable")).catch(() => [])).sort();
+}
+
+/** RECEIVING's bytes never go backwards, and the events end PROCESSING then READY. */
+function expectHonestProgress(events: any[], total: number): void {
+  const phases = events.map((event) => event.uploadProgress.phase);
+  const received = events.filter((event) => event.uploadProgress.phase === "RECEIVING").map((event) => event.uploadProgress.bytesReceived);
+  expect(received.length).toBeGreaterThan(0);
+  for (let i = 1; i < received.length; i++) expect(received[i]).toBeGreaterThanOrEqual(received[i - 1]);
+  expect(events.every((event) => event.uploadProgress.bytesTotal === total)).toBe(true);
+  expect(phases.slice(-2)).toEqual(["PROCESSING", "READY"]);
+}
+
+describe("tus uploads", () => {
+  let t: TestServer;
+  let photo: Buffer;
+  beforeAll(async () => {
+    [t, photo] = await Promise.all([startTestServer({ MAX_FILE_SIZE: String(4 * 1024 * 1024), QUOTA_BYTES: String(8 * 1024 * 1024) }), scenery(1400, 1000)]);
+  });
+  afterAll(() => t?.stop());
+
+  it("stages an upload sent in several PATCHes: pushed progress, then the staged image in the last answer", async () => {
+    const token = await t.token("tus-user");
+    const uploadId = randomUUID();
+    const ws = wsClient(t.graphqlUrl, token);
+    const watching = collect(ws, UPLOAD_PROGRESS, { uploadId });
+    const result = await tusUpload(photo, {
+      endpoint: `${t.url}/uploads/`,
+      headers: { authorization: `Bearer ${token}` },
+      metadata: { filename: "dawn.jpg", filetype: "image/jpeg", uploadId },
+      chunkSize: 64 * 1024,
+    });
+    const { events, error } = await watching;
+    await ws.dispose();
+    expect(error).toBeUndefined();
+
+    expect(result.status).toBe(200);
+    expect(result.stagedImageId).toBeDefined();
+    expect(result.body).toMatchObject({ stagedImage: { id: result.stagedImageId, expiresAt: expect.any(String), image: { id: result.stagedImageId, width: 1400, height: 1000, url: expect.stringContaining("/media/") } } });
+    expectHonestProgress(events, photo.length);
+    expect(events.at(-1).uploadProgress.stagedImage.id).toBe(result.stagedImageId);
+
+    const image = await t.server.database.knex("images").where({ id: result.stagedImageId }).first();
+    expect(image).toMatchObject({ owner_id: "tus-user", status: "STAGED", sha256: sha256(photo), original_filename: "dawn.jpg" });
+    // It commits like any staged image; nothing of the upload is left.
+    const committed = await graphql(t.graphqlUrl, "mutation($id: ID!) { commitProfile(input: { stagedImageId: $id }) { avatar { id } } }", { id: result.stagedImageId }, token);
+    expect(committed.body.errors).toBeUndefined();
+    expect(await storedUploads(t)).toEqual([]);
+    expect(await t.server.database.knex("resumable_uploads")).toEqual([]);
+  });
+
+  it("sends everything in the creation request (creation-with-upload) and still answers with the staged image", async () => {
+    const token = await t.token("tus-one-shot");
+    const small = await jpeg(200, 150);
+    const result = await tusUpload(small, {
+      endpoint: `${t.url}/uploads/`,
+      headers: { authorization: `Bearer ${token}` },
+      uploadDataDuringCreation: true,
+    });
+    expect(result.status).toBe(201);
+    expect(result.stagedImageId).toBeDefined();
+    expect(await t.server.database.knex("images").where({ id: result.stagedImageId }).first()).toMatchObject({ sha256: sha256(small) });
+  });
+
+  it("resumes after the connection is cut at about half: READY, the stored sha256 is the source's, and progress never goes back", async () => {
+    const token = await t.token("tus-train");
+    const server = new URL(t.url);
+    const proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port) });
+    const uploadId = randomUUID();
+    const ws = wsClient(t.graphqlUrl, token);
+    const watching = collect(ws, UPLOAD_PROGRESS, { uploadId });
+    let cut = false;
+    const result = await tusUpload(photo, {
+      endpoint: `http://127.0.0.1:${proxy.port}/uploads/`,
+      headers: { authorization: `Bearer ${token}` },
+      metadata: { filename: "train.jpg", uploadId },
+      chunkSize: 48 * 1024,
+      retryDelays: [50, 100, 200, 400, 800],
+      onProgress(sent) {
+        if (!cut && sent > photo.length / 2) {
+          cut = true;
+          // The tunnel goes dark for a moment, as on a train; every connection in it is reset.
+          void proxy.cut().then(() => setTimeout(() => void proxy.restore(), 150));
+        }
+      },
+    });
+    await proxy.close();
+    const { events } = await watching;
+    await ws.dispose();
+    expect(cut).toBe(true);
+    expect(result.stagedImageId).toBeDefined();
+    expectHonestProgress(events, photo.length);
+    expect((await t.server.database.knex("images").where({ id: result.stagedImageId }).first()).sha256).toBe(sha256(photo));
+  });
+
+  it("refuses a file that is not an image in the PATCH that carries its first bytes, and removes what it had", async () => {
+    const token = await t.token("tus-liar");
+    const uploadId = randomUUID();
+    const ws = wsClient(t.graphqlUrl, token);
+    const watching = collect(ws, UPLOAD_PROGRESS, { uploadId });
+    const notAnImage = Buffer.from("%PDF-1.7 this is a document, not a picture\n".repeat(4000));
+    const failure = await tusUpload(notAnImage, {
+      endpoint: `${t.url}/uploads/`,
+      headers: { authorization: `Bearer ${token}` },
+      metadata: { uploadId },
+      chunkSize: 32 * 1024,
+    }).catch((error: unknown) => error);
+    const refused = refusalOf(failure);
+    expect(refused.status).toBe(415);
+    expect(refused.body).toMatchObject({ error: { code: "UNSUPPORTED_MEDIA_TYPE" } });
+    const { events } = await watching;
+    await ws.dispose();
+    expect(events.at(-1).uploadProgress).toMatchObject({ phase: "FAILED", error: { code: "UNSUPPORTED_MEDIA_TYPE" } });
+    expect(await storedUploads(t)).toEqual([]);
+    expect(await t.server.database.knex("resumable_uploads").where({ owner_id: "tus-liar" })).toEqual([]);
+  });
+
+  it("refuses before any byte: over MAX_FILE_SIZE is 413, over the quota 403, each with the contract's code in JSON", async () => {
+    const token = await t.token("tus-greedy");
+    const create = (length: number) =>
+      fetch(`${t.url}/uploads/`, { method: "POST", headers: { "tus-resumable": "1.0.0", "upload-length": String(length), authorization: `Bearer ${token}` } });
+    const tooLarge = await create(5 * 1024 * 1024);
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toMatchObject({ error: { code: "FILE_TOO_LARGE" } });
+
+    // Two uploads of 3 MiB under way count whole: a third would pass the 8 MiB quota.
+    for (let i = 0; i < 2; i++) expect((await create(3 * 1024 * 1024)).status).toBe(201);
+    const overQuota = await create(3 * 1024 * 1024);
+    expect(overQuota.status).toBe(403);
+    expect(await overQuota.json()).toMatchObject({ error: { code: "QUOTA_EXCEEDED" } });
+
+    // A deferred length is not offered: the limit and the quota need it first.
+    const deferred = await fetch(`${t.url}/uploads/`, { method: "POST", headers: { "tus-resumable": "1.0.0", "upload-defer-length": "1", authorization: `Bearer ${token}` } });
+    expect(deferred.status).toBeGreaterThanOrEqual(400);
+    // Without a token: 401, before anything is made.
+    const anonymous = await fetch(`${t.url}/uploads/`, { method: "POST", headers: { "tus-resumable": "1.0.0", "upload-length": "100" } });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ error: { code: "UNAUTHENTICATED" } });
+  });
+
+  it("an upload is its owner's: anyone else gets 404 for it; its owner can terminate it, and its subscribers hear ABORTED", async () => {
+    const [owner, other] = await Promise.all([t.token("tus-owner"), t.token("tus-other")]);
+    const uploadId = randomUUID();
+    const created = await fetch(`${t.url}/uploads/`, {
+      method: "POST",
+      headers: { "tus-resumable": "1.0.0", "upload-length": String(photo.length), "upload-metadata": `uploadId ${Buffer.from(uploadId).toString("base64")}`, authorization: `Bearer ${owner}` },
+    });
+    expect(created.status).toBe(201);
+    const location = new URL(created.headers.get("location")!, t.url).href;
+    const head = (token: string) => fetch(location, { method: "HEAD", headers: { "tus-resumable": "1.0.0", authorization: `Bearer ${token}` } });
+    const patch = (token: string) =>
+      fetch(location, { method: "PATCH", headers: { "tus-resumable": "1.0.0", "upload-offset": "0", "content-type": "application/offset+octet-stream", authorization: `Bearer ${token}` }, body: photo.subarray(0, 1000) });
+    expect((await head(other)).status).toBe(404);
+    expect((await patch(other)).status).toBe(404);
+    expect((await fetch(location, { method: "DELETE", headers: { "tus-resumable": "1.0.0", authorization: `Bearer ${other}` } })).status).toBe(404);
+    expect((await head(owner)).headers.get("upload-offset")).toBe("0");
+    expect((await patch(owner)).headers.get("upload-offset")).toBe("1000");
+
+    const ws = wsClient(t.graphqlUrl, owner);
+    const watching = collect(ws, UPLOAD_PROGRESS, { uploadId });
+    const terminated = await fetch(location, { method: "DELETE", headers: { "tus-resumable": "1.0.0", authorization: `Bearer ${owner}` } });
+    expect(terminated.status).toBe(204);
+    const { events } = await watching;
+    await ws.dispose();
+    expect(events.at(-1).uploadProgress).toMatchObject({ phase: "ABORTED", bytesReceived: 1000 });
+    expect((await head(owner)).status).toBe(404);
+    expect(await storedUploads(t)).not.toContain(path.basename(location));
+  });
+
+  it("expires incomplete uploads after RESUMABLE_TTL: the sweeper removes their parts, and the quota stops counting them", async () => {
+    const token = await t.token("tus-forgetful");
+    const create = (length: number) =>
+      fetch(`${t.url}/uploads/`, { method: "POST", headers: { "tus-resumable": "1.0.0", "upload-length": String(length), authorization: `Bearer ${token}` } });
+    const first = await create(4 * 1024 * 1024);
+    expect(first.status).toBe(201);
+    expect((await create(4 * 1024 * 1024)).status).toBe(201);
+    expect((await create(1024 * 1024)).status).toBe(403);
+    const id = path.basename(first.headers.get("location")!);
+    // Its time passes.
+    await t.server.database.knex("resumable_uploads").where({ id }).update({ expires_at: new Date(Date.now() - 1000) });
+    await t.server.sweeper.sweep();
+    expect(await storedUploads(t)).not.toContain(id);
+    expect(await t.server.database.knex("resumable_uploads").where({ id })).toEqual([]);
+    expect((await create(1024 * 1024)).status).toBe(201);
+  });
+});
+
+describe("a tus upload across a restart", () => {
+  it("resumes on the restarted server where the first one stopped, and stages the right bytes", async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-tus-restart-"));
+    const database = process.env["DATABASE_URL"] ? await createTestDatabase(process.env["DATABASE_URL"]) : undefined;
+    const env = { DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}) };
+    try {
+      const photo = await scenery(1500, 1100);
+      let first: TestServer | undefined = await startTestServer(env);
+      const token = await first.token("tus-restart");
+      // Half the file, then the client stops and the server goes down.
+      const uploadUrl = await new Promise<string>((resolve, reject) => {
+        void tusUpload(photo, {
+          endpoint: `${first!.url}/uploads/`,
+          headers: { authorization: `Bearer ${token}` },
+          chunkSize: 32 * 1024,
+          onStart(upload) {
+            upload.options.onChunkComplete = (_size, accepted) => {
+              if (accepted <= photo.length / 2) return;
+              const url = upload.url!;
+              void upload.abort().then(() => resolve(url));
+            };
+          },
+        }).then(() => reject(new Error("The upload finished before it was stopped.")), reject);
+      });
+      expect(uploadUrl).not.toBe("");
+      await first.stop();
+      first = undefined;
+
+      const second = await startTestServer(env);
+      try {
+        const id = path.basename(uploadUrl);
+        const stored = await fs.stat(path.join(dataDir, "resumable", id));
+        expect(stored.size).toBeGreaterThan(photo.length / 2);
+        expect(stored.size).toBeLessThan(photo.length);
+        const result = await tusUpload(photo, {
+          uploadUrl: `${second.url}/uploads/${id}`,
+          headers: { authorization: `Bearer ${await second.token("tus-restart")}` },
+          chunkSize: 32 * 1024,
+        });
+        expect(result.stagedImageId).toBeDefined();
+        expect((await second.server.database.knex("images").where({ id: result.stagedImageId }).first()).sha256).toBe(sha256(photo));
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await database?.drop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
