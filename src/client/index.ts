@@ -1,5 +1,6 @@
 // upstage's browser and Node client: `import { stageImageWithProgress } from "upstage/client"`.
 export { stageImageWithProgress, type StagedImage, type StageImageOptions, type UploadProgress } from "./stageImageWithProgress.js";
+export type { ResumableOptions } from "./sendResumable.js";
 export { stageImagesWithProgress, type OverallProgress, type StageImagesOptions } from "./stageImagesWithProgress.js";
 export { graphqlRequest, type GraphQLRequestOptions } from "./graphqlRequest.js";
 export { UpstageRequestError } from "./UpstageRequestError.js";

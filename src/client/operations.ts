@@ -213,3 +213,27 @@ export const DELETE_IMAGE = /* GraphQL */ `
     deleteImage(id: $id)
   }
 `;
+
+export const STAGED_IMAGE = /* GraphQL */ `
+  query StagedImageById($id: ID!) {
+    image(id: $id) {
+      ...StagedImageImageFields
+    }
+  }
+  fragment StagedImageImageFields on Image {
+    id
+    url
+    width
+    height
+    contentType
+    byteSize
+    srcset
+    placeholder
+    thumbnails {
+      url
+      width
+      height
+      format
+    }
+  }
+`;

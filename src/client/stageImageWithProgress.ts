@@ -2,6 +2,7 @@ import { createClient, type Client } from "graphql-ws";
 import type { StageImageMutation, UploadProgressSubscription, UploadProgressSubscriptionVariables } from "./generated/operations.js";
 import { STAGE_IMAGE, UPLOAD_PROGRESS } from "./operations.js";
 import { readGraphQLResponse } from "./UpstageRequestError.js";
+import { sendResumable, type ResumableOptions } from "./sendResumable.js";
 
 export type StagedImage = StageImageMutation["stageImage"];
 export type UploadProgress = UploadProgressSubscription["uploadProgress"];
@@ -24,6 +25,12 @@ export interface StageImageOptions {
   readonly fetch?: typeof fetch | undefined;
   /** How long to wait for the last progress event once the mutation has answered or been cancelled. */
   readonly settleMs?: number | undefined;
+  /**
+   * Send the file over tus (`/uploads/`) instead of one multipart request: it
+   * resumes after a dropped connection (retried per `retryDelays`) and, in a
+   * browser, after a reload. The same pushed progress and the same staged image.
+   */
+  readonly resumable?: boolean | ResumableOptions | undefined;
 }
 
 const TERMINAL = new Set(["READY", "FAILED", "ABORTED"]);
@@ -61,7 +68,9 @@ export async function stageImageWithProgress(file: Blob, options: StageImageOpti
   const lastEvent = () => Promise.race([ended, delay(settleMs)]);
 
   try {
-    const staged = await sendStageImage(file, uploadId, options);
+    const staged = options.resumable
+      ? await sendResumable(file, uploadId, options, options.resumable === true ? {} : options.resumable)
+      : await sendStageImage(file, uploadId, options);
     await lastEvent();
     return staged;
   } catch (error) {

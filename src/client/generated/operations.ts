@@ -160,3 +160,12 @@ export type DeleteImageMutationVariables = Exact<{
 
 
 export type DeleteImageMutation = { deleteImage: boolean };
+
+export type StagedImageByIdQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type StagedImageByIdQuery = { image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } | null };
+
+export type StagedImageImageFieldsFragment = { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> };
