@@ -1,27 +1,34 @@
 // The operations the client helper and the profile page send. Their result
 // types are generated from schema.graphql into ./generated/operations.ts.
 
+const STAGED_IMAGE_IMAGE_FIELDS = /* GraphQL */ `
+  fragment StagedImageImageFields on Image {
+    id
+    url
+    width
+    height
+    contentType
+    byteSize
+    srcset
+    placeholder
+    thumbnails {
+      url
+      width
+      height
+      format
+    }
+  }
+`;
+
 const STAGED_IMAGE_FIELDS = /* GraphQL */ `
   fragment StagedImageFields on StagedImage {
     id
     expiresAt
     image {
-      id
-      url
-      width
-      height
-      contentType
-      byteSize
-      srcset
-      placeholder
-      thumbnails {
-        url
-        width
-        height
-        format
-      }
+      ...StagedImageImageFields
     }
   }
+  ${STAGED_IMAGE_IMAGE_FIELDS}
 `;
 
 export const STAGE_IMAGE = /* GraphQL */ `
@@ -220,20 +227,5 @@ export const STAGED_IMAGE = /* GraphQL */ `
       ...StagedImageImageFields
     }
   }
-  fragment StagedImageImageFields on Image {
-    id
-    url
-    width
-    height
-    contentType
-    byteSize
-    srcset
-    placeholder
-    thumbnails {
-      url
-      width
-      height
-      format
-    }
-  }
+  ${STAGED_IMAGE_IMAGE_FIELDS}
 `;

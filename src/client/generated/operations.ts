@@ -71,6 +71,8 @@ export type UploadPhase =
   | 'READY'
   | 'RECEIVING';
 
+export type StagedImageImageFieldsFragment = { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> };
+
 export type StagedImageFieldsFragment = { id: string, expiresAt: string, image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } };
 
 export type StageImageMutationVariables = Exact<{
@@ -167,5 +169,3 @@ export type StagedImageByIdQueryVariables = Exact<{
 
 
 export type StagedImageByIdQuery = { image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } | null };
-
-export type StagedImageImageFieldsFragment = { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> };
