@@ -51,6 +51,7 @@ const EnvSchema = z.object({
     .default([...DEFAULT_UPLOAD_HANDLERS]),
   UPLOAD_IDLE_TIMEOUT: integer(1).default(30),
   RESUMABLE_TTL: integer(60).default(24 * 60 * 60),
+  RESUMABLE_DIR: z.string().min(1).optional(),
   UPLOAD_WAIT_TIMEOUT: integer(1).default(300),
   MAX_CONCURRENT_UPLOADS: integer(1).default(4),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: integer(1).default(20),
@@ -135,6 +136,8 @@ export interface Config {
     readonly maxConcurrentPerUser: number;
     /** Seconds an incomplete resumable (tus) upload is kept from its creation. */
     readonly resumableTtlSeconds: number;
+    /** Where tus keeps incomplete uploads: DATA_DIR/resumable, or a directory every instance shares. */
+    readonly resumableDir: string;
   };
   /** Subscriptions one WebSocket may hold at once. */
   readonly maxSubscriptionsPerConnection: number;
@@ -234,6 +237,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       waitTimeoutSeconds: e.UPLOAD_WAIT_TIMEOUT,
       maxConcurrentPerUser: e.MAX_CONCURRENT_UPLOADS,
       resumableTtlSeconds: e.RESUMABLE_TTL,
+      resumableDir: path.resolve(e.RESUMABLE_DIR ?? path.join(e.DATA_DIR, "resumable")),
     },
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     maxSocketsPerUser: e.MAX_SOCKETS_PER_USER,

@@ -10,7 +10,7 @@ import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { FileStore } from "@tus/file-store";
-import { DataStore, ERRORS, EVENTS, Server, type Upload } from "@tus/server";
+import { DataStore, ERRORS, EVENTS, Server, type Locker, type Upload } from "@tus/server";
 import type { ImageRow } from "../db/rows.js";
 import { findResumableUpload, listExpiredResumableUploads, type ResumableUploadRow } from "../db/resumableUploadQueries.js";
 import { ErrorCode, httpStatusOf } from "../errors/ErrorCode.js";
@@ -36,6 +36,8 @@ export interface ResumableUploadsOptions {
   readonly directory: string;
   readonly viewerOf: (authorization: string | undefined) => Promise<Viewer | undefined>;
   readonly mediaUrl: (key: string) => Promise<string>;
+  /** With REDIS_URL, a locker every instance shares (createRedisLocker); by default tus's in-process one. */
+  readonly locker?: (Locker & { close(): Promise<void> }) | undefined;
 }
 
 /** A tus error answer: the status and a JSON body with the contract's code. */
@@ -177,6 +179,7 @@ export async function createResumableUploads(deps: ResumableDeps, options: Resum
   const tus = new Server({
     path: RESUMABLE_PATH,
     datastore: store,
+    ...(options.locker ? { locker: options.locker } : {}),
     maxSize: deps.limits.maxFileSize,
     respectForwardedHeaders: true,
     exposedHeaders: [STAGED_IMAGE_ID_HEADER],
@@ -256,6 +259,9 @@ export async function createResumableUploads(deps: ResumableDeps, options: Resum
       }
       if (removed > 0) log.info({ removed }, "expired resumable uploads removed");
       return removed;
+    },
+    async close(): Promise<void> {
+      await options.locker?.close();
     },
   };
 }

@@ -1,5 +1,4 @@
 import http from "node:http";
-import path from "node:path";
 import net, { type AddressInfo } from "node:net";
 import { LRUCache } from "lru-cache";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
@@ -35,6 +34,7 @@ import { attachRoutes } from "./attachRoutes.js";
 import { createGraphQLHttpHandler } from "./createGraphQLHttpHandler.js";
 import { createDevTokenHandler, DEV_TOKEN_PATH } from "./createDevTokenHandler.js";
 import { createUploadTracker, type UploadTracker } from "./createUploadTracker.js";
+import { createRedisLocker } from "./createRedisLocker.js";
 import { createResumableUploads, RESUMABLE_PATH, type ResumableUploads } from "./createResumableUploads.js";
 import { serveOperatorCommands } from "./serveOperatorCommands.js";
 import { createWebPagesHandler, WEB_PAGE_PATHS } from "./serveWebPages.js";
@@ -175,8 +175,14 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
           ttlSeconds: config.uploads.resumableTtlSeconds,
         },
       },
-      { directory: path.join(config.dataDir, "resumable"), viewerOf, mediaUrl },
+      {
+        directory: config.uploads.resumableDir,
+        viewerOf,
+        mediaUrl,
+        locker: config.redisUrl ? await createRedisLocker(config.redisUrl) : undefined,
+      },
     );
+    opened.push(() => resumable!.close());
 
     let stopping: Promise<void> | undefined;
     const httpServer = http.createServer();
@@ -298,6 +304,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
           // Image jobs under way get a moment to settle; jobs still waiting are dropped.
           await staging.images.settle(5000);
           await progress.close();
+          await resumable!.close();
           await commandServer?.close();
           await services.close();
         })();

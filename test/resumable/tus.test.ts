@@ -12,12 +12,22 @@ import { createTestDatabase, startTestServer, type TestServer } from "../helpers
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { startTcpProxy } from "../helpers/tcpProxy.js";
 import { refusalOf, tusUpload } from "../helpers/tus.js";
+import { createRedisLocker } from "../../src/server/createRedisLocker.js";
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 /** The uploads still in the tus data store (each a file and its .json info). */
 async function storedUploads(t: TestServer): Promise<string[]> {
   return (await fs.readdir(path.join(t.dataDir, "resumable")).catch(() => [])).sort();
+}
+
+/** Waits for `check` to hold: a staged upload's bytes leave the store once its answer is sent. */
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Never: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** RECEIVING's bytes never go backwards, and the events end PROCESSING then READY. */
@@ -64,7 +74,7 @@ describe("tus uploads", () => {
     // It commits like any staged image; nothing of the upload is left.
     const committed = await graphql(t.graphqlUrl, "mutation($id: ID!) { commitProfile(input: { stagedImageId: $id }) { avatar { id } } }", { id: result.stagedImageId }, token);
     expect(committed.body.errors).toBeUndefined();
-    expect(await storedUploads(t)).toEqual([]);
+    await eventually(async () => (await storedUploads(t)).length === 0, "the store is empty");
     expect(await t.server.database.knex("resumable_uploads")).toEqual([]);
   });
 
@@ -251,6 +261,79 @@ describe("a tus upload across a restart", () => {
     } finally {
       await database?.drop();
       await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+const adminUrl = process.env["DATABASE_URL"];
+const redisUrl = process.env["REDIS_URL"];
+
+// Runs in the suite's PostgreSQL pass, where both servers are set (.ci/run starts them).
+describe.skipIf(!adminUrl || !redisUrl)("tus over two instances (PostgreSQL, Redis, a shared RESUMABLE_DIR)", () => {
+  it("an upload started on one instance resumes on the other", async () => {
+    const database = await createTestDatabase(adminUrl!);
+    const shared = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-tus-shared-"));
+    const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl!, AUTH_SECRET: "a-shared-secret-for-both-instances-of-this-test", RESUMABLE_DIR: shared };
+    const a = await startTestServer(env);
+    const b = await startTestServer(env);
+    try {
+      const photo = await scenery(1300, 900);
+      const token = await a.token("tus-roamer");
+      const uploadId = randomUUID();
+      // Subscribed on B, while A receives the first half: the bus carries it across.
+      const ws = wsClient(b.graphqlUrl, token);
+      const watching = collect(ws, UPLOAD_PROGRESS, { uploadId });
+      const uploadUrl = await new Promise<string>((resolve, reject) => {
+        void tusUpload(photo, {
+          endpoint: `${a.url}/uploads/`,
+          headers: { authorization: `Bearer ${token}` },
+          metadata: { uploadId },
+          chunkSize: 32 * 1024,
+          onStart(upload) {
+            upload.options.onChunkComplete = (_size, accepted) => {
+              if (accepted <= photo.length / 2) return;
+              const url = upload.url!;
+              void upload.abort().then(() => resolve(url));
+            };
+          },
+        }).then(() => reject(new Error("The upload finished before it was stopped.")), reject);
+      });
+      const id = path.basename(uploadUrl);
+      const result = await tusUpload(photo, { uploadUrl: `${b.url}/uploads/${id}`, headers: { authorization: `Bearer ${token}` }, chunkSize: 32 * 1024 });
+      const { events } = await watching;
+      await ws.dispose();
+      expect((await b.server.database.knex("images").where({ id: result.stagedImageId }).first()).sha256).toBe(sha256(photo));
+      expectHonestProgress(events, photo.length);
+      await eventually(async () => (await fs.readdir(shared)).length === 0, "the shared directory is empty");
+    } finally {
+      await a.stop();
+      await b.stop();
+      await database.drop();
+      await fs.rm(shared, { recursive: true, force: true });
+    }
+  });
+
+  it("two instances never hold one upload's lock at once: the later asks the holder to let go, and gets it when it does", async () => {
+    const [first, second] = await Promise.all([createRedisLocker(redisUrl!), createRedisLocker(redisUrl!)]);
+    try {
+      const id = randomUUID();
+      const held = first.newLock(id);
+      let askedToRelease = 0;
+      await held.lock(new AbortController().signal, () => {
+        askedToRelease++;
+        void held.unlock();
+      });
+      const later = second.newLock(id);
+      await later.lock(new AbortController().signal, () => undefined);
+      expect(askedToRelease).toBeGreaterThan(0);
+      // Held by `later` now: a third try, that will not wait, fails.
+      const third = first.newLock(id);
+      const stop = new AbortController();
+      stop.abort();
+      await expect(third.lock(stop.signal, () => undefined)).rejects.toBeDefined();
+      await later.unlock();
+    } finally {
+      await Promise.all([first.close(), second.close()]);
     }
   });
 });
