@@ -11,7 +11,7 @@ export interface TusResult {
 /** Runs a tus-js-client upload to the end (or its error), as a client in Node would. */
 export function tusUpload(
   bytes: Buffer,
-  options: tus.UploadOptions & { readonly endpoint?: string; readonly uploadUrl?: string; readonly onStart?: (upload: tus.Upload) => void },
+  options: tus.UploadOptions & { readonly onStart?: (upload: tus.Upload) => void },
 ): Promise<TusResult> {
   return new Promise((resolve, reject) => {
     const upload = new tus.Upload(bytes, {
@@ -43,4 +43,20 @@ export function refusalOf(error: unknown): { status: number | undefined; body: a
     body = text;
   }
   return { status: response?.getStatus(), body };
+}
+
+/** Sends a little over half of `bytes` in `chunkSize` PATCHes, then stops as a client that goes away would: the upload's URL. */
+export function uploadHalf(bytes: Buffer, options: tus.UploadOptions & { readonly endpoint: string; readonly chunkSize: number }): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    void tusUpload(bytes, {
+      ...options,
+      onStart(upload) {
+        upload.options.onChunkComplete = (_size, accepted) => {
+          if (accepted <= bytes.length / 2) return;
+          const url = upload.url!;
+          void upload.abort().then(() => resolve(url));
+        };
+      },
+    }).then(() => reject(new Error("The upload finished before it was stopped.")), reject);
+  });
 }

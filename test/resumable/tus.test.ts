@@ -11,7 +11,7 @@ import { jpeg, scenery } from "../helpers/images.js";
 import { createTestDatabase, startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { startTcpProxy } from "../helpers/tcpProxy.js";
-import { refusalOf, tusUpload } from "../helpers/tus.js";
+import { refusalOf, tusUpload, uploadHalf } from "../helpers/tus.js";
 import { createRedisLocker } from "../../src/server/createRedisLocker.js";
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
@@ -221,26 +221,12 @@ describe("a tus upload across a restart", () => {
     const env = { DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}) };
     try {
       const photo = await scenery(1500, 1100);
-      let first: TestServer | undefined = await startTestServer(env);
+      const first = await startTestServer(env);
       const token = await first.token("tus-restart");
       // Half the file, then the client stops and the server goes down.
-      const uploadUrl = await new Promise<string>((resolve, reject) => {
-        void tusUpload(photo, {
-          endpoint: `${first!.url}/uploads/`,
-          headers: { authorization: `Bearer ${token}` },
-          chunkSize: 32 * 1024,
-          onStart(upload) {
-            upload.options.onChunkComplete = (_size, accepted) => {
-              if (accepted <= photo.length / 2) return;
-              const url = upload.url!;
-              void upload.abort().then(() => resolve(url));
-            };
-          },
-        }).then(() => reject(new Error("The upload finished before it was stopped.")), reject);
-      });
+      const uploadUrl = await uploadHalf(photo, { endpoint: `${first.url}/uploads/`, headers: { authorization: `Bearer ${token}` }, chunkSize: 32 * 1024 });
       expect(uploadUrl).not.toBe("");
       await first.stop();
-      first = undefined;
 
       const second = await startTestServer(env);
       try {
@@ -283,21 +269,7 @@ describe.skipIf(!adminUrl || !redisUrl)("tus over two instances (PostgreSQL, Red
       // Subscribed on B, while A receives the first half: the bus carries it across.
       const ws = wsClient(b.graphqlUrl, token);
       const watching = collect(ws, UPLOAD_PROGRESS, { uploadId });
-      const uploadUrl = await new Promise<string>((resolve, reject) => {
-        void tusUpload(photo, {
-          endpoint: `${a.url}/uploads/`,
-          headers: { authorization: `Bearer ${token}` },
-          metadata: { uploadId },
-          chunkSize: 32 * 1024,
-          onStart(upload) {
-            upload.options.onChunkComplete = (_size, accepted) => {
-              if (accepted <= photo.length / 2) return;
-              const url = upload.url!;
-              void upload.abort().then(() => resolve(url));
-            };
-          },
-        }).then(() => reject(new Error("The upload finished before it was stopped.")), reject);
-      });
+      const uploadUrl = await uploadHalf(photo, { endpoint: `${a.url}/uploads/`, headers: { authorization: `Bearer ${token}` }, metadata: { uploadId }, chunkSize: 32 * 1024 });
       const id = path.basename(uploadUrl);
       const result = await tusUpload(photo, { uploadUrl: `${b.url}/uploads/${id}`, headers: { authorization: `Bearer ${token}` }, chunkSize: 32 * 1024 });
       const { events } = await watching;
