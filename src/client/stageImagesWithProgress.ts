@@ -11,7 +11,9 @@ export interface OverallProgress {
   readonly failed: number;
 }
 
-export interface StageImagesOptions extends Omit<StageImageOptions, "onProgress" | "uploadId" | "signal"> {
+export interface StageImagesOptions extends Omit<StageImageOptions, "onProgress" | "uploadId" | "signal" | "resumable"> {
+  /** Resumable (tus) for every file, or chosen per file (by size, say). */
+  readonly resumable?: StageImageOptions["resumable"] | ((file: Blob, index: number) => StageImageOptions["resumable"]);
   /** Files uploading at once; the rest wait their turn, in order. */
   readonly concurrency?: number | undefined;
   /** Each file's pushed events, by its index in `files`. */
@@ -53,6 +55,7 @@ export async function stageImagesWithProgress(files: readonly Blob[], options: S
         if (signal?.aborted) throw signal.reason;
         const staged = await stageImageWithProgress(file, {
           ...options,
+          resumable: typeof options.resumable === "function" ? options.resumable(file, index) : options.resumable,
           wsClient: ws,
           signal,
           onProgress(progress) {

@@ -10,6 +10,7 @@ import { stageImagesWithProgress } from "../client/stageImagesWithProgress.js";
 import { make, say } from "./dom.js";
 import { describeError } from "./errorMessages.js";
 import { formatBytes } from "./formatBytes.js";
+import { resumableFor } from "./resumableFor.js";
 import type { Session } from "./session.js";
 
 export interface PhotoUploadsElements {
@@ -29,6 +30,8 @@ interface Tile {
   readonly controller: AbortController;
   staged?: StagedImageFieldsFragment;
   caption?: HTMLInputElement;
+  /** "Resumed at 62 %", once a resumable upload went on from an earlier attempt. */
+  resumed?: string;
 }
 
 export function createPhotoUploads(elements: PhotoUploadsElements, options: { readonly session: () => Session | undefined; readonly onSaved: () => Promise<void> }) {
@@ -75,7 +78,7 @@ export function createPhotoUploads(elements: PhotoUploadsElements, options: { re
       case "RECEIVING": {
         const percent = Math.floor(progress.percent ?? 0);
         tile.bar.value = percent;
-        say(tile.text, `${percent}% (${formatBytes(progress.bytesReceived)})`);
+        say(tile.text, `${percent}% (${formatBytes(progress.bytesReceived)})${tile.resumed ? ` · ${tile.resumed}` : ""}`);
         break;
       }
       case "PROCESSING":
@@ -144,6 +147,7 @@ export function createPhotoUploads(elements: PhotoUploadsElements, options: { re
         wsClient: session.ws,
         concurrency: 3,
         signals: batch.map((tile) => tile.controller.signal),
+        resumable: (file, index) => resumableFor(file, (text) => (batch[index]!.resumed = text)),
         onProgress: (index, progress) => showProgress(batch[index]!, progress),
         onSettled: (index, result) => {
           const tile = batch[index]!;

@@ -10,6 +10,7 @@ import { readPageConfig } from "./pageConfig.js";
 import { createPhotoGrid } from "./photoGrid.js";
 import { createPhotoUploads } from "./photoUploads.js";
 import { closeSession, openSession, type Session } from "./session.js";
+import { resumableFor } from "./resumableFor.js";
 import { shrinkImage } from "./shrinkImage.js";
 import { startSignInForm } from "./signInForm.js";
 
@@ -29,6 +30,7 @@ const ui = {
   shrink: element<HTMLInputElement>("shrink"),
   shrinkSize: element<HTMLInputElement>("shrink-size"),
   shrinkNote: element<HTMLElement>("shrink-note"),
+  resumeNote: element<HTMLElement>("resume-note"),
   progress: element<HTMLProgressElement>("progress"),
   uploadStatus: element<HTMLElement>("upload-status"),
   cancel: element<HTMLButtonElement>("cancel"),
@@ -149,6 +151,7 @@ async function uploadPicture(file: File): Promise<void> {
   staged = undefined;
   ui.preview.replaceChildren();
   ui.shrinkNote.hidden = true;
+  ui.resumeNote.hidden = true;
   ui.progress.hidden = false;
   ui.progress.value = 0;
   ui.cancel.hidden = false;
@@ -172,6 +175,11 @@ async function uploadPicture(file: File): Promise<void> {
       token: session.token,
       wsClient: session.ws,
       signal: controller.signal,
+      resumable: resumableFor(body, (text) => {
+        if (upload !== controller) return;
+        ui.resumeNote.hidden = false;
+        ui.resumeNote.textContent = text;
+      }),
       onProgress: (progress) => {
         if (upload === controller) showProgress(progress);
       },

@@ -1,4 +1,5 @@
 // The profile page in a real browser: Debian's headless Chromium driven by playwright-core.
+import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -144,6 +145,32 @@ describe("the profile page", () => {
     await page.setInputFiles("#file", { name: "notes.jpg", mimeType: "image/jpeg", buffer: Buffer.from("these are not the pixels you are looking for\n".repeat(50)) });
     await page.waitForSelector("#upload-status.error");
     expect(await page.textContent("#upload-status")).toBe("That is not an image upstage can read. Use JPEG, PNG, WebP, GIF or AVIF.");
+    await page.close();
+  });
+
+  it("sends a large photo over tus: chosen again after a reload cut it, it resumes and says where", async () => {
+    const large = await scenery(3200, 2400);
+    expect(large.length).toBeGreaterThan(1024 * 1024);
+    // From disk, as a person picks it: the same name, size and date, so the page knows it again.
+    const file = path.join(TEST_OUTPUT, "large-photo.jpg");
+    await fs.writeFile(file, large);
+    const page = await signedIn("commuter");
+    await throttleUploads(page, 400 * 1024);
+    await page.setInputFiles("#file", file);
+    await page.waitForFunction(() => /^Uploading… ([2-7]\d)%/.test(document.getElementById("upload-status")!.textContent ?? ""), undefined, { timeout: 20_000 });
+    // The tab is reloaded mid-upload (or the phone dropped it): the server keeps what it has.
+    await page.reload();
+    await page.waitForSelector("#profile", { state: "visible" });
+    expect(await t.server.database.knex("resumable_uploads").where({ owner_id: "commuter" })).toHaveLength(1);
+    await page.setInputFiles("#file", file);
+    await page.waitForSelector("#resume-note:has-text('Resumed at')");
+    const percent = Number(/Resumed at (\d+) %/.exec((await page.textContent("#resume-note")) ?? "")![1]);
+    expect(percent).toBeGreaterThan(10);
+    expect(percent).toBeLessThan(100);
+    await page.waitForSelector("#preview img", { timeout: 30_000 });
+    const [image] = await t.server.database.knex("images").where({ owner_id: "commuter" });
+    expect(image.sha256).toBe(createHash("sha256").update(large).digest("hex"));
+    expect(await t.server.database.knex("resumable_uploads").where({ owner_id: "commuter" })).toEqual([]);
     await page.close();
   });
 
