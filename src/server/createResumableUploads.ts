@@ -36,6 +36,8 @@ export interface ResumableUploadsOptions {
   readonly directory: string;
   readonly viewerOf: (authorization: string | undefined) => Promise<Viewer | undefined>;
   readonly mediaUrl: (key: string) => Promise<string>;
+  /** MAX_CONCURRENT_UPLOADS, shared with multipart: a PATCH or a POST with bytes takes a place while it runs (the tracker a stop drains). */
+  readonly admit: (userId: string, request: IncomingMessage) => (() => void) | undefined;
   /** With REDIS_URL, a locker every instance shares (createRedisLocker); by default tus's in-process one. */
   readonly locker?: (Locker & { close(): Promise<void> }) | undefined;
 }
@@ -243,8 +245,20 @@ export async function createResumableUploads(deps: ResumableDeps, options: Resum
   });
 
   return {
-    handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-      return tus.handle(request, response).then(() => undefined);
+    async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+      if (request.method === "PATCH" || (request.method === "POST" && request.headers["content-type"] === "application/offset+octet-stream")) {
+        const viewer = await options.viewerOf(request.headers.authorization).catch(() => undefined);
+        if (viewer) {
+          const release = options.admit(viewer.id, request);
+          if (!release) {
+            const { status_code, body } = refusal(new UpstageError(ErrorCode.RateLimited, "Too many uploads in flight; wait for one to finish."));
+            response.writeHead(status_code, { "tus-resumable": "1.0.0", "content-type": "application/json", "retry-after": "1" }).end(body);
+            return;
+          }
+          response.once("close", release);
+        }
+      }
+      await tus.handle(request, response);
     },
     /** The sweeper's part: incomplete uploads past RESUMABLE_TTL, their bytes and their rows. */
     async sweepExpired(now: Date): Promise<number> {

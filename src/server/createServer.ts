@@ -178,6 +178,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       {
         directory: config.uploads.resumableDir,
         viewerOf,
+        admit: (userId, request) => uploads.admit(userId, request),
         mediaUrl,
         locker: config.redisUrl ? await createRedisLocker(config.redisUrl) : undefined,
       },

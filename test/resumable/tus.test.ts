@@ -3,11 +3,13 @@
 // restarted server resume where they stopped.
 import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graphql } from "../helpers/graphqlClient.js";
 import { jpeg, scenery } from "../helpers/images.js";
+import { startS3Server } from "../helpers/s3Server.js";
 import { createTestDatabase, startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { startTcpProxy } from "../helpers/tcpProxy.js";
@@ -211,6 +213,74 @@ describe("tus uploads", () => {
     expect(await storedUploads(t)).not.toContain(id);
     expect(await t.server.database.knex("resumable_uploads").where({ id })).toEqual([]);
     expect((await create(1024 * 1024)).status).toBe(201);
+  });
+});
+
+describe("tus for browsers, S3 and busy users", () => {
+  it("answers a preflight from another origin, and exposes the tus headers and Upstage-Staged-Image-Id", async () => {
+    const t = await startTestServer();
+    try {
+      const preflight = await fetch(`${t.url}/uploads/`, {
+        method: "OPTIONS",
+        headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization, upload-length, tus-resumable" },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get("access-control-allow-origin")).toBeTruthy();
+      expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
+      const created = await fetch(`${t.url}/uploads/`, {
+        method: "POST",
+        headers: { origin: "https://app.example", "tus-resumable": "1.0.0", "upload-length": "100", authorization: `Bearer ${await t.token("cors")}` },
+      });
+      const exposed = (created.headers.get("access-control-expose-headers") ?? "").toLowerCase();
+      for (const header of ["location", "upload-offset", "upload-length", "upstage-staged-image-id"]) expect(exposed).toContain(header);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("with STORAGE=s3 keeps the parts in RESUMABLE_DIR and the staged image in the bucket", async () => {
+    const s3 = await startS3Server();
+    const t = await startTestServer(s3.env);
+    try {
+      const photo = await scenery(900, 700);
+      const result = await tusUpload(photo, { endpoint: `${t.url}/uploads/`, headers: { authorization: `Bearer ${await t.token("tus-s3")}` }, chunkSize: 64 * 1024 });
+      const image = await t.server.database.knex("images").where({ id: result.stagedImageId }).first();
+      expect(image.sha256).toBe(sha256(photo));
+      expect(await s3.keys()).toContain(image.storage_key);
+    } finally {
+      await t.stop();
+      await s3.stop();
+    }
+  });
+
+  it("a PATCH takes one of the user's MAX_CONCURRENT_UPLOADS places while it runs: one more is RATE_LIMITED (429)", async () => {
+    const t = await startTestServer({ MAX_CONCURRENT_UPLOADS: "1" });
+    try {
+      const token = await t.token("tus-busy");
+      const create = async () => {
+        const created = await fetch(`${t.url}/uploads/`, { method: "POST", headers: { "tus-resumable": "1.0.0", "upload-length": "100000", authorization: `Bearer ${token}` } });
+        return new URL(created.headers.get("location")!, t.url);
+      };
+      const [first, second] = [await create(), await create()];
+      // The first PATCH's body comes slowly: it holds its place until it ends.
+      const held = http.request(first, { method: "PATCH", headers: { "tus-resumable": "1.0.0", "upload-offset": "0", "content-type": "application/offset+octet-stream", "content-length": "1000", authorization: `Bearer ${token}` } });
+      const answered = new Promise<number>((resolve) => held.on("response", (response) => resolve(response.statusCode!)));
+      held.write((await jpeg(64, 64)).subarray(0, 500));
+      // Its first bytes are on disk: it is in flight.
+      const part = path.join(t.dataDir, "resumable", path.basename(first.pathname));
+      await eventually(async () => (await fs.stat(part)).size >= 500, "the first PATCH's bytes are stored");
+      const busy = await fetch(second, {
+        method: "PATCH",
+        headers: { "tus-resumable": "1.0.0", "upload-offset": "0", "content-type": "application/offset+octet-stream", authorization: `Bearer ${token}` },
+        body: await jpeg(32, 32),
+      });
+      expect(busy.status).toBe(429);
+      expect(await busy.json()).toMatchObject({ error: { code: "RATE_LIMITED" } });
+      held.end(Buffer.alloc(500));
+      expect(await answered).toBe(204);
+    } finally {
+      await t.stop();
+    }
   });
 });
 
