@@ -260,7 +260,7 @@ export async function createResumableUploads(deps: ResumableDeps, options: Resum
       }
       await tus.handle(request, response);
     },
-    /** The sweeper's part: incomplete uploads past RESUMABLE_TTL, their bytes and their rows. */
+    /** The sweeper's part: incomplete uploads past RESUMABLE_TTL, their bytes and their rows, and parts no row names. */
     async sweepExpired(now: Date): Promise<number> {
       let removed = 0;
       for (;;) {
@@ -270,6 +270,15 @@ export async function createResumableUploads(deps: ResumableDeps, options: Resum
           removed++;
         }
         if (batch.length < 100) break;
+      }
+      // Parts no row names, older than the TTL: a crash between a row and its part (either way round).
+      for (const name of await fs.readdir(options.directory)) {
+        if (!name.endsWith(".json")) continue;
+        const id = name.slice(0, -".json".length);
+        const { mtimeMs } = await fs.stat(path.join(options.directory, name)).catch(() => ({ mtimeMs: Infinity }));
+        if (now.getTime() - mtimeMs < deps.limits.ttlSeconds * 1000 || (await findResumableUpload(knex, id))) continue;
+        await files.remove(id).catch(() => fs.rm(path.join(options.directory, name), { force: true }));
+        removed++;
       }
       if (removed > 0) log.info({ removed }, "expired resumable uploads removed");
       return removed;

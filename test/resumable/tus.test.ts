@@ -209,8 +209,16 @@ describe("tus uploads", () => {
     const id = path.basename(first.headers.get("location")!);
     // Its time passes.
     await t.server.database.knex("resumable_uploads").where({ id }).update({ expires_at: new Date(Date.now() - 1000) });
+    // A part no row names (a crash between the two), older than the TTL.
+    const stray = path.join(t.dataDir, "resumable", "0123456789abcdef0123456789abcdef");
+    await fs.writeFile(stray, "partial bytes");
+    await fs.writeFile(`${stray}.json`, JSON.stringify({ id: path.basename(stray), size: 100, offset: 0, metadata: {}, creation_date: new Date(0).toISOString() }));
+    const old = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    await fs.utimes(`${stray}.json`, old, old);
     await t.server.sweeper.sweep();
     expect(await storedUploads(t)).not.toContain(id);
+    expect(await storedUploads(t)).not.toContain(path.basename(stray));
+    expect(await storedUploads(t)).not.toContain(`${path.basename(stray)}.json`);
     expect(await t.server.database.knex("resumable_uploads").where({ id })).toEqual([]);
     expect((await create(1024 * 1024)).status).toBe(201);
   });
