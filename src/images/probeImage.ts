@@ -1,3 +1,4 @@
+import { ACCEPTED_FORMATS_IN_WORDS } from "./acceptedFormats.js";
 import sharp, { type Metadata } from "sharp";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
@@ -28,7 +29,7 @@ export async function probeImage(file: string, options: { maxPixels: number }): 
   if (!storedFormat) {
     throw new UpstageError(
       ErrorCode.UnsupportedMediaType,
-      `Images in ${metadata.format ?? "this"} format are not accepted; send JPEG, PNG, WebP, GIF, AVIF or HEIC.`,
+      `Images in ${metadata.format ?? "this"} format are not accepted; send ${ACCEPTED_FORMATS_IN_WORDS}.`,
     );
   }
   const { width, height } = metadata.autoOrient ?? metadata;

@@ -1,7 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { Transform, type Readable } from "node:stream";
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { notAnImage } from "../errors/notAnImage.js";
 import { SNIFF_BYTES, sniffFormat } from "./sniffFormat.js";
 
 /** What a resumable upload's bytes have shown so far: the running hash and the head the sniff reads. */
@@ -15,10 +14,6 @@ interface Inspection {
 
 /** The stored bytes of an upload from its start, for rebuilding a lost state (after a restart, or on another instance). */
 export type ReadStored = () => Readable;
-
-function notAnImage(): UpstageError {
-  return new UpstageError(ErrorCode.UnsupportedMediaType, "The file is not an image upstage accepts; send JPEG, PNG, WebP, GIF, AVIF or HEIC.");
-}
 
 /**
  * The `sniff` and `hash` handlers for an upload that arrives in several

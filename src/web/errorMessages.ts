@@ -1,4 +1,5 @@
 import { UpstageRequestError } from "../client/UpstageRequestError.js";
+import { ACCEPTED_FORMATS_IN_WORDS } from "../images/acceptedFormats.js";
 
 /** Each error code of the contract, in words a person can act on. */
 const MESSAGES: Record<string, string> = {
@@ -7,7 +8,7 @@ const MESSAGES: Record<string, string> = {
   NOT_FOUND: "That image no longer exists. Choose the file again.",
   BAD_USER_INPUT: "The request was not understood.",
   FILE_TOO_LARGE: "That file is too large. Choose a smaller one, or tick “Shrink before sending”.",
-  UNSUPPORTED_MEDIA_TYPE: "That is not an image upstage can read. Use JPEG, PNG, WebP, GIF or AVIF.",
+  UNSUPPORTED_MEDIA_TYPE: `That is not an image upstage can read. Use ${ACCEPTED_FORMATS_IN_WORDS}.`,
   IMAGE_TOO_LARGE: "That image has too many pixels. Tick “Shrink before sending”, or choose a smaller one.",
   QUOTA_EXCEEDED: "You have reached a limit: your storage, or the uploads waiting to be saved. Save or discard those waiting, or remove an image.",
   STAGED_IMAGE_EXPIRED: "The uploaded image expired before it was saved. Choose the file again.",
@@ -24,3 +25,4 @@ export function describeError(error: unknown): string {
   if (error instanceof UpstageRequestError) return errorMessage(error.code, error.message);
   return error instanceof Error ? error.message : String(error);
 }
+

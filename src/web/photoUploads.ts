@@ -7,6 +7,7 @@ import { graphqlRequest } from "../client/graphqlRequest.js";
 import { ADD_PHOTOS, DISCARD_STAGED_IMAGE, STAGED_IMAGES } from "../client/operations.js";
 import type { UploadProgress } from "../client/stageImageWithProgress.js";
 import { stageImagesWithProgress } from "../client/stageImagesWithProgress.js";
+import { ACCEPTED_MEDIA_TYPES } from "../images/acceptedFormats.js";
 import { make, say } from "./dom.js";
 import { describeError } from "./errorMessages.js";
 import { formatBytes } from "./formatBytes.js";
@@ -204,6 +205,7 @@ export function createPhotoUploads(elements: PhotoUploadsElements, options: { re
     refreshSave();
   }
 
+  elements.files.accept = ACCEPTED_MEDIA_TYPES;
   elements.files.addEventListener("change", () => {
     add([...(elements.files.files ?? [])]);
     elements.files.value = "";

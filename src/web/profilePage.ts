@@ -4,6 +4,7 @@ import { graphqlRequest } from "../client/graphqlRequest.js";
 import { COMMIT_PROFILE } from "../client/operations.js";
 import { stageImageWithProgress, type StagedImage, type UploadProgress } from "../client/stageImageWithProgress.js";
 import { element, say } from "./dom.js";
+import { ACCEPTED_MEDIA_TYPES } from "../images/acceptedFormats.js";
 import { describeError, errorMessage } from "./errorMessages.js";
 import { formatBytes } from "./formatBytes.js";
 import { readPageConfig } from "./pageConfig.js";
@@ -247,4 +248,5 @@ ui.profile.addEventListener("submit", async (event) => {
 
 // --- start --------------------------------------------------------------
 
+ui.file.accept = ACCEPTED_MEDIA_TYPES;
 startSignInForm({ config, devToken: {}, signIn, signOut });

@@ -101,7 +101,7 @@ describe("the profile page's photos", () => {
     }
     const failed = page.locator("#photo-uploads .upload[data-state=failed]");
     expect(await failed.locator(".name").textContent()).toBe("notes.jpg");
-    expect(await failed.locator(".status").textContent()).toBe("That is not an image upstage can read. Use JPEG, PNG, WebP, GIF or AVIF.");
+    expect(await failed.locator(".status").textContent()).toBe("That is not an image upstage can read. Use JPEG, PNG, WebP, GIF, AVIF or HEIC.");
     // Each staged tile paints its placeholder, then its thumbnail loads.
     const thumbnails = await page.$$eval("#photo-uploads .staged-thumbnail", (imgs) =>
       imgs.map((img) => ({ placeholder: (img as HTMLImageElement).style.backgroundImage, width: (img as HTMLImageElement).naturalWidth })),

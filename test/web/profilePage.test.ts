@@ -144,7 +144,7 @@ describe("the profile page", () => {
     const page = await signedIn("mistaken");
     await page.setInputFiles("#file", { name: "notes.jpg", mimeType: "image/jpeg", buffer: Buffer.from("these are not the pixels you are looking for\n".repeat(50)) });
     await page.waitForSelector("#upload-status.error");
-    expect(await page.textContent("#upload-status")).toBe("That is not an image upstage can read. Use JPEG, PNG, WebP, GIF or AVIF.");
+    expect(await page.textContent("#upload-status")).toBe("That is not an image upstage can read. Use JPEG, PNG, WebP, GIF, AVIF or HEIC.");
     await page.close();
   });
 
@@ -171,6 +171,24 @@ describe("the profile page", () => {
     const [image] = await t.server.database.knex("images").where({ owner_id: "commuter" });
     expect(image.sha256).toBe(createHash("sha256").update(large).digest("hex"));
     expect(await t.server.database.knex("resumable_uploads").where({ owner_id: "commuter" })).toEqual([]);
+    await page.close();
+  });
+
+  it("loads both pages without one failed request (the favicon is inline)", async () => {
+    const page = await browser.newPage();
+    const failed: string[] = [];
+    page.on("response", (response) => {
+      if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
+    });
+    page.on("requestfailed", (request) => failed.push(`failed ${request.url()}`));
+    for (const path of ["/", "/admin"]) {
+      await page.goto(`${t.url}${path}`);
+      await page.waitForSelector("#sign-in", { state: "visible" });
+    }
+    // A browser asks for the icon after the load: let it have its chance.
+    await page.waitForLoadState("networkidle");
+    expect(failed).toEqual([]);
+    expect(await page.evaluate(() => document.querySelector<HTMLLinkElement>("link[rel=icon]")?.href.startsWith("data:image/svg+xml"))).toBe(true);
     await page.close();
   });
 

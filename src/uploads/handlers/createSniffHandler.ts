@@ -1,5 +1,4 @@
-import { ErrorCode } from "../../errors/ErrorCode.js";
-import { UpstageError } from "../../errors/UpstageError.js";
+import { notAnImage } from "../../errors/notAnImage.js";
 import { SNIFF_BYTES, sniffFormat } from "../sniffFormat.js";
 import type { UploadContext, UploadHandler } from "../UploadHandler.js";
 
@@ -15,12 +14,7 @@ export function createSniffHandler(): UploadHandler {
   function decide(upload: UploadContext): void {
     decided = true;
     const format = sniffFormat(head);
-    if (!format) {
-      throw new UpstageError(
-        ErrorCode.UnsupportedMediaType,
-        "The file is not an image upstage accepts; send JPEG, PNG, WebP, GIF, AVIF or HEIC.",
-      );
-    }
+    if (!format) throw notAnImage();
     upload.results.format = format;
   }
 

@@ -1,0 +1,8 @@
+import { ACCEPTED_FORMATS_IN_WORDS } from "../images/acceptedFormats.js";
+import { ErrorCode } from "./ErrorCode.js";
+import { UpstageError } from "./UpstageError.js";
+
+/** The refusal of a file whose bytes are not an accepted image's (the sniff, multipart or tus). */
+export function notAnImage(): UpstageError {
+  return new UpstageError(ErrorCode.UnsupportedMediaType, `The file is not an image upstage accepts; send ${ACCEPTED_FORMATS_IN_WORDS}.`);
+}
