@@ -69,6 +69,19 @@ const EnvSchema = z.object({
     { width: 200, height: 200 },
   ]),
   THUMBNAIL_MAX_SIZE: integer(1).default(1024),
+  RENDITION_WIDTHS: z
+    .string()
+    .transform((value, ctx) => {
+      const widths = value.split(",").map((s) => s.trim()).filter(Boolean).map(Number);
+      if (widths.length === 0 || widths.some((w) => !Number.isInteger(w) || w < 1)) {
+        ctx.addIssue({ code: "custom", message: "a comma-separated list of whole widths in pixels, such as 64,128,256" });
+        return z.NEVER;
+      }
+      return [...new Set(widths)].sort((a, b) => a - b);
+    })
+    .default([16, 32, 48, 64, 80, 96, 128, 160, 192, 256, 320, 384, 480, 640, 768, 960, 1024]),
+  MAX_RENDITIONS_PER_IMAGE: integer(1).default(48),
+  RENDITIONS_PER_MINUTE: integer(1).default(120),
   SWEEP_INTERVAL: integer(1).default(60),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   STORAGE: z.enum(["local", "s3"]).default("local"),
@@ -153,6 +166,12 @@ export interface Config {
     readonly presets: readonly ThumbnailPreset[];
     /** Largest width or height of an on-demand thumbnail, in pixels. */
     readonly thumbnailMaxSize: number;
+    /** The sizes an on-demand rendition snaps up to (RENDITION_WIDTHS), smallest first. */
+    readonly renditionWidths: readonly number[];
+    /** On-demand renditions kept per image; the least recently used go first (MAX_RENDITIONS_PER_IMAGE). */
+    readonly maxRenditionsPerImage: number;
+    /** New on-demand renditions one user may cause per minute, per instance (RENDITIONS_PER_MINUTE). */
+    readonly renditionsPerMinute: number;
     /** libvips threads per image (sharp.concurrency); sharp's own default on glibc is 1. */
     readonly threads: number;
     /** Images processed at once (the queue); the rest wait their turn, first come first served. */
@@ -247,6 +266,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxDimension: e.MAX_DIMENSION,
       presets: e.THUMBNAIL_PRESETS,
       thumbnailMaxSize: e.THUMBNAIL_MAX_SIZE,
+      renditionWidths: e.RENDITION_WIDTHS.filter((w) => w <= e.THUMBNAIL_MAX_SIZE),
+      maxRenditionsPerImage: e.MAX_RENDITIONS_PER_IMAGE,
+      renditionsPerMinute: e.RENDITIONS_PER_MINUTE,
       threads: e.IMAGE_THREADS,
       concurrency: e.IMAGE_CONCURRENCY,
       jpegEncoder: e.JPEG_ENCODER,

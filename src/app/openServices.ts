@@ -3,6 +3,7 @@ import pino, { type DestinationStream, type Logger } from "pino";
 import sharp from "sharp";
 import type { Config } from "../config.js";
 import { createImageQueue } from "../images/createImageQueue.js";
+import { createRenderBudget } from "../staging/renditionPolicy.js";
 import { notifyDeletes, type Deletions } from "../storage/notifyDeletes.js";
 import { createMetrics, type Metrics } from "../observability/createMetrics.js";
 import { requestLogFields } from "../observability/requestContext.js";
@@ -80,6 +81,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     options: stagingOptionsFrom(config),
     instance: path.basename(stores.scratch.dir),
     images: createImageQueue(config.images.concurrency),
+    renderBudget: createRenderBudget(config.images.renditionsPerMinute),
   };
   const handlerDeps = {
     knex: stores.database.knex,

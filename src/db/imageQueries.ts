@@ -80,6 +80,26 @@ export function findThumbnails(db: Knex, imageId: string, variants: readonly str
   return db<ThumbnailRow>("thumbnails").where({ image_id: imageId }).whereIn("variant", variants);
 }
 
+/** Marks the variants as asked for now, when they were last marked before `staleBefore` (one write an hour, not one per read). */
+export async function touchThumbnails(db: Knex, imageId: string, variants: readonly string[], now: Date, staleBefore: Date): Promise<void> {
+  if (variants.length === 0) return;
+  await db("thumbnails").where({ image_id: imageId }).whereIn("variant", variants).where("used_at", "<", staleBefore).update({ used_at: now });
+}
+
+/** The image's thumbnails other than `keep`, least recently asked for first. */
+export function listEvictableThumbnails(db: Knex, imageId: string, keep: readonly string[]): Promise<Pick<ThumbnailRow, "variant" | "storage_key">[]> {
+  return db<ThumbnailRow>("thumbnails")
+    .select("variant", "storage_key")
+    .where({ image_id: imageId })
+    .whereNotIn("variant", keep)
+    .orderBy([{ column: "used_at", order: "asc" }, { column: "variant", order: "asc" }]);
+}
+
+export async function deleteThumbnails(db: Knex, imageId: string, variants: readonly string[]): Promise<void> {
+  if (variants.length === 0) return;
+  await db("thumbnails").where({ image_id: imageId }).whereIn("variant", variants).delete();
+}
+
 /** Inserts thumbnails; a variant that another request stored first is kept as it is. */
 export async function insertThumbnails(db: Knex, rows: readonly Omit<ThumbnailRow, "created_at">[]): Promise<void> {
   if (rows.length === 0) return;

@@ -14,6 +14,10 @@ export interface Metrics {
   readonly stageSeconds: Histogram;
   /** upstage_thumbnail_duration_seconds{kind}: the one decode and the encodes of an upload at stage time (original, presets, preview), or rendering and storing one on demand. */
   readonly thumbnailSeconds: Histogram<"kind">;
+  /** Bytes of on-demand renditions stored. */
+  readonly renditionBytes: Counter;
+  /** On-demand renditions removed past MAX_RENDITIONS_PER_IMAGE. */
+  readonly renditionsEvicted: Counter;
   /** upstage_image_queue_wait_seconds: how long an upload's image work waited for a place in the queue. */
   readonly imageQueueSeconds: Histogram;
   /** upstage_sweeper_runs_total{result}: swept, skipped (another instance was sweeping) or failed. */
@@ -66,6 +70,12 @@ export function createMetrics(live: LiveCounts): Metrics {
       help: "Time to decode an upload once and encode its original, presets and preview (kind=preset), or to render and store one thumbnail on demand (kind=on_demand).",
       labelNames: ["kind"],
       buckets: SECONDS_BUCKETS,
+      registers,
+    }),
+    renditionBytes: new Counter({ name: "upstage_rendition_bytes_total", help: "Bytes of on-demand renditions (thumbnails, sources) stored.", registers }),
+    renditionsEvicted: new Counter({
+      name: "upstage_renditions_evicted_total",
+      help: "On-demand renditions removed, least recently used first, past MAX_RENDITIONS_PER_IMAGE.",
       registers,
     }),
     imageQueueSeconds: new Histogram({

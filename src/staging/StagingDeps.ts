@@ -1,3 +1,4 @@
+import type { RenderBudget } from "./renditionPolicy.js";
 import type { Knex } from "knex";
 import type { Logger } from "pino";
 import type { Config, JpegEncoder, ThumbnailPreset } from "../config.js";
@@ -19,6 +20,8 @@ export interface StagingDeps {
   readonly instance: string;
   /** Where image work (sharp) waits its turn: first come, first served, IMAGE_CONCURRENCY at a time. */
   readonly images: ImageQueue;
+  /** New on-demand renditions per user and minute (RENDITIONS_PER_MINUTE). */
+  readonly renderBudget: RenderBudget;
 }
 
 export interface StagingOptions {
@@ -33,6 +36,8 @@ export interface StagingOptions {
   readonly presets: readonly ThumbnailPreset[];
   /** Largest on-demand thumbnail side, in pixels. */
   readonly thumbnailMaxSize: number;
+  /** The rendition policy for on-demand sizes (renditionPolicy.ts). */
+  readonly renditions: { readonly widths: readonly number[]; readonly maxPerImage: number; readonly perMinute: number };
   /** How JPEGs are written (JPEG_ENCODER). */
   readonly jpegEncoder: JpegEncoder;
   /** Staged images a user may hold, not yet committed (MAX_STAGED_PER_USER). */
@@ -50,6 +55,7 @@ export function stagingOptionsFrom(config: Config): StagingOptions {
     maxDimension: config.images.maxDimension,
     presets: config.images.presets,
     thumbnailMaxSize: config.images.thumbnailMaxSize,
+    renditions: { widths: config.images.renditionWidths, maxPerImage: config.images.maxRenditionsPerImage, perMinute: config.images.renditionsPerMinute },
     jpegEncoder: config.images.jpegEncoder,
     maxStagedPerUser: config.uploads.maxStagedPerUser,
     maxPhotosPerUser: config.maxPhotosPerUser,

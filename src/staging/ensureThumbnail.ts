@@ -1,32 +1,54 @@
 import type { ImageRow, ThumbnailRow } from "../db/rows.js";
-import { findThumbnails, insertThumbnails } from "../db/imageQueries.js";
+import { deleteThumbnails, findThumbnails, insertThumbnails, listEvictableThumbnails, touchThumbnails } from "../db/imageQueries.js";
+import { formatOfContentType } from "../images/imageFormat.js";
 import { renderThumbnails } from "../images/renderThumbnails.js";
 import { checkThumbnailSize, variantOf, type ThumbnailSpec } from "../images/ThumbnailSpec.js";
 import { cropOf } from "./avatarCrop.js";
 import type { StagingDeps } from "./StagingDeps.js";
 import { thumbnailKey } from "../storage/storageKey.js";
 import { intendFiles, settleFiles } from "./fileIntents.js";
+import { presetSpecs } from "./presetSpecs.js";
+import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
+import { snapRendition } from "./renditionPolicy.js";
 import { storeThumbnails } from "./storeThumbnails.js";
 
-type ThumbnailDeps = Pick<StagingDeps, "knex" | "storage" | "options" | "metrics" | "instance" | "images">;
+export type ThumbnailDeps = Pick<StagingDeps, "knex" | "storage" | "options" | "metrics" | "instance" | "images" | "renderBudget" | "now">;
+
+/** How long a rendition's last use may be stale before a lookup records it again. */
+const TOUCH_EVERY_MS = 60 * 60 * 1000;
 
 /**
  * The thumbnails of `image` for each of `asked`, in order (from its crop, when
- * it has one): a lookup for those made before (presets at stage time, others
- * on first request); the rest are rendered together from one read and one
- * decode of the stored original, stored beside it and recorded, so the next
- * request is a lookup.
- * @throws UpstageError BAD_USER_INPUT when a size is outside the bounds.
+ * it has one), as the rendition policy answers them (renditionPolicy.ts:
+ * presets as they are, other sizes snapped to RENDITION_WIDTHS and never
+ * larger than the source): a lookup for those made before; the rest are
+ * rendered together from one read and one decode of the stored original,
+ * stored beside it and recorded, so the next request is a lookup. New ones
+ * asked by `who` count against that user's RENDITIONS_PER_MINUTE, and past
+ * MAX_RENDITIONS_PER_IMAGE the least recently used on-demand ones go.
+ * @throws UpstageError BAD_USER_INPUT when a size is outside the bounds; RATE_LIMITED past the render budget.
  */
-export async function ensureThumbnails(deps: ThumbnailDeps, image: ImageRow, asked: readonly ThumbnailSpec[]): Promise<ThumbnailRow[]> {
+export async function ensureThumbnails(
+  deps: ThumbnailDeps,
+  image: ImageRow,
+  asked: readonly ThumbnailSpec[],
+  who?: { readonly userId: string },
+): Promise<ThumbnailRow[]> {
   for (const spec of asked) checkThumbnailSize(spec, deps.options.thumbnailMaxSize);
   // Every size of a cropped avatar is made from its crop.
   const crop = cropOf(image);
-  const specs = new Map(asked.map((spec) => [variantOf({ ...spec, crop }), { ...spec, crop }]));
+  const source = crop ?? { width: image.width, height: image.height };
+  const answered = asked.map((spec) => ({ ...snapRendition(spec, source, deps.options), crop }));
+  const specs = new Map(answered.map((spec) => [variantOf(spec), spec]));
+  const presets = new Set(presetSpecs(deps.options.presets, formatOfContentType(image.content_type)).map((spec) => variantOf({ ...spec, crop })));
   const rowsOf = async () => new Map((await findThumbnails(deps.knex, image.id, [...specs.keys()])).map((row) => [row.variant, row]));
   let found = await rowsOf();
   const missing = [...specs].filter(([variant]) => !found.has(variant)).map(([, spec]) => spec);
+  const now = deps.now();
+  const onDemand = [...found.keys()].filter((variant) => !presets.has(variant));
+  await touchThumbnails(deps.knex, image.id, onDemand, now, new Date(now.getTime() - TOUCH_EVERY_MS));
   if (missing.length > 0) {
+    if (who) deps.renderBudget.take(who.userId, missing.length);
     const making = deps.metrics.thumbnailSeconds.startTimer({ kind: "on_demand" });
     const rendered = await deps.images.run(() => renderThumbnails(deps.storage.read(image.storage_key), missing, deps.options.jpegEncoder));
     const keys = rendered.map(({ spec }) => thumbnailKey(image.storage_key, variantOf(spec)));
@@ -39,14 +61,30 @@ export async function ensureThumbnails(deps: ThumbnailDeps, image: ImageRow, ask
       await insertThumbnails(trx, rows);
       await settleFiles(trx, keys);
     });
+    deps.metrics.renditionBytes.inc(rows.reduce((sum, row) => sum + row.byte_size, 0));
+    await evictRenditions(deps, image, { presets, asked: new Set(specs.keys()) });
     // Another request may have recorded some first; either row describes the same file.
     found = await rowsOf();
   }
-  return asked.map((spec) => found.get(variantOf({ ...spec, crop }))!);
+  return answered.map((spec) => found.get(variantOf(spec))!);
+}
+
+/**
+ * Past MAX_RENDITIONS_PER_IMAGE on-demand renditions, the least recently used
+ * go (rows, then the files no row names); presets and the sizes just asked for stay.
+ */
+async function evictRenditions(deps: ThumbnailDeps, image: ImageRow, keep: { presets: ReadonlySet<string>; asked: ReadonlySet<string> }): Promise<void> {
+  const onDemand = await listEvictableThumbnails(deps.knex, image.id, [...keep.presets]);
+  const over = onDemand.length - deps.options.renditions.maxPerImage;
+  if (over <= 0) return;
+  const evicted = onDemand.filter((row) => !keep.asked.has(row.variant)).slice(0, over);
+  await deleteThumbnails(deps.knex, image.id, evicted.map((row) => row.variant));
+  await removeUnnamedFiles(deps, evicted.map((row) => row.storage_key));
+  deps.metrics.renditionsEvicted.inc(evicted.length);
 }
 
 /** One thumbnail of `image` (see ensureThumbnails). */
-export async function ensureThumbnail(deps: ThumbnailDeps, image: ImageRow, asked: ThumbnailSpec): Promise<ThumbnailRow> {
-  const [row] = await ensureThumbnails(deps, image, [asked]);
+export async function ensureThumbnail(deps: ThumbnailDeps, image: ImageRow, asked: ThumbnailSpec, who?: { readonly userId: string }): Promise<ThumbnailRow> {
+  const [row] = await ensureThumbnails(deps, image, [asked], who);
   return row!;
 }

@@ -4,8 +4,7 @@ import { UpstageError } from "../errors/UpstageError.js";
 import { contentTypeOf, formatOfContentType, type StoredFormat } from "../images/imageFormat.js";
 import { checkThumbnailSize } from "../images/ThumbnailSpec.js";
 import { cropOf } from "./avatarCrop.js";
-import { ensureThumbnails } from "./ensureThumbnail.js";
-import type { StagingDeps } from "./StagingDeps.js";
+import { ensureThumbnails, type ThumbnailDeps } from "./ensureThumbnail.js";
 
 /** One `<source>` of a `<picture>`: a format and its thumbnails, narrowest first. */
 export interface ImageSourceRow {
@@ -24,9 +23,10 @@ const MAX_WIDTHS = 8;
  * @throws UpstageError BAD_USER_INPUT for too many widths, a width out of bounds, or a repeated format.
  */
 export async function imageSources(
-  deps: Pick<StagingDeps, "knex" | "storage" | "options" | "metrics" | "instance" | "images">,
+  deps: ThumbnailDeps,
   image: ImageRow,
   request: { widths?: readonly number[] | null | undefined; formats?: readonly StoredFormat[] | null | undefined },
+  who?: { readonly userId: string },
 ): Promise<ImageSourceRow[]> {
   const widths = request.widths ?? DEFAULT_SOURCE_WIDTHS;
   if (widths.length === 0 || widths.length > MAX_WIDTHS) {
@@ -40,7 +40,7 @@ export async function imageSources(
   const effective = [...new Set(widths.map((width) => Math.min(width, widest)))].sort((a, b) => a - b);
   // Every width of every format from one read and one decode of the original.
   const specs = formats.flatMap((format) => effective.map((width) => ({ width, height: null, fit: "INSIDE", format }) as const));
-  const thumbnails = await ensureThumbnails(deps, image, specs);
+  const thumbnails = await ensureThumbnails(deps, image, specs, who);
   return formats.map((format, i) => ({
     format,
     type: contentTypeOf[format],

@@ -1,8 +1,7 @@
 import type { ImageRow } from "../db/rows.js";
 import { formatOfContentType } from "../images/imageFormat.js";
-import { ensureThumbnails } from "./ensureThumbnail.js";
+import { ensureThumbnails, type ThumbnailDeps } from "./ensureThumbnail.js";
 import { presetSpecs } from "./presetSpecs.js";
-import type { StagingDeps } from "./StagingDeps.js";
 
 export interface RegenerateOptions {
   readonly batchSize: number;
@@ -19,7 +18,7 @@ export interface RegenerateOptions {
  * started again, or resumed with `after`.
  * @returns how many images were visited.
  */
-export async function regeneratePresets(deps: Pick<StagingDeps, "knex" | "storage" | "options" | "metrics" | "instance" | "images">, options: RegenerateOptions): Promise<number> {
+export async function regeneratePresets(deps: ThumbnailDeps, options: RegenerateOptions): Promise<number> {
   let after = options.after;
   let images = 0;
   for (;;) {

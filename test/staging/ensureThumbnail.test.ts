@@ -33,30 +33,32 @@ describe("Image.thumbnail", () => {
     expect(await t.server.database.knex("thumbnails").where({ image_id: imageId })).toHaveLength(rowsBefore.length);
   });
 
-  it("makes another size on first request, keeps it, and answers the second from storage", async () => {
+  it("makes another size on first request (snapped up to the RENDITION_WIDTHS ladder), keeps it, and answers the second from storage", async () => {
     const first = await thumbnail({ w: 320, h: 180, format: "WEBP" });
     const made = first.body.data!["image"].thumbnail;
-    expect(made).toMatchObject({ width: 320, height: 180, format: "WEBP" });
+    // 320 is a step; 180 is not, and COVER's height snaps up to the next one, 192.
+    expect(made).toMatchObject({ width: 320, height: 192, format: "WEBP" });
     const { metadata } = await fetchImage(made.url);
-    expect([metadata.format, metadata.width, metadata.height]).toEqual(["webp", 320, 180]);
+    expect([metadata.format, metadata.width, metadata.height]).toEqual(["webp", 320, 192]);
 
     const rows = await t.server.database.knex("thumbnails").where({ image_id: imageId });
-    const second = await thumbnail({ w: 320, h: 180, format: "WEBP" });
+    // Any size that snaps to the same step is the same file.
+    const second = await thumbnail({ w: 300, h: 190, format: "WEBP" });
     expect(second.body.data!["image"].thumbnail.url).toBe(made.url);
     expect(await t.server.database.knex("thumbnails").where({ image_id: imageId })).toHaveLength(rows.length);
   });
 
   it("keeps the aspect ratio without a height, and fits inside a box with INSIDE", async () => {
-    expect((await thumbnail({ w: 300 })).body.data!["image"].thumbnail).toMatchObject({ width: 300, height: 200 });
-    expect((await thumbnail({ w: 100, h: 100, fit: "INSIDE" })).body.data!["image"].thumbnail).toMatchObject({ width: 100, height: 67 });
-    const contain = (await thumbnail({ w: 100, h: 100, fit: "CONTAIN", format: "PNG" })).body.data!["image"].thumbnail;
-    expect(contain).toMatchObject({ width: 100, height: 100, format: "PNG" });
+    expect((await thumbnail({ w: 320 })).body.data!["image"].thumbnail).toMatchObject({ width: 320, height: 213 });
+    expect((await thumbnail({ w: 128, h: 128, fit: "INSIDE" })).body.data!["image"].thumbnail).toMatchObject({ width: 128, height: 85 });
+    const contain = (await thumbnail({ w: 128, h: 128, fit: "CONTAIN", format: "PNG" })).body.data!["image"].thumbnail;
+    expect(contain).toMatchObject({ width: 128, height: 128, format: "PNG" });
     expect((await fetchImage(contain.url)).metadata.hasAlpha).toBe(true);
   });
 
   it("lists what was made in Image.thumbnails", async () => {
     const result = await graphql(t.graphqlUrl, `query($id: ID!) { image(id: $id) { thumbnails { width height format } } }`, { id: imageId }, token);
-    expect(result.body.data!["image"].thumbnails).toEqual(expect.arrayContaining([{ width: 320, height: 180, format: "WEBP" }]));
+    expect(result.body.data!["image"].thumbnails).toEqual(expect.arrayContaining([{ width: 320, height: 192, format: "WEBP" }]));
   });
 
   it.each([

@@ -53,14 +53,15 @@ describe("Image.placeholder, dominantColor and sources", () => {
     expect((await t.server.database.knex("images").where({ id: imageId }).first()).dominant_color).toBe(image.dominantColor);
   });
 
-  it("gives <picture> sources per format, with srcsets of the asked widths, never wider than the original", async () => {
+  it("gives <picture> sources per format, with srcsets of the asked widths snapped to the ladder, never wider than the original", async () => {
     const result = await graphql(t.graphqlUrl, SOURCES, { id: imageId, widths: [100, 300, 500], formats: ["WEBP", "PNG"] }, token);
     expect(result.body.errors).toBeUndefined();
     const [webp, png] = result.body.data!.image.sources;
     expect(webp).toMatchObject({ format: "WEBP", type: "image/webp" });
     expect(png).toMatchObject({ format: "PNG", type: "image/png" });
-    expect(webp.thumbnails.map((th: { width: number }) => th.width)).toEqual([100, 300, 400]);
-    expect(webp.thumbnails.map((th: { height: number }) => th.height)).toEqual([50, 150, 200]);
+    // 100 and 300 snap up to the 128 and 320 steps; 500 is wider than the 400 px original: its own width.
+    expect(webp.thumbnails.map((th: { width: number }) => th.width)).toEqual([128, 320, 400]);
+    expect(webp.thumbnails.map((th: { height: number }) => th.height)).toEqual([64, 160, 200]);
     expect(webp.srcset).toBe(webp.thumbnails.map((th: { url: string; width: number }) => `${th.url} ${th.width}w`).join(", "));
     const fetched = await fetch(webp.thumbnails[0].url);
     expect(fetched.headers.get("content-type")).toBe("image/webp");

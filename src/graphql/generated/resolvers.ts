@@ -89,10 +89,12 @@ export type Image = {
   placeholder: Scalars['String']['output'];
   /**
    * Responsive sources for a `<picture>` element: one per format, each with a
-   * srcset of the given widths (the aspect ratio kept; never wider than the
-   * original). Made on demand within THUMBNAIL_MAX_SIZE and kept.
+   * srcset of the given widths (snapped up to RENDITION_WIDTHS, the aspect ratio
+   * kept; never wider than the original). Made on demand and kept, under the
+   * same rendition policy as `thumbnail`.
    * Defaults: widths 320, 640 and 1024; formats AVIF, WEBP and the original's.
-   * Errors: BAD_USER_INPUT for more than 8 widths, a width outside 1..THUMBNAIL_MAX_SIZE, or a repeated format.
+   * Errors: BAD_USER_INPUT for more than 8 widths, a width outside 1..THUMBNAIL_MAX_SIZE, or a repeated format;
+   * RATE_LIMITED past RENDITIONS_PER_MINUTE new sizes for the viewer.
    */
   sources: Array<ImageSource>;
   /** The thumbnails as an HTML srcset (`url 125w, url 200w`). */
@@ -100,10 +102,15 @@ export type Image = {
   /** Visible to the owner and to admins. Errors: FORBIDDEN for anyone else. */
   status: ImageStatus;
   /**
-   * A thumbnail of the given size. Preset sizes are made at upload; any other
-   * size within the configured bound is made on first request and kept.
-   * Without `height`, the aspect ratio is kept. `format` defaults to the original's.
-   * Errors: BAD_USER_INPUT for a size outside 1..THUMBNAIL_MAX_SIZE.
+   * A thumbnail of about the given size. Preset sizes are made at upload and
+   * answered as they are; any other width (and height) snaps up to the next
+   * RENDITION_WIDTHS step, is never larger than the original (a larger size is
+   * answered with the original's), and is made on first request and kept, at
+   * most MAX_RENDITIONS_PER_IMAGE per image (the least recently used go). The
+   * answer's `width` and `height` say what was made. Without `height`, the
+   * aspect ratio is kept. `format` defaults to the original's.
+   * Errors: BAD_USER_INPUT for a size outside 1..THUMBNAIL_MAX_SIZE,
+   * RATE_LIMITED past RENDITIONS_PER_MINUTE new sizes for the viewer.
    */
   thumbnail: Thumbnail;
   /** Every thumbnail made so far, smallest first. */

@@ -19,12 +19,12 @@ export const Image: ImageResolvers = {
   byteSize: (image) => image.byte_size,
 
   thumbnail(image, { width, height, fit, format }, context) {
-    return ensureThumbnail(context.staging, image, {
-      width,
-      height: height ?? null,
-      fit: fit ?? "COVER",
-      format: format ?? formatOfContentType(image.content_type),
-    });
+    return ensureThumbnail(
+      context.staging,
+      image,
+      { width, height: height ?? null, fit: fit ?? "COVER", format: format ?? formatOfContentType(image.content_type) },
+      rendererOf(context),
+    );
   },
 
   thumbnails: (image, _args, context) => listThumbnails(context.staging.knex, image.id),
@@ -32,7 +32,7 @@ export const Image: ImageResolvers = {
   crop: (image) => cropOf(image),
   placeholder: async (image, _args, context) => (await ensurePreview(context.staging, image)).placeholder,
   dominantColor: async (image, _args, context) => (await ensurePreview(context.staging, image)).dominantColor,
-  sources: (image, { widths, formats }, context) => imageSources(context.staging, image, { widths, formats }),
+  sources: (image, { widths, formats }, context) => imageSources(context.staging, image, { widths, formats }, rendererOf(context)),
 
   srcset: async (image, _args, context) => srcsetOf(await presetThumbnails(image, context), context),
 
@@ -50,6 +50,11 @@ export const Image: ImageResolvers = {
     return image.created_at;
   },
 };
+
+/** Whose render budget a new size spends: the viewer's. */
+function rendererOf(context: GraphQLContext): { userId: string } | undefined {
+  return context.viewer ? { userId: context.viewer.id } : undefined;
+}
 
 /** The preset thumbnails (same shape, growing widths): what a srcset can choose between. */
 async function presetThumbnails(image: ImageRow, context: GraphQLContext) {

@@ -1,0 +1,116 @@
+// On-demand sizes that cannot be abused: snapped to a ladder, never upscaled,
+// capped per image (least recently used out), and a per-user rate of new ones.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
+import { fetchImage, jpeg } from "../helpers/images.js";
+import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+
+const THUMBNAIL = /* GraphQL */ `
+  query Thumb($id: ID!, $w: Int!, $h: Int, $fit: ImageFit, $format: ImageFormat) {
+    image(id: $id) { thumbnail(width: $w, height: $h, fit: $fit, format: $format) { url width height } }
+  }
+`;
+
+async function stageOne(t: TestServer, token: string, width: number, height: number): Promise<string> {
+  const staged = await stageFile(t.graphqlUrl, await jpeg(width, height), { token });
+  expect(staged.body.errors).toBeUndefined();
+  return staged.body.data!["stageImage"].id;
+}
+
+/** The on-demand thumbnails stored for an image (not the presets made at upload). */
+async function onDemand(t: TestServer, imageId: string): Promise<string[]> {
+  const rows = await t.server.database.knex("thumbnails").where({ image_id: imageId }).orderBy("variant");
+  return rows.map((row) => row.variant as string).filter((variant) => !/^(125x125|200x200)\.cover\./.test(variant));
+}
+
+describe("the rendition policy", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ RENDITIONS_PER_MINUTE: "1000" });
+  });
+  afterAll(() => t.stop());
+
+  it("a probe asking one image for 500 distinct sizes leaves a bounded number of files, each answer a usable URL", async () => {
+    const token = await t.token("prober");
+    const imageId = await stageOne(t, token, 600, 400);
+    const filesBefore = (await t.files()).length;
+    const seen = new Set<string>();
+    for (let width = 1; width <= 500; width++) {
+      const result = await graphql(t.graphqlUrl, THUMBNAIL, { id: imageId, w: width }, token);
+      expect(result.body.errors).toBeUndefined();
+      const thumbnail = result.body.data!["image"].thumbnail;
+      expect(thumbnail.width).toBeGreaterThanOrEqual(Math.min(width, 600));
+      seen.add(thumbnail.url);
+    }
+    // One file per step of the ladder up to 500 (the 640 step is the original's 600).
+    const made = await onDemand(t, imageId);
+    expect(made.length).toBeLessThanOrEqual(14);
+    expect(seen.size).toBe(made.length);
+    expect((await t.files()).length - filesBefore).toBe(made.length);
+    for (const url of [...seen].slice(0, 3)) expect((await fetch(url)).status).toBe(200);
+  });
+
+  it("never upscales: a size wider than the original is answered with the original's size", async () => {
+    const token = await t.token("upscaler");
+    const imageId = await stageOne(t, token, 300, 200);
+    const wide = (await graphql(t.graphqlUrl, THUMBNAIL, { id: imageId, w: 1024 }, token)).body.data!["image"].thumbnail;
+    expect([wide.width, wide.height]).toEqual([300, 200]);
+    expect((await fetchImage(wide.url)).metadata.width).toBe(300);
+    // A box larger than the original keeps its shape and shrinks to fit it.
+    const box = (await graphql(t.graphqlUrl, THUMBNAIL, { id: imageId, w: 1024, h: 1024 }, token)).body.data!["image"].thumbnail;
+    expect([box.width, box.height]).toEqual([200, 200]);
+  });
+});
+
+describe("MAX_RENDITIONS_PER_IMAGE", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ MAX_RENDITIONS_PER_IMAGE: "3" });
+  });
+  afterAll(() => t.stop());
+
+  it("keeps at most that many on-demand renditions per image, evicting the least recently used with its file", async () => {
+    const token = await t.token("collector");
+    const imageId = await stageOne(t, token, 800, 600);
+    const ask = async (w: number) => (await graphql(t.graphqlUrl, THUMBNAIL, { id: imageId, w }, token)).body.data!["image"].thumbnail as { url: string; width: number };
+    const first = await ask(64);
+    await ask(96);
+    await ask(128);
+    expect(await onDemand(t, imageId)).toHaveLength(3);
+    // The first is used again; the second is now the least recently used.
+    await t.server.database.knex("thumbnails").where({ image_id: imageId }).update({ used_at: new Date(Date.now() - 3 * 60 * 60 * 1000) });
+    await ask(64);
+    await t.server.database.knex("thumbnails").where({ image_id: imageId }).whereLike("variant", "128x%").update({ used_at: new Date(Date.now() - 60_000) });
+    await ask(160);
+    const kept = await onDemand(t, imageId);
+    expect(kept).toHaveLength(3);
+    expect(kept.some((variant) => variant.startsWith("96x"))).toBe(false);
+    expect(kept.some((variant) => variant.startsWith("64x"))).toBe(true);
+    expect((await fetch(first.url)).status).toBe(200);
+    // The presets made at upload are never evicted.
+    expect(await t.server.database.knex("thumbnails").where({ image_id: imageId }).whereLike("variant", "125x125.cover.%")).toHaveLength(1);
+    expect(await t.server.database.knex("thumbnails").where({ image_id: imageId }).whereLike("variant", "200x200.cover.%")).toHaveLength(1);
+    // Asked again, an evicted size is made again.
+    expect((await ask(96)).width).toBe(96);
+  });
+});
+
+describe("RENDITIONS_PER_MINUTE", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ RENDITIONS_PER_MINUTE: "2" });
+  });
+  afterAll(() => t.stop());
+
+  it("refuses a user's new sizes past the rate with RATE_LIMITED; sizes made before still answer, and other users are not held back", async () => {
+    const token = await t.token("looper");
+    const imageId = await stageOne(t, token, 800, 600);
+    for (const w of [64, 96]) expect((await graphql(t.graphqlUrl, THUMBNAIL, { id: imageId, w }, token)).body.errors).toBeUndefined();
+    const third = await graphql(t.graphqlUrl, THUMBNAIL, { id: imageId, w: 128 }, token);
+    expect(errorCode(third)).toBe("RATE_LIMITED");
+    expect(third.body.errors![0]!.message).toContain("RENDITIONS_PER_MINUTE");
+    expect((await graphql(t.graphqlUrl, THUMBNAIL, { id: imageId, w: 60 }, token)).body.data!["image"].thumbnail.width).toBe(64);
+    const other = await t.token("bystander");
+    expect((await graphql(t.graphqlUrl, THUMBNAIL, { id: imageId, w: 128 }, other)).body.errors).toBeUndefined();
+  });
+});
