@@ -10,6 +10,7 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/globalSetup.ts"],
     // Each file starts its own servers; forks keep sharp's and PGlite's native state apart.
     pool: "forks",
     testTimeout: 30_000,

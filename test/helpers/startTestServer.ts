@@ -75,9 +75,13 @@ async function listFiles(root: string, dirs: string[]): Promise<string[]> {
   return found.sort();
 }
 
-/** A fresh database on the PostgreSQL server of `adminUrl`, dropped by `drop()`. */
+/**
+ * A fresh database on the PostgreSQL server of `adminUrl`, dropped by `drop()`,
+ * and in any case at the end of the run (test/globalSetup.ts, by the run's name in it).
+ */
 export async function createTestDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `upstage_test_${randomBytes(6).toString("hex")}`;
+  const run = process.env["UPSTAGE_TEST_RUN"] ?? "solo";
+  const name = `upstage_test_${run}_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
