@@ -104,7 +104,8 @@ export async function createResumable(
 /**
  * One request's bytes, written from `offset`: returns the Transform they go
  * through on their way to the store (the sniff, the running hash, RECEIVING
- * events from the offset on), and `end(refusal)` for when the store is done.
+ * events from the offset on), and `end()` for when the store is done, which
+ * answers the refusal, if there was one.
  * A refusal (the bytes are not an image's) is FAILED, and the upload is
  * removed; a client gone mid-request leaves the last state RECEIVING, to be
  * resumed.

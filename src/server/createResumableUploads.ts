@@ -25,6 +25,7 @@ import {
   type ResumableDeps,
   type StoredUpload,
 } from "../flows/resumableUploads.js";
+import { uploadIdArgument } from "../graphql/checkArguments.js";
 import type { Viewer } from "../graphql/context.js";
 
 export const RESUMABLE_PATH = "/uploads";
@@ -208,7 +209,8 @@ export async function createResumableUploads(deps: ResumableDeps, options: Resum
           userId: viewer.id,
           byteLength: upload.size ?? 0,
           filename: metadata["filename"] ?? metadata["name"] ?? null,
-          uploadId: metadata["uploadId"] || null,
+          // The same bounds as stageImage's uploadId argument.
+          uploadId: metadata["uploadId"] ? uploadIdArgument(metadata["uploadId"], "Upload-Metadata uploadId") : null,
         });
       } catch (error) {
         throw refusal(error);
@@ -233,8 +235,7 @@ export async function createResumableUploads(deps: ResumableDeps, options: Resum
       if (error === ERRORS.ERR_MAX_SIZE_EXCEEDED) {
         return refusal(new UpstageError(ErrorCode.FileTooLarge, `The file is larger than the limit of ${deps.limits.maxFileSize} bytes.`));
       }
-      if ("status_code" in error && error.status_code >= 500) log.error({ err: error }, "resumable upload failed");
-      else if (!("status_code" in error)) log.error({ err: error }, "resumable upload failed");
+      if (!("status_code" in error) || error.status_code >= 500) log.error({ err: error }, "resumable upload failed");
       return undefined;
     },
   });

@@ -163,6 +163,13 @@ describe("tus uploads", () => {
     // A deferred length is not offered: the limit and the quota need it first.
     const deferred = await fetch(`${t.url}/uploads/`, { method: "POST", headers: { "tus-resumable": "1.0.0", "upload-defer-length": "1", authorization: `Bearer ${token}` } });
     expect(deferred.status).toBeGreaterThanOrEqual(400);
+    // An uploadId out of stageImage's bounds (here, with a space) is refused as it would be there.
+    const badId = await fetch(`${t.url}/uploads/`, {
+      method: "POST",
+      headers: { "tus-resumable": "1.0.0", "upload-length": "100", "upload-metadata": `uploadId ${Buffer.from("two words").toString("base64")}`, authorization: `Bearer ${token}` },
+    });
+    expect(badId.status).toBe(400);
+    expect(await badId.json()).toMatchObject({ error: { code: "BAD_USER_INPUT" } });
     // Without a token: 401, before anything is made.
     const anonymous = await fetch(`${t.url}/uploads/`, { method: "POST", headers: { "tus-resumable": "1.0.0", "upload-length": "100" } });
     expect(anonymous.status).toBe(401);
