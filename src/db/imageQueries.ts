@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import { rememberExpired } from "./expiredImageQueries.js";
-import type { ImageRow, ThumbnailRow } from "./rows.js";
+import type { ImageRow, NewThumbnailRow, ThumbnailRow } from "./rows.js";
 
 type CropColumns = "crop_x" | "crop_y" | "crop_width" | "crop_height";
 
@@ -101,7 +101,7 @@ export async function deleteThumbnails(db: Knex, imageId: string, variants: read
 }
 
 /** Inserts thumbnails; a variant that another request stored first is kept as it is. */
-export async function insertThumbnails(db: Knex, rows: readonly Omit<ThumbnailRow, "created_at">[]): Promise<void> {
+export async function insertThumbnails(db: Knex, rows: readonly NewThumbnailRow[]): Promise<void> {
   if (rows.length === 0) return;
   await db<ThumbnailRow>("thumbnails").insert(rows as ThumbnailRow[]).onConflict(["image_id", "variant"]).ignore();
 }

@@ -49,7 +49,12 @@ export interface ThumbnailRow {
   content_type: string;
   byte_size: number;
   created_at: Date;
+  /** When it was last asked for (at most an hour stale): the per-image cap evicts the least recent. */
+  used_at: Date;
 }
+
+/** A thumbnail as made, before the database stamps its times. */
+export type NewThumbnailRow = Omit<ThumbnailRow, "created_at" | "used_at">;
 
 export interface PhotoRow {
   id: string;

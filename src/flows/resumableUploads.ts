@@ -2,6 +2,8 @@
 // limits, the same pushed progress and the same honest ending as a multipart
 // upload. The tus protocol itself (the HTTP, the data store) is server/'s:
 // this module is told what arrives and says what it decides.
+import { quotaExceeded } from "../errors/quotaExceeded.js";
+import { fileTooLarge } from "../errors/fileTooLarge.js";
 import type { Readable, Transform } from "node:stream";
 import type { ImageRow } from "../db/rows.js";
 import { bytesStoredBy, countStaged } from "../db/imageQueries.js";
@@ -74,12 +76,12 @@ export async function createResumable(
   const { knex } = deps.staging;
   const { limits } = deps;
   if (input.byteLength > limits.maxFileSize) {
-    throw new UpstageError(ErrorCode.FileTooLarge, `The file is larger than the limit of ${limits.maxFileSize} bytes.`);
+    throw fileTooLarge(limits.maxFileSize);
   }
   const now = deps.staging.now();
   const [stored, pending, staged] = await Promise.all([bytesStoredBy(knex, input.userId), bytesPendingFor(knex, input.userId, now), countStaged(knex, input.userId, now)]);
   if (stored + pending + input.byteLength > limits.quotaBytes) {
-    throw new UpstageError(ErrorCode.QuotaExceeded, `This upload would take your images past your quota of ${limits.quotaBytes} bytes; discard some first.`);
+    throw quotaExceeded(limits.quotaBytes);
   }
   if (staged >= limits.maxStagedPerUser) throw tooManyStaged(limits.maxStagedPerUser);
   const progressId = input.uploadId ?? input.id;

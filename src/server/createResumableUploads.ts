@@ -4,6 +4,7 @@
 // anyone else). The bytes go through the same limits, sniff, hash and pushed
 // progress as a multipart upload (flows/resumableUploads.ts); the last
 // PATCH's answer carries the staged image, or the error, as JSON.
+import { fileTooLarge } from "../errors/fileTooLarge.js";
 import fs from "node:fs/promises";
 import { createReadStream } from "node:fs";
 import path from "node:path";
@@ -233,7 +234,7 @@ export async function createResumableUploads(deps: ResumableDeps, options: Resum
     onResponseError(_request, error) {
       if (error instanceof UpstageError) return refusal(error);
       if (error === ERRORS.ERR_MAX_SIZE_EXCEEDED) {
-        return refusal(new UpstageError(ErrorCode.FileTooLarge, `The file is larger than the limit of ${deps.limits.maxFileSize} bytes.`));
+        return refusal(fileTooLarge(deps.limits.maxFileSize));
       }
       if (!("status_code" in error) || error.status_code >= 500) log.error({ err: error }, "resumable upload failed");
       return undefined;

@@ -1,5 +1,5 @@
 import { insertThumbnails, listThumbnails } from "../db/imageQueries.js";
-import type { ImageRow, ThumbnailRow } from "../db/rows.js";
+import type { ImageRow, NewThumbnailRow } from "../db/rows.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import { formatOfContentType } from "../images/imageFormat.js";
@@ -35,7 +35,7 @@ export function checkCrop(crop: CropRect, image: Pick<ImageRow, "width" | "heigh
 /** A crop made ready before the commit's transaction: its preset thumbnails, rendered and stored. */
 export interface PreparedCrop {
   readonly crop: CropRect;
-  readonly thumbnails: readonly Omit<ThumbnailRow, "created_at">[];
+  readonly thumbnails: readonly NewThumbnailRow[];
 }
 
 /** Renders and stores the image's preset thumbnails from the crop, before anything is committed. */

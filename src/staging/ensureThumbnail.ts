@@ -44,9 +44,12 @@ export async function ensureThumbnails(
   const rowsOf = async () => new Map((await findThumbnails(deps.knex, image.id, [...specs.keys()])).map((row) => [row.variant, row]));
   let found = await rowsOf();
   const missing = [...specs].filter(([variant]) => !found.has(variant)).map(([, spec]) => spec);
+  // A use is recorded at most once an hour, and only for on-demand renditions:
+  // the rows just read say which are stale, so a fresh lookup writes nothing.
   const now = deps.now();
-  const onDemand = [...found.keys()].filter((variant) => !presets.has(variant));
-  await touchThumbnails(deps.knex, image.id, onDemand, now, new Date(now.getTime() - TOUCH_EVERY_MS));
+  const staleBefore = new Date(now.getTime() - TOUCH_EVERY_MS);
+  const stale = [...found.values()].filter((row) => !presets.has(row.variant) && new Date(row.used_at) < staleBefore).map((row) => row.variant);
+  await touchThumbnails(deps.knex, image.id, stale, now, staleBefore);
   if (missing.length > 0) {
     if (who) deps.renderBudget.take(who.userId, missing.length);
     const making = deps.metrics.thumbnailSeconds.startTimer({ kind: "on_demand" });

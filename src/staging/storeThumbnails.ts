@@ -1,4 +1,4 @@
-import type { ThumbnailRow } from "../db/rows.js";
+import type { NewThumbnailRow } from "../db/rows.js";
 import { contentTypeOf } from "../images/imageFormat.js";
 import type { RenderedThumbnail } from "../images/renderThumbnails.js";
 import { variantOf } from "../images/ThumbnailSpec.js";
@@ -15,7 +15,7 @@ export async function storeThumbnails(
   storage: Storage,
   image: { id: string; storage_key: string },
   rendered: readonly RenderedThumbnail[],
-): Promise<Omit<ThumbnailRow, "created_at">[]> {
+): Promise<NewThumbnailRow[]> {
   const settled = await Promise.allSettled(
     rendered.map(async ({ spec, data, width, height }) => {
       const variant = variantOf(spec);
@@ -36,5 +36,5 @@ export async function storeThumbnails(
   );
   const failed = settled.find((result) => result.status === "rejected");
   if (failed) throw failed.reason;
-  return settled.map((result) => (result as PromiseFulfilledResult<Omit<ThumbnailRow, "created_at">>).value);
+  return settled.map((result) => (result as PromiseFulfilledResult<NewThumbnailRow>).value);
 }

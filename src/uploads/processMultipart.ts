@@ -1,3 +1,4 @@
+import { fileTooLarge } from "../errors/fileTooLarge.js";
 import type { IncomingMessage } from "node:http";
 import { PassThrough, type Readable } from "node:stream";
 import busboy from "busboy";
@@ -222,7 +223,7 @@ export function processMultipart(request: IncomingMessage, options: MultipartOpt
       // Its reader (the handler chain) may not have attached yet when the body breaks off.
       body.on("error", () => {});
       bodies.add(body);
-      stream.once("limit", () => exit(new UpstageError(ErrorCode.FileTooLarge, `The file is larger than the limit of ${options.maxFileSize} bytes.`)));
+      stream.once("limit", () => exit(fileTooLarge(options.maxFileSize)));
       // The end is held back until the whole request has been read (see `close`).
       stream.once("end", () => {
         pending.add(body);

@@ -1,3 +1,4 @@
+import { fileTooLarge } from "../../errors/fileTooLarge.js";
 import { ErrorCode } from "../../errors/ErrorCode.js";
 import { UpstageError } from "../../errors/UpstageError.js";
 import type { UploadHandler } from "../UploadHandler.js";
@@ -8,7 +9,7 @@ export function createLimitHandler(options: { maxFileSize: number }): UploadHand
     name: "limit",
     chunk(_data, upload) {
       if (upload.bytesSeen > options.maxFileSize) {
-        throw new UpstageError(ErrorCode.FileTooLarge, `The file is larger than the limit of ${options.maxFileSize} bytes.`);
+        throw fileTooLarge(options.maxFileSize);
       }
     },
     complete(upload) {

@@ -1,9 +1,8 @@
+import { quotaExceeded } from "../../errors/quotaExceeded.js";
 import type { Knex } from "knex";
 import { bytesStoredBy, countStaged } from "../../db/imageQueries.js";
 import { bytesPendingFor } from "../../db/resumableUploadQueries.js";
 import { tooManyStaged } from "../../errors/tooManyStaged.js";
-import { ErrorCode } from "../../errors/ErrorCode.js";
-import { UpstageError } from "../../errors/UpstageError.js";
 import type { UploadHandler } from "../UploadHandler.js";
 
 /**
@@ -15,8 +14,7 @@ import type { UploadHandler } from "../UploadHandler.js";
  */
 export function createQuotaHandler(options: { knex: Knex; quotaBytes: number; maxStagedPerUser?: number }): UploadHandler {
   let used = 0;
-  const refuse = () =>
-    new UpstageError(ErrorCode.QuotaExceeded, `This upload would take your images past your quota of ${options.quotaBytes} bytes; discard some first.`);
+  const refuse = () => quotaExceeded(options.quotaBytes);
   return {
     name: "quota",
     async start(upload) {
