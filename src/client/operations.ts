@@ -11,6 +11,13 @@ const STAGED_IMAGE_IMAGE_FIELDS = /* GraphQL */ `
     byteSize
     srcset
     placeholder
+    dominantColor
+    thumbhash
+    focalPoint {
+      x
+      y
+      auto
+    }
     thumbnails {
       url
       width
@@ -109,6 +116,7 @@ const PHOTO_FIELDS = /* GraphQL */ `
       height
       placeholder
       dominantColor
+      thumbhash
       srcset
       thumbnail(width: 320, height: 320) {
         url
@@ -202,6 +210,8 @@ export const ADMIN_IMAGES = /* GraphQL */ `
           status
           createdAt
           placeholder
+          thumbhash
+          dominantColor
           owner {
             id
             username

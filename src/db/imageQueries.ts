@@ -242,3 +242,29 @@ export function findImages(db: Knex, ids: readonly string[]): Promise<ImageRow[]
   if (ids.length === 0) return Promise.resolve([]);
   return db<ImageRow>("images").whereIn("id", ids);
 }
+
+/** What sampling an image's pixels yields, as columns (sampleImage.ts). */
+export type SampleColumns = Pick<ImageRow, "placeholder" | "dominant_color" | "thumbhash">;
+/** How an image's renditions are cut: its crop and its focal point. */
+export type FramingColumns = Pick<ImageRow, "crop_x" | "crop_y" | "crop_width" | "crop_height" | "focal_x" | "focal_y" | "focal_auto">;
+
+/** Fills in what was sampled, on every row that shares the file (the same pixels). */
+export async function updateSample(db: Knex, storageKey: string, sample: SampleColumns): Promise<void> {
+  await db<ImageRow>("images").where({ storage_key: storageKey }).update(sample);
+}
+
+export async function updateFraming(db: Knex, id: string, framing: Partial<FramingColumns>): Promise<void> {
+  await db<ImageRow>("images").where({ id }).update(framing);
+}
+
+/**
+ * Removes the image's thumbnails (only those of `fit`, when given).
+ * @returns the rows removed.
+ */
+export async function takeThumbnails(trx: Knex.Transaction, imageId: string, fit?: string): Promise<ThumbnailRow[]> {
+  return trx<ThumbnailRow>("thumbnails")
+    .where({ image_id: imageId })
+    .modify((query) => void (fit && query.andWhere({ fit })))
+    .delete()
+    .returning("*");
+}

@@ -33,6 +33,16 @@ export interface ImageRow {
   crop_y: number | null;
   crop_width: number | null;
   crop_height: number | null;
+  /**
+   * The point COVER renditions centre on, 0..1 of the width and height (of the
+   * crop when there is one); null only for images staged before it existed.
+   */
+  focal_x: number | null;
+  focal_y: number | null;
+  /** True when attention chose the point, false when the owner did. */
+  focal_auto: boolean;
+  /** Base64 ThumbHash; null only for images staged before it was computed. */
+  thumbhash: string | null;
   expires_at: Date | null;
   created_at: Date;
   updated_at: Date;

@@ -13,27 +13,48 @@ export interface CropRect {
   readonly height: number;
 }
 
-/** A thumbnail as asked for. `height` null keeps the aspect ratio; with `crop`, it is made from that region. */
+/**
+ * The point a COVER crop is centred on, 0..1 of the source's width and height
+ * (the crop's, when there is one); `auto` when attention found it.
+ */
+export interface FocalPoint {
+  readonly x: number;
+  readonly y: number;
+  readonly auto: boolean;
+}
+
+/**
+ * A thumbnail as asked for. `height` null keeps the aspect ratio; with `crop`,
+ * it is made from that region; a COVER box is cut around `focus` (the centre without one).
+ */
 export interface ThumbnailSpec {
   readonly width: number;
   readonly height: number | null;
   readonly fit: Fit;
   readonly format: StoredFormat;
   readonly crop?: CropRect | null | undefined;
+  readonly focus?: FocalPoint | null | undefined;
 }
 
+/** A focal point as written in variant names: thousandths. */
+const FOCUS_STEPS = 1000;
+
 /**
- * The variant name, unique per image: `<w>x<h|auto>.<fit>.<ext>`, or with a
- * crop `<w>x<h|auto>.<fit>.c<x>x<y>x<w>x<h>.<ext>`; also the end of the storage key.
+ * The variant name, unique per image and per look: `<w>x<h|auto>.<fit>.<ext>`,
+ * with a crop `….c<x>x<y>x<w>x<h>.<ext>`, and for a COVER box cut around a
+ * chosen focal point `….f<x>x<y>.<ext>` (thousandths), so a new point is a new
+ * name and a new URL; also the end of the storage key. An automatic point is
+ * not named: it is a function of the pixels.
  */
 export function variantOf(spec: ThumbnailSpec): string {
   const crop = spec.crop ? `.c${spec.crop.x}x${spec.crop.y}x${spec.crop.width}x${spec.crop.height}` : "";
-  return `${spec.width}x${spec.height ?? "auto"}.${spec.fit.toLowerCase()}${crop}.${extensionOf[spec.format]}`;
+  const focus = spec.fit === "COVER" && spec.focus && !spec.focus.auto ? `.f${Math.round(spec.focus.x * FOCUS_STEPS)}x${Math.round(spec.focus.y * FOCUS_STEPS)}` : "";
+  return `${spec.width}x${spec.height ?? "auto"}.${spec.fit.toLowerCase()}${crop}${focus}.${extensionOf[spec.format]}`;
 }
 
-/** True for a variant made from the whole original (no crop). */
-export function isUncroppedVariant(variant: string): boolean {
-  return !/\.c\d+x\d+x\d+x\d+\./.test(variant);
+/** True for a variant made from the whole original, without a chosen focal point: one any image of the same bytes can share. */
+export function isSharableVariant(variant: string): boolean {
+  return !/\.(c\d+x\d+x\d+x\d+|f\d+x\d+)\./.test(variant);
 }
 
 /**

@@ -3,8 +3,8 @@ import type { JpegEncoder } from "../config.js";
 import { asDecodeError } from "./decodeError.js";
 import { encode } from "./encode.js";
 import type { StoredFormat } from "./imageFormat.js";
-import { PREVIEW_SAMPLE_SIDE, previewOf, type Preview } from "./previewOf.js";
 import { pixelsInput, renderFromPixels, type RenderedThumbnail } from "./renderThumbnails.js";
+import { sampleImage, type ImageSample } from "./sampleImage.js";
 import type { ThumbnailSpec } from "./ThumbnailSpec.js";
 
 export interface ProcessOptions {
@@ -13,26 +13,25 @@ export interface ProcessOptions {
   readonly maxDimension: number;
   readonly maxPixels: number;
   readonly jpegEncoder: JpegEncoder;
-  /** Thumbnails to render with the original (the presets). */
+  /** Thumbnails to render with the original (the presets); COVER ones are cut around the sample's focal point. */
   readonly thumbnails: readonly ThumbnailSpec[];
 }
 
 export interface ProcessedImage {
   readonly original: { readonly width: number; readonly height: number; readonly byteSize: number };
   readonly thumbnails: RenderedThumbnail[];
-  readonly preview: Preview;
+  readonly sample: ImageSample;
 }
-
-const sampleSpec: ThumbnailSpec = { width: PREVIEW_SAMPLE_SIDE, height: PREVIEW_SAMPLE_SIDE, fit: "INSIDE", format: "PNG" };
 
 /**
  * Everything staging makes of an upload, from one decode. `input` is decoded
  * once, in full (a damaged file fails here), turned upright by its EXIF
  * orientation, converted to sRGB, stripped of all metadata and scaled to fit
  * `maxDimension`, into raw pixels held in memory (2048 × 1536 × 3 = 9 MiB).
- * The stored original (written to `output`), each thumbnail and the
- * preview's sample are then encoded from those pixels, in parallel on
- * libvips' threads. Re-encoding also drops whatever trailed the image data
+ * A small copy is sampled first (placeholder, colour, ThumbHash, focal
+ * point: sampleImage.ts); the stored original (written to `output`) and each
+ * thumbnail, cut around that point, are then encoded from those pixels, in
+ * parallel on libvips' threads. Re-encoding also drops whatever trailed the image data
  * (polyglots).
  *
  * Shrink-on-load: libvips decodes a JPEG (or WebP) at 1/2, 1/4 or 1/8 scale
@@ -52,20 +51,17 @@ export async function processImage(input: string, output: string, options: Proce
       .raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });
     const pixels = { data, width: info.width, height: info.height, channels: info.channels };
+    const sample = await sampleImage(pixelsInput(pixels));
+    const specs = options.thumbnails.map((spec) => ({ ...spec, focus: sample.focus }));
     // Both settle before either failure is thrown: the caller removes `output` then, and no write may follow.
     const [written, rendered] = await Promise.allSettled([
       encode(pixelsInput(pixels), options.format, options.jpegEncoder).toFile(output),
-      renderFromPixels(pixels, [sampleSpec, ...options.thumbnails], options.jpegEncoder),
+      renderFromPixels(pixels, specs, options.jpegEncoder),
     ]);
     if (written.status === "rejected") throw written.reason;
     if (rendered.status === "rejected") throw rendered.reason;
     const stored = written.value;
-    const [sample, ...thumbnails] = rendered.value;
-    return {
-      original: { width: stored.width, height: stored.height, byteSize: stored.size },
-      thumbnails,
-      preview: await previewOf(sample!.data),
-    };
+    return { original: { width: stored.width, height: stored.height, byteSize: stored.size }, thumbnails: rendered.value, sample };
   } catch (error) {
     throw asDecodeError(error);
   }

@@ -24,8 +24,8 @@ const sharpFit = { COVER: "cover", CONTAIN: "contain", INSIDE: "inside" } as con
 /**
  * Renders each spec from one decode of `source` (a normalized original:
  * upright, no metadata), a file path or a stream of the image's bytes. One
- * spec is rendered straight from the file, so libvips may shrink on load;
- * several are rendered from its pixels, decoded once into memory.
+ * spec that is not COVER is rendered straight from the file, so libvips may
+ * shrink on load; the others are rendered from its pixels, decoded once into memory.
  * Thumbnails are small, so each is returned in memory.
  */
 export async function renderThumbnails(
@@ -36,7 +36,9 @@ export async function renderThumbnails(
   const input: Sharp = typeof source === "string" ? sharp(source) : sharp();
   if (typeof source !== "string") source.pipe(input);
   try {
-    if (specs.length < 2) return await Promise.all(specs.map(async (spec) => (await renderOne(input.clone(), spec, jpegEncoder)).thumbnail));
+    // A COVER box needs the source's size to place its cut: those go through the pixels.
+    const [only] = specs;
+    if (specs.length < 2 && only?.fit !== "COVER") return only ? [await renderOne(input, only, jpegEncoder)] : [];
     const { data, info } = await input.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
     return await renderFromPixels({ data, width: info.width, height: info.height, channels: info.channels }, specs, jpegEncoder);
   } catch (error) {
@@ -45,78 +47,51 @@ export async function renderThumbnails(
 }
 
 /**
- * Renders each spec from pixels in memory, in parallel. Two savings, both
- * measured on a 2048 × 1536 original (bench/README.md):
- * - when every spec is far smaller than the pixels, they are first reduced
- *   once to twice the largest spec's scale, and each spec is made from that
- *   (a 200² thumbnail from 533 × 400 instead of 2048 × 1536);
- * - COVER specs of one aspect ratio (and one crop) share one attention pass:
- *   the largest finds the most salient region, and the others are cut from
- *   that same region, so an avatar shows the same face at every size.
+ * Renders each spec from pixels in memory, in parallel. When every spec is far
+ * smaller than the pixels, they are first reduced once to twice the largest
+ * spec's scale, and each spec is made from that (a 200² thumbnail from
+ * 533 × 400 instead of 2048 × 1536; bench/README.md).
  */
 export async function renderFromPixels(pixels: Pixels, specs: readonly ThumbnailSpec[], jpegEncoder: JpegEncoder): Promise<RenderedThumbnail[]> {
   const scale = Math.min(1, 2 * Math.max(...specs.map((spec) => scaleOf(spec, regionOf(spec, pixels)))));
   const source = scale < 0.5 ? await reduce(pixels, scale) : pixels;
-  const scaled = (crop: CropRect | null | undefined) => crop && source !== pixels ? scaleCrop(crop, source.width / pixels.width, source) : crop;
-
-  // COVER specs of one aspect ratio and crop form a group; every other spec is a group of its own.
-  const groups = new Map<string, ThumbnailSpec[]>();
-  specs.forEach((spec, index) => {
-    const key = spec.fit === "COVER" && spec.height !== null ? `cover ${spec.width / spec.height} ${JSON.stringify(spec.crop ?? null)}` : `alone ${index}`;
-    groups.set(key, [...(groups.get(key) ?? []), spec]);
-  });
-  const rendered = new Map<ThumbnailSpec, RenderedThumbnail>();
-  await Promise.all(
-    [...groups.values()].map(async (group) => {
-      const [leader, ...followers] = [...group].sort((a, b) => b.width - a.width) as [ThumbnailSpec, ...ThumbnailSpec[]];
-      const crop = scaled(leader.crop);
-      const first = await renderOne(pixelsInput(source), { ...leader, crop }, jpegEncoder, { position: "attention", size: source });
-      rendered.set(leader, { ...first.thumbnail, spec: leader });
-      await Promise.all(
-        followers.map(async (spec) => {
-          const { thumbnail } = await renderOne(pixelsInput(source), { ...spec, crop: first.region ?? crop }, jpegEncoder, { position: "centre" });
-          rendered.set(spec, { ...thumbnail, spec });
-        }),
-      );
-    }),
-  );
-  return specs.map((spec) => rendered.get(spec)!);
+  const scaled = (crop: CropRect | null | undefined) => (crop && source !== pixels ? scaleCrop(crop, source.width / pixels.width, source) : crop);
+  return Promise.all(specs.map(async (spec) => ({ ...(await renderOne(pixelsInput(source), { ...spec, crop: scaled(spec.crop) }, jpegEncoder, source)), spec })));
 }
 
 /**
- * One thumbnail from `input`. For a COVER spec, given the input's `size`, it
- * also returns the region of the input (in its pixels) that the crop kept.
+ * One thumbnail from `input`. A COVER box is made the way a frontend's
+ * `object-position` would: the region is scaled to cover the box, then the box
+ * is cut around the focal point, clamped to the edges (never crop first: a
+ * point near an edge would fall out).
  */
-async function renderOne(
-  input: Sharp,
-  spec: ThumbnailSpec,
-  jpegEncoder: JpegEncoder,
-  { position = "attention", size }: { position?: "attention" | "centre"; size?: { width: number; height: number } } = {},
-): Promise<{ thumbnail: RenderedThumbnail; region?: CropRect }> {
+async function renderOne(input: Sharp, spec: ThumbnailSpec, jpegEncoder: JpegEncoder, size?: { width: number; height: number }): Promise<RenderedThumbnail> {
   const region = spec.crop ? input.extract({ left: spec.crop.x, top: spec.crop.y, width: spec.crop.width, height: spec.crop.height }) : input;
-  const resized = region.resize({
-    width: spec.width,
-    height: spec.height ?? undefined,
-    fit: sharpFit[spec.fit],
-    // Crop towards the most salient region rather than the centre (faces, for avatars).
-    ...(spec.fit === "COVER" ? { position } : {}),
-    background: { r: 0, g: 0, b: 0, alpha: 0 },
-  });
+  let resized: Sharp;
+  if (spec.fit === "COVER" && spec.height !== null) {
+    if (!size) throw new Error("A COVER thumbnail is cut from pixels of a known size.");
+    const { width, height } = spec.crop ?? size;
+    const box = { width: spec.width, height: spec.height };
+    const r = Math.max(box.width / width, box.height / height);
+    const covered = { width: Math.max(box.width, Math.round(width * r)), height: Math.max(box.height, Math.round(height * r)) };
+    const focus = spec.focus ?? { x: 0.5, y: 0.5 };
+    const left = clamp(Math.round(focus.x * covered.width - box.width / 2), 0, covered.width - box.width);
+    const top = clamp(Math.round(focus.y * covered.height - box.height / 2), 0, covered.height - box.height);
+    resized = region.resize({ ...covered, fit: "fill" }).extract({ left, top, ...box });
+  } else {
+    resized = region.resize({
+      width: spec.width,
+      height: spec.height ?? undefined,
+      fit: sharpFit[spec.fit],
+      background: { r: 0, g: 0, b: 0, alpha: 0 },
+    });
+  }
   const { data, info } = await encode(resized, spec.format, jpegEncoder).toBuffer({ resolveWithObject: true });
-  const thumbnail = { spec, data, width: info.width, height: info.height };
-  if (!size || spec.fit !== "COVER" || spec.height === null || info.cropOffsetLeft === undefined || info.cropOffsetTop === undefined) return { thumbnail };
-  // The offsets are in the resized image, negated; map them back to `input`'s pixels.
-  const from = spec.crop ?? { x: 0, y: 0, width: size.width, height: size.height };
-  const r = Math.max(spec.width / from.width, spec.height / from.height);
-  const x = Math.min(from.width - 1, Math.round(Math.abs(info.cropOffsetLeft) / r));
-  const y = Math.min(from.height - 1, Math.round(Math.abs(info.cropOffsetTop) / r));
-  const kept = {
-    x: from.x + x,
-    y: from.y + y,
-    width: Math.max(1, Math.min(from.width - x, Math.round(spec.width / r))),
-    height: Math.max(1, Math.min(from.height - y, Math.round(spec.height / r))),
-  };
-  return { thumbnail, region: kept };
+  return { spec, data, width: info.width, height: info.height };
+}
+
+function clamp(value: number, low: number, high: number): number {
+  return Math.min(high, Math.max(low, value));
 }
 
 /**

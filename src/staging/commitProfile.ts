@@ -4,7 +4,8 @@ import { lockUser, updateUser } from "../db/userQueries.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import type { CropRect } from "../images/ThumbnailSpec.js";
-import { applyCrop, prepareCrop, type PreparedCrop } from "./avatarCrop.js";
+import { applyFraming, prepareFraming, type FocalPointInput, type PreparedFraming } from "./framing.js";
+import { findUser } from "../db/userQueries.js";
 import { findOwnImage } from "./findOwnImage.js";
 import { checkCommittable } from "./checkCommittable.js";
 import { removeDeletedImage } from "./removeImage.js";
@@ -20,6 +21,8 @@ export interface ProfileChanges {
   readonly stagedImageId?: string | null | undefined;
   /** A region of that staged image, in its pixels, that the avatar's thumbnails are made from. */
   readonly crop?: CropRect | null | undefined;
+  /** The point its COVER thumbnails centre on (in the crop's coordinates); of the current avatar without stagedImageId. */
+  readonly focalPoint?: FocalPointInput | null | undefined;
 }
 
 /** The longest first or last name. */
@@ -27,8 +30,9 @@ export const MAX_NAME_LENGTH = 150;
 
 /**
  * Saves the profile form in one transaction: names, and the staged image as
- * the new avatar (COMMITTED), cropped when asked (its cropped presets are
- * rendered and stored first, and put in place in the transaction). The
+ * the new avatar (COMMITTED), cropped and focused when asked (its presets
+ * are rendered and stored first, and put in place in the transaction); or a
+ * new focal point for the current avatar. The
  * previous avatar is marked DELETED in the same transaction and its files are
  * removed after it commits. Committing the current avatar again changes nothing.
  * @throws UpstageError NOT_FOUND, FORBIDDEN, STAGED_IMAGE_EXPIRED, BAD_USER_INPUT.
@@ -37,28 +41,31 @@ export async function commitProfile(deps: StagingDeps, viewerId: string, changes
   checkName("firstName", changes.firstName);
   checkName("lastName", changes.lastName);
   const now = deps.now();
-  const prepared = changes.crop ? await prepareCropFor(deps, viewerId, changes, now) : undefined;
-  let outcome: { user: UserRow; replaced: string | null; uncropped: string[] };
+  const prepared = changes.crop || changes.focalPoint ? await prepareFramingFor(deps, viewerId, changes, now) : undefined;
+  let outcome: { user: UserRow; replaced: string | null; reframed: string[] };
   try {
     outcome = await saveProfile(deps, viewerId, changes, now, prepared);
   } catch (error) {
     if (prepared) await abandonFiles(deps, prepared.thumbnails.map((t) => t.storage_key)).catch(() => {});
     throw error;
   }
-  const { user, replaced, uncropped } = outcome;
-  await removeUnnamedFiles(deps, uncropped).catch((error: unknown) => deps.log.warn({ err: error }, "uncropped thumbnails left in storage"));
+  const { user, replaced, reframed } = outcome;
+  await removeUnnamedFiles(deps, reframed).catch((error: unknown) => deps.log.warn({ err: error }, "reframed thumbnails left in storage"));
   if (replaced) await removeDeletedImage(deps, replaced);
   return user;
 }
 
-/** The crop's presets, rendered and stored before the transaction. */
-async function prepareCropFor(deps: StagingDeps, viewerId: string, changes: ProfileChanges, now: Date): Promise<PreparedCrop> {
-  if (changes.stagedImageId == null) {
+/** The framing's presets, rendered and stored before the transaction: of the image being committed, or of the current avatar. */
+async function prepareFramingFor(deps: StagingDeps, viewerId: string, changes: ProfileChanges, now: Date): Promise<PreparedFraming | undefined> {
+  const avatarId = (await findUser(deps.knex, viewerId))?.avatar_image_id ?? null;
+  const target = changes.stagedImageId ?? avatarId;
+  if (changes.crop && (changes.stagedImageId == null || changes.stagedImageId === avatarId)) {
     throw new UpstageError(ErrorCode.BadUserInput, "A crop applies to the staged image being committed: send stagedImageId with it.");
   }
-  const image = await findOwnImage(deps.knex, viewerId, changes.stagedImageId);
-  checkCommittable(image, now);
-  return prepareCrop(deps, image, changes.crop!);
+  if (target === null) throw new UpstageError(ErrorCode.BadUserInput, "A focal point applies to an avatar: send stagedImageId with it.");
+  const image = await findOwnImage(deps.knex, viewerId, target);
+  if (target !== avatarId) checkCommittable(image, now);
+  return prepareFraming(deps, image, { crop: changes.crop ?? undefined, focalPoint: changes.focalPoint });
 }
 
 async function saveProfile(
@@ -66,8 +73,8 @@ async function saveProfile(
   viewerId: string,
   changes: ProfileChanges,
   now: Date,
-  prepared: PreparedCrop | undefined,
-): Promise<{ user: UserRow; replaced: string | null; uncropped: string[] }> {
+  prepared: PreparedFraming | undefined,
+): Promise<{ user: UserRow; replaced: string | null; reframed: string[] }> {
   return deps.knex.transaction(async (trx) => {
     const current = await lockUser(trx, viewerId);
     if (!current) throw new UpstageError(ErrorCode.Unauthenticated, "The signed-in user no longer exists.");
@@ -75,21 +82,23 @@ async function saveProfile(
     if (changes.firstName !== undefined) update.first_name = changes.firstName;
     if (changes.lastName !== undefined) update.last_name = changes.lastName;
     let replaced: string | null = null;
-    let uncropped: string[] = [];
+    let reframed: string[] = [];
     if (changes.stagedImageId != null && changes.stagedImageId !== current.avatar_image_id) {
       const image = await findOwnImage(trx, viewerId, changes.stagedImageId);
       checkCommittable(image, now);
       await markCommitted(trx, image.id);
-      if (prepared) uncropped = await applyCrop(trx, image.id, prepared);
+      if (prepared) reframed = await applyFraming(trx, prepared);
       update.avatar_image_id = image.id;
       if (current.avatar_image_id && (await markDeleted(trx, current.avatar_image_id))) {
         replaced = current.avatar_image_id;
       }
     } else if (prepared) {
-      throw new UpstageError(ErrorCode.BadUserInput, "That image is already the avatar; a crop applies when a staged image is committed.");
+      // A new point for the current avatar, unless another request replaced it meanwhile.
+      if (prepared.imageId !== current.avatar_image_id) throw new UpstageError(ErrorCode.BadUserInput, "The avatar changed meanwhile; send the focal point again.");
+      reframed = await applyFraming(trx, prepared);
     }
     const user = await updateUser(trx, viewerId, update);
-    return { user, replaced, uncropped };
+    return { user, replaced, reframed };
   });
 }
 

@@ -3,7 +3,8 @@ import { deleteThumbnails, findThumbnails, insertThumbnails, listEvictableThumbn
 import { formatOfContentType } from "../images/imageFormat.js";
 import { renderThumbnails } from "../images/renderThumbnails.js";
 import { checkThumbnailSize, variantOf, type ThumbnailSpec } from "../images/ThumbnailSpec.js";
-import { cropOf } from "./avatarCrop.js";
+import { completeImage } from "./completeImage.js";
+import { cropOf, focusOf } from "./framing.js";
 import type { StagingDeps } from "./StagingDeps.js";
 import { thumbnailKey } from "../storage/storageKey.js";
 import { intendFiles, settleFiles } from "./fileIntents.js";
@@ -18,8 +19,8 @@ export type ThumbnailDeps = Pick<StagingDeps, "knex" | "storage" | "options" | "
 const TOUCH_EVERY_MS = 60 * 60 * 1000;
 
 /**
- * The thumbnails of `image` for each of `asked`, in order (from its crop, when
- * it has one), as the rendition policy answers them (renditionPolicy.ts:
+ * The thumbnails of `stored` for each of `asked`, in order (from its crop, when
+ * it has one; COVER boxes cut around its focal point), as the rendition policy answers them (renditionPolicy.ts:
  * presets as they are, other sizes snapped to RENDITION_WIDTHS and never
  * larger than the source): a lookup for those made before; the rest are
  * rendered together from one read and one decode of the stored original,
@@ -30,17 +31,19 @@ const TOUCH_EVERY_MS = 60 * 60 * 1000;
  */
 export async function ensureThumbnails(
   deps: ThumbnailDeps,
-  image: ImageRow,
+  stored: ImageRow,
   asked: readonly ThumbnailSpec[],
   who?: { readonly userId: string },
 ): Promise<ThumbnailRow[]> {
   for (const spec of asked) checkThumbnailSize(spec, deps.options.thumbnailMaxSize);
+  // A COVER box is cut around the focal point: an image staged before it existed is sampled first.
+  const image = asked.some((spec) => spec.fit === "COVER") ? await completeImage(deps, stored) : stored;
   // Every size of a cropped avatar is made from its crop.
-  const crop = cropOf(image);
-  const source = crop ?? { width: image.width, height: image.height };
-  const answered = asked.map((spec) => ({ ...snapRendition(spec, source, deps.options), crop }));
+  const framing = { crop: cropOf(image), focus: focusOf(image) };
+  const source = framing.crop ?? { width: image.width, height: image.height };
+  const answered = asked.map((spec) => ({ ...snapRendition(spec, source, deps.options), ...framing }));
   const specs = new Map(answered.map((spec) => [variantOf(spec), spec]));
-  const presets = new Set(presetSpecs(deps.options.presets, formatOfContentType(image.content_type)).map((spec) => variantOf({ ...spec, crop })));
+  const presets = new Set(presetSpecs(deps.options.presets, formatOfContentType(image.content_type)).map((spec) => variantOf({ ...spec, ...framing })));
   const rowsOf = async () => new Map((await findThumbnails(deps.knex, image.id, [...specs.keys()])).map((row) => [row.variant, row]));
   let found = await rowsOf();
   const missing = [...specs].filter(([variant]) => !found.has(variant)).map(([, spec]) => spec);

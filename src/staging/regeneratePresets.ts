@@ -1,6 +1,7 @@
 import type { ImageRow } from "../db/rows.js";
 import { formatOfContentType } from "../images/imageFormat.js";
 import { ensureThumbnails, type ThumbnailDeps } from "./ensureThumbnail.js";
+import { completeImage } from "./completeImage.js";
 import { presetSpecs } from "./presetSpecs.js";
 
 export interface RegenerateOptions {
@@ -13,7 +14,8 @@ export interface RegenerateOptions {
 
 /**
  * Makes the configured preset thumbnails of every staged and committed image
- * that lacks one (after THUMBNAIL_PRESETS changed), in batches by id. Each
+ * that lacks one (after THUMBNAIL_PRESETS changed), and fills in what an
+ * image staged before sampling began lacks (ThumbHash, focal point), in batches by id. Each
  * image's existing thumbnails are kept, so a run that stops can simply be
  * started again, or resumed with `after`.
  * @returns how many images were visited.
@@ -28,7 +30,8 @@ export async function regeneratePresets(deps: ThumbnailDeps, options: Regenerate
       .orderBy("id")
       .limit(options.batchSize);
     for (const image of batch) {
-      await ensureThumbnails(deps, image, presetSpecs(deps.options.presets, formatOfContentType(image.content_type)));
+      // Sampled first, so an image staged before ThumbHash and focal points has them after the run.
+      await ensureThumbnails(deps, await completeImage(deps, image), presetSpecs(deps.options.presets, formatOfContentType(image.content_type)));
     }
     if (batch.length === 0) break;
     images += batch.length;

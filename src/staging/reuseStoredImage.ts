@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { findImageWithHash, insertImage, insertThumbnails, listThumbnails } from "../db/imageQueries.js";
 import type { ImageRow } from "../db/rows.js";
-import { isUncroppedVariant } from "../images/ThumbnailSpec.js";
+import { isSharableVariant } from "../images/ThumbnailSpec.js";
 import type { ReceivedFile } from "../storage/ReceivedFile.js";
 import { checkStagedRoom } from "./checkStagedRoom.js";
+import { stagedRow } from "./stagedRow.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
 /**
@@ -29,23 +30,30 @@ export async function reuseStoredImage(
     const source = await trx<ImageRow>("images").where({ id: candidate.id }).whereNot({ status: "DELETED" }).forShare().first();
     if (!source) return undefined;
     const now = deps.now();
-    const image = await insertImage(trx, {
-      id: randomUUID(),
-      owner_id: input.ownerId,
-      status: "STAGED",
-      storage_key: source.storage_key,
-      original_filename: input.received.filename,
-      content_type: source.content_type,
-      byte_size: source.byte_size,
-      width: source.width,
-      height: source.height,
-      sha256: source.sha256,
-      placeholder: source.placeholder,
-      dominant_color: source.dominant_color,
-      expires_at: new Date(now.getTime() + deps.options.ttlSeconds * 1000),
-    });
-    // The new row is uncropped: it shares the thumbnails made from the whole original only.
-    const thumbnails = (await listThumbnails(trx, source.id)).filter((t) => isUncroppedVariant(t.variant));
+    // The new row has no crop and no chosen point: the source's automatic point holds only without a crop.
+    const wholeAuto = source.focal_auto && source.crop_x === null;
+    const image = await insertImage(
+      trx,
+      stagedRow(deps, now, {
+        id: randomUUID(),
+        owner_id: input.ownerId,
+        storage_key: source.storage_key,
+        original_filename: input.received.filename,
+        content_type: source.content_type,
+        byte_size: source.byte_size,
+        width: source.width,
+        height: source.height,
+        sha256: source.sha256,
+        placeholder: source.placeholder,
+        dominant_color: source.dominant_color,
+        thumbhash: source.thumbhash,
+        focal_x: wholeAuto ? source.focal_x : null,
+        focal_y: wholeAuto ? source.focal_y : null,
+        focal_auto: true,
+      }),
+    );
+    // It shares the thumbnails made from the whole original around the automatic point only.
+    const thumbnails = (await listThumbnails(trx, source.id)).filter((t) => isSharableVariant(t.variant) && (wholeAuto || t.fit !== "COVER"));
     await insertThumbnails(
       trx,
       thumbnails.map(({ created_at: _created, ...thumbnail }) => ({ ...thumbnail, image_id: image.id })),

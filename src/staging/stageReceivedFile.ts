@@ -13,12 +13,13 @@ import { presetSpecs } from "./presetSpecs.js";
 import { reuseStoredImage } from "./reuseStoredImage.js";
 import type { StagingDeps } from "./StagingDeps.js";
 import { abandonFiles, intendFiles, settleFiles } from "./fileIntents.js";
+import { stagedRow } from "./stagedRow.js";
 import { storeThumbnails } from "./storeThumbnails.js";
 
 /**
  * Stages a received file: proves it is an image, stores it upright, stripped
- * and scaled with its preset thumbnails under random keys, with its preview
- * (placeholder and dominant colour), and inserts a STAGED row that expires
+ * and scaled with its preset thumbnails under random keys, with what its
+ * sample gives (placeholder, dominant colour, ThumbHash, focal point), and inserts a STAGED row that expires
  * after the TTL. Bytes the owner has staged or committed before share that
  * image's files (reuseStoredImage). The received file is consumed; nothing is
  * left behind on failure.
@@ -39,7 +40,7 @@ export async function stageReceivedFile(deps: StagingDeps, input: { ownerId: str
     }
     // The image work waits its turn in the queue; the bytes were received without waiting.
     const waiting = deps.metrics.imageQueueSeconds.startTimer();
-    const { format, original, thumbnails, preview } = await deps.images.run(async () => {
+    const { format, original, thumbnails, sample } = await deps.images.run(async () => {
       waiting();
       const probed = await probeImage(file.path, { maxPixels: options.maxPixels });
       const format = probed.storedFormat;
@@ -70,21 +71,26 @@ export async function stageReceivedFile(deps: StagingDeps, input: { ownerId: str
 
     const row = await deps.knex.transaction(async (trx) => {
       await checkStagedRoom(trx, input.ownerId, now, options.maxStagedPerUser);
-      const image = await insertImage(trx, {
-        id,
-        owner_id: input.ownerId,
-        status: "STAGED",
-        storage_key: key,
-        original_filename: file.filename,
-        content_type: contentTypeOf[format],
-        byte_size: original.byteSize,
-        width: original.width,
-        height: original.height,
-        sha256: file.sha256,
-        placeholder: preview.placeholder,
-        dominant_color: preview.dominantColor,
-        expires_at: new Date(now.getTime() + options.ttlSeconds * 1000),
-      });
+      const image = await insertImage(
+        trx,
+        stagedRow(deps, now, {
+          id,
+          owner_id: input.ownerId,
+          storage_key: key,
+          original_filename: file.filename,
+          content_type: contentTypeOf[format],
+          byte_size: original.byteSize,
+          width: original.width,
+          height: original.height,
+          sha256: file.sha256,
+          placeholder: sample.placeholder,
+          dominant_color: sample.dominantColor,
+          thumbhash: sample.thumbhash,
+          focal_x: sample.focus.x,
+          focal_y: sample.focus.y,
+          focal_auto: true,
+        }),
+      );
       await insertThumbnails(trx, thumbnailRows);
       await settleFiles(trx, storedKeys);
       return image;

@@ -8,6 +8,7 @@ import { UpstageRequestError } from "../client/UpstageRequestError.js";
 import { element, make, say } from "./dom.js";
 import { describeError } from "./errorMessages.js";
 import { formatBytes } from "./formatBytes.js";
+import { thumbhashBackground } from "./thumbhashBackground.js";
 import { readPageConfig } from "./pageConfig.js";
 import { closeSession, openSession, type Session } from "./session.js";
 import { startSignInForm } from "./signInForm.js";
@@ -62,7 +63,7 @@ function row(image: ImageNode): HTMLTableRowElement {
   thumbnail.width = 48;
   thumbnail.height = 48;
   thumbnail.loading = "lazy";
-  thumbnail.style.backgroundImage = `url("${image.placeholder}")`;
+  thumbnail.style.background = thumbhashBackground(image);
   const owner = make("td", "owner");
   if (image.owner) {
     const link = make("a", "", image.owner.username);

@@ -7,6 +7,7 @@ import { DELETE_PHOTO, PHOTOS, UPDATE_PHOTO } from "../client/operations.js";
 import { make, say } from "./dom.js";
 import { describeError } from "./errorMessages.js";
 import type { Session } from "./session.js";
+import { thumbhashBackground } from "./thumbhashBackground.js";
 
 export interface PhotoGridElements {
   readonly grid: HTMLElement;
@@ -52,8 +53,8 @@ export function createPhotoGrid(elements: PhotoGridElements, options: { readonly
     img.height = 160;
     img.loading = "lazy";
     img.alt = photo.caption ?? `Photo ${photo.position + 1}`;
-    // The placeholder paints at once; the dominant colour before even that.
-    img.style.background = `${photo.image.dominantColor} url("${photo.image.placeholder}") center / cover`;
+    // The ThumbHash paints at once, over the dominant colour.
+    img.style.background = thumbhashBackground(photo.image);
     picture.append(img);
 
     const caption = make("span", "caption", photo.caption ?? "");

@@ -1,7 +1,7 @@
 // The Photos section's uploads: files chosen or dropped, each with its own
 // bar, Cancel and error in words, staged 3 at a time by the client helper;
-// staged ones wait as tiles (placeholder, then thumbnail, and a caption) until
-// "Save photos" adds them with one addPhotos call.
+// staged ones wait as tiles (ThumbHash, then the picture, a focal point chosen
+// by clicking it, and a caption) until "Save photos" adds them with one addPhotos call.
 import type { AddPhotosMutation, AddPhotosMutationVariables, StagedImageFieldsFragment, StagedImagesQuery } from "../client/generated/operations.js";
 import { graphqlRequest } from "../client/graphqlRequest.js";
 import { ADD_PHOTOS, DISCARD_STAGED_IMAGE, STAGED_IMAGES } from "../client/operations.js";
@@ -10,9 +10,11 @@ import { stageImagesWithProgress } from "../client/stageImagesWithProgress.js";
 import { ACCEPTED_MEDIA_TYPES } from "../images/acceptedFormats.js";
 import { make, say } from "./dom.js";
 import { describeError } from "./errorMessages.js";
+import { createFocalPointPicker, type FocalPoint } from "./focalPointPicker.js";
 import { formatBytes } from "./formatBytes.js";
 import { resumableFor } from "./resumableFor.js";
 import type { Session } from "./session.js";
+import { thumbhashBackground } from "./thumbhashBackground.js";
 
 export interface PhotoUploadsElements {
   readonly files: HTMLInputElement;
@@ -31,6 +33,8 @@ interface Tile {
   readonly controller: AbortController;
   staged?: StagedImageFieldsFragment;
   caption?: HTMLInputElement;
+  /** Set once the person clicked the picture; otherwise the server's automatic point stays. */
+  focalPoint?: FocalPoint;
   /** "Resumed at 62 %", once a resumable upload went on from an earlier attempt. */
   resumed?: string;
 }
@@ -98,18 +102,24 @@ export function createPhotoUploads(elements: PhotoUploadsElements, options: { re
     tile.button.textContent = "Remove";
   }
 
-  /** The tile of a staged image: its placeholder painted at once, the thumbnail over it when it loads, and a caption. */
+  /**
+   * The tile of a staged image: its ThumbHash painted at once, the whole
+   * picture over it when it loads (a click on it sets the focal point), and a caption.
+   */
   function showStaged(tile: Tile, staged: StagedImageFieldsFragment): void {
     tile.staged = staged;
     tile.item.dataset["state"] = "staged";
     tile.item.dataset["stagedImageId"] = staged.id;
-    const smallest = staged.image.thumbnails[0];
     const img = make("img", "staged-thumbnail");
     img.alt = "Staged photo";
-    img.style.backgroundImage = `url("${staged.image.placeholder}")`;
+    img.style.background = thumbhashBackground(staged.image);
     img.width = 96;
     img.height = 96;
-    if (smallest) img.src = smallest.url;
+    img.src = staged.image.url;
+    const picker = createFocalPointPicker(img, staged.image.focalPoint, (point) => {
+      tile.focalPoint = point;
+      tile.item.dataset["focalPoint"] = `${point.x},${point.y}`;
+    });
     const caption = make("input", "caption");
     caption.type = "text";
     caption.placeholder = "Caption (optional)";
@@ -117,9 +127,9 @@ export function createPhotoUploads(elements: PhotoUploadsElements, options: { re
     caption.setAttribute("aria-label", "Caption");
     tile.caption = caption;
     tile.bar.hidden = true;
-    say(tile.text, "Ready. Save photos to keep it.");
+    say(tile.text, "Ready. Click the picture to choose its centre; Save photos to keep it.");
     tile.button.textContent = "Discard";
-    tile.item.prepend(img);
+    tile.item.prepend(picker);
     tile.text.before(caption);
     refreshSave();
   }
@@ -183,7 +193,11 @@ export function createPhotoUploads(elements: PhotoUploadsElements, options: { re
       if (ready.length === 0) return say(elements.status, "Nothing to save: no photo finished uploading.", true);
       say(elements.status, "Saving…");
       const input: AddPhotosMutationVariables["input"] = {
-        photos: ready.map((tile) => ({ stagedImageId: tile.staged!.id, caption: tile.caption?.value.trim() || null })),
+        photos: ready.map((tile) => ({
+          stagedImageId: tile.staged!.id,
+          caption: tile.caption?.value.trim() || null,
+          ...(tile.focalPoint ? { focalPoint: tile.focalPoint } : {}),
+        })),
       };
       const { addPhotos } = await graphqlRequest<AddPhotosMutation, AddPhotosMutationVariables>(ADD_PHOTOS, { input }, { endpoint: session.endpoint, token: session.token });
       ready.forEach(remove);

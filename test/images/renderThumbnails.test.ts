@@ -1,6 +1,7 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { renderFromPixels, type Pixels } from "../../src/images/renderThumbnails.js";
+import { pixelsInput, renderFromPixels, type Pixels } from "../../src/images/renderThumbnails.js";
+import { sampleImage } from "../../src/images/sampleImage.js";
 import type { ThumbnailSpec } from "../../src/images/ThumbnailSpec.js";
 
 /** A grey 1800 × 1200 picture with one saturated red square (the salient region) near its top right corner. */
@@ -33,13 +34,18 @@ async function redCentre(jpeg: Buffer): Promise<{ x: number; y: number; share: n
 }
 
 describe("renderFromPixels", () => {
-  it("cuts every COVER size of one aspect ratio from the same salient region, at its exact size", async () => {
+  it("finds the salient region as the automatic focal point, and cuts every COVER size around it, at its exact size", async () => {
     const pixels = await pictureWithRedSquare();
-    const specs: ThumbnailSpec[] = [125, 200, 64].map((side) => ({ width: side, height: side, fit: "COVER", format: "JPEG" }));
+    const { focus } = await sampleImage(pixelsInput(pixels));
+    // The square's centre is at (1640/1800, 160/1200) = (0.91, 0.13).
+    expect(focus.auto).toBe(true);
+    expect(focus.x).toBeGreaterThan(0.75);
+    expect(focus.y).toBeLessThan(0.3);
+    const specs: ThumbnailSpec[] = [125, 200, 64].map((side) => ({ width: side, height: side, fit: "COVER", format: "JPEG", focus }));
     const rendered = await renderFromPixels(pixels, specs, "libjpeg-turbo");
     expect(rendered.map((r) => [r.spec.width, r.width, r.height])).toEqual([[125, 125, 125], [200, 200, 200], [64, 64, 64]]);
     const centres = await Promise.all(rendered.map((r) => redCentre(r.data)));
-    // The attention crop found the square, right of the middle (a centre crop would show none of it) ...
+    // The cut holds the square, right of the middle (a centre crop would show none of it) ...
     for (const centre of centres) {
       expect(centre.share).toBeGreaterThan(0.01);
       expect(centre.x).toBeGreaterThan(0.7);
@@ -49,6 +55,20 @@ describe("renderFromPixels", () => {
       expect(Math.abs(centre.x - centres[0]!.x)).toBeLessThan(0.05);
       expect(Math.abs(centre.y - centres[0]!.y)).toBeLessThan(0.05);
     }
+  });
+
+  it("cuts a COVER box around a chosen point, clamped to the edges: a point in the far corner shows that corner", async () => {
+    const pixels = await pictureWithRedSquare();
+    const at = (x: number, y: number) => ({ x, y, auto: false });
+    const specs: ThumbnailSpec[] = [
+      { width: 100, height: 100, fit: "COVER", format: "JPEG", focus: at(0.91, 0.13) },
+      { width: 300, height: 60, fit: "COVER", format: "JPEG", focus: at(0.91, 0.13) },
+      { width: 100, height: 100, fit: "COVER", format: "JPEG", focus: at(0, 1) },
+    ];
+    const [square, strip, corner] = await Promise.all((await renderFromPixels(pixels, specs, "libjpeg-turbo")).map((r) => redCentre(r.data)));
+    expect(square!.share).toBeGreaterThan(0.01);
+    expect(strip!.share).toBeGreaterThan(0.01);
+    expect(corner!.share).toBe(0);
   });
 
   it("keeps other fits and aspect ratios apart, and a crop's sizes inside the crop", async () => {

@@ -97,17 +97,17 @@ describe("the profile page's photos", () => {
     expect(seen.mostUploading).toBeLessThanOrEqual(3);
     for (const name of ["one.jpg", "two.jpg", "three.jpg", "four.jpg"]) {
       expect(seen.texts[name]!.some((text) => /^\d+% \(/.test(text)), `${name}: ${seen.texts[name]!.join(" | ")}`).toBe(true);
-      expect(seen.texts[name]!.at(-1)).toBe("Ready. Save photos to keep it.");
+      expect(seen.texts[name]!.at(-1)).toBe("Ready. Click the picture to choose its centre; Save photos to keep it.");
     }
     const failed = page.locator("#photo-uploads .upload[data-state=failed]");
     expect(await failed.locator(".name").textContent()).toBe("notes.jpg");
     expect(await failed.locator(".status").textContent()).toBe("That is not an image upstage can read. Use JPEG, PNG, WebP, GIF, AVIF or HEIC.");
-    // Each staged tile paints its placeholder, then its thumbnail loads.
+    // Each staged tile paints its ThumbHash (decoded in the page into a PNG), then the picture loads.
     const thumbnails = await page.$$eval("#photo-uploads .staged-thumbnail", (imgs) =>
       imgs.map((img) => ({ placeholder: (img as HTMLImageElement).style.backgroundImage, width: (img as HTMLImageElement).naturalWidth })),
     );
     expect(thumbnails).toHaveLength(4);
-    expect(thumbnails.every((thumbnail) => thumbnail.placeholder.startsWith('url("data:image/webp;base64,'))).toBe(true);
+    expect(thumbnails.every((thumbnail) => thumbnail.placeholder.startsWith('url("data:image/png;base64,'))).toBe(true);
 
     const staged = page.locator("#photo-uploads .upload[data-state=staged]");
     for (const [index, caption] of ["First", "Second", "Third", "Fourth"].entries()) await staged.nth(index).locator(".caption").fill(caption);
@@ -161,12 +161,12 @@ describe("the profile page's photos", () => {
     await page.close();
   });
 
-  it("after a reload lists the staged images not saved yet, and saves or discards them", async () => {
+  it("after a reload lists the staged images not saved yet, and saves or discards them, with the focal point clicked on the picture", async () => {
     const page = await signedIn("reloader");
     const token = await t.token("reloader");
-    // Two uploads made elsewhere (another tab, a phone): staged, not yet saved.
-    for (const size of [640, 720]) {
-      const result = await stageFile(t.graphqlUrl, await scenery(size, size), { token });
+    // Two uploads made elsewhere (another tab, a phone): staged, not yet saved. The first is 2:1, shown letterboxed.
+    for (const [width, height] of [[800, 400], [720, 720]] as const) {
+      const result = await stageFile(t.graphqlUrl, await scenery(width, height), { token });
       expect(result.body.errors).toBeUndefined();
     }
     await page.reload();
@@ -176,9 +176,24 @@ describe("the profile page's photos", () => {
     await page.click("#photo-uploads .upload[data-state=staged]:nth-child(2) button");
     await page.waitForFunction(() => document.querySelectorAll("#photo-uploads .upload").length === 1);
     await page.fill("#photo-uploads .caption", "Kept");
+    // The whole 2:1 picture fills the 96 px box's width, 48 px high in its middle: a click at
+    // (72, 36) of the box is 3/4 across and 1/4 down the picture.
+    const picture = page.locator("#photo-uploads .staged-thumbnail");
+    await page.waitForFunction(() => document.querySelector<HTMLImageElement>("#photo-uploads .staged-thumbnail")!.naturalWidth > 0);
+    const picked = async () => (await page.getAttribute("#photo-uploads .upload", "data-focal-point"))!.split(",").map(Number) as [number, number];
+    await picture.click({ position: { x: 72, y: 36 } });
+    const [x, y] = await picked();
+    expect(Math.abs(x - 0.75)).toBeLessThan(0.03);
+    expect(Math.abs(y - 0.25)).toBeLessThan(0.03);
+    await picture.press("ArrowDown");
+    const moved = await picked();
+    expect(moved[0]).toBe(x);
+    expect(moved[1]).toBeCloseTo(y + 0.05, 3);
     await page.click("#save-photos");
     await page.waitForSelector("#photos-status:has-text('Saved 1 photo.')");
     expect(await captions(page)).toEqual(["Kept"]);
+    const [kept] = await t.server.database.knex("photos").join("images", "images.id", "photos.image_id").where({ "photos.owner_id": "reloader" }).select("images.*");
+    expect([kept.focal_x, kept.focal_y, kept.focal_auto]).toEqual([...moved, false]);
 
     const { body } = await graphql(t.graphqlUrl, "{ stagedImages { id } }", {}, token);
     expect(body.data!["stagedImages"]).toEqual([]);

@@ -6,6 +6,8 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 export type AddPhotoInput = {
   /** At most 500 characters, without control characters. */
   caption?: string | null | undefined;
+  /** The point the photo's COVER renditions centre on. Left out: the point attention finds. */
+  focalPoint?: FocalPointInput | null | undefined;
   stagedImageId: string | number;
 };
 
@@ -23,6 +25,12 @@ export type CommitProfileInput = {
    */
   crop?: CropInput | null | undefined;
   firstName?: string | null | undefined;
+  /**
+   * The point the avatar's COVER thumbnails centre on, in the crop's
+   * coordinates when there is one. Left out: the point attention finds.
+   * Applies to `stagedImageId`'s image, or to the current avatar without it.
+   */
+  focalPoint?: FocalPointInput | null | undefined;
   lastName?: string | null | undefined;
   /** A staged image of the viewer's to attach as the avatar. */
   stagedImageId?: string | number | null | undefined;
@@ -31,6 +39,15 @@ export type CommitProfileInput = {
 export type CropInput = {
   height: number;
   width: number;
+  x: number;
+  y: number;
+};
+
+/**
+ * A point of an image as shares of its width and height, each 0..1 (0, 0 is the
+ * top left), in the crop's coordinates when the image has a crop (`Image.crop`).
+ */
+export type FocalPointInput = {
   x: number;
   y: number;
 };
@@ -59,6 +76,11 @@ export type ImageStatus =
 export type UpdatePhotoInput = {
   /** Left out: unchanged; null: cleared. */
   caption?: string | null | undefined;
+  /**
+   * The point the image's COVER renditions centre on; they are made again under
+   * new URLs. Left out: unchanged; null: the point attention finds.
+   */
+  focalPoint?: FocalPointInput | null | undefined;
   id: string | number;
   /** The new 0-based place; the photos in between shift by one. */
   position?: number | null | undefined;
@@ -71,9 +93,9 @@ export type UploadPhase =
   | 'READY'
   | 'RECEIVING';
 
-export type StagedImageImageFieldsFragment = { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> };
+export type StagedImageImageFieldsFragment = { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, dominantColor: string, thumbhash: string, focalPoint: { x: number, y: number, auto: boolean }, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> };
 
-export type StagedImageFieldsFragment = { id: string, expiresAt: string, image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } };
+export type StagedImageFieldsFragment = { id: string, expiresAt: string, image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, dominantColor: string, thumbhash: string, focalPoint: { x: number, y: number, auto: boolean }, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } };
 
 export type StageImageMutationVariables = Exact<{
   file: Blob;
@@ -81,7 +103,7 @@ export type StageImageMutationVariables = Exact<{
 }>;
 
 
-export type StageImageMutation = { stageImage: { id: string, expiresAt: string, image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } } };
+export type StageImageMutation = { stageImage: { id: string, expiresAt: string, image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, dominantColor: string, thumbhash: string, focalPoint: { x: number, y: number, auto: boolean }, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } } };
 
 export type UploadProgressSubscriptionVariables = Exact<{
   uploadId: string | number;
@@ -104,7 +126,7 @@ export type CommitProfileMutationVariables = Exact<{
 
 export type CommitProfileMutation = { commitProfile: { id: string, username: string, firstName: string | null, lastName: string | null, avatar: { id: string, url: string, width: number, height: number, thumbnail: { url: string } } | null } };
 
-export type PhotoFieldsFragment = { id: string, caption: string | null, position: number, image: { id: string, width: number, height: number, placeholder: string, dominantColor: string, srcset: string, thumbnail: { url: string }, sources: Array<{ type: string, srcset: string }> } };
+export type PhotoFieldsFragment = { id: string, caption: string | null, position: number, image: { id: string, width: number, height: number, placeholder: string, dominantColor: string, thumbhash: string, srcset: string, thumbnail: { url: string }, sources: Array<{ type: string, srcset: string }> } };
 
 export type PhotosQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -112,26 +134,26 @@ export type PhotosQueryVariables = Exact<{
 }>;
 
 
-export type PhotosQuery = { viewer: { id: string, photos: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, caption: string | null, position: number, image: { id: string, width: number, height: number, placeholder: string, dominantColor: string, srcset: string, thumbnail: { url: string }, sources: Array<{ type: string, srcset: string }> } } }> } } | null };
+export type PhotosQuery = { viewer: { id: string, photos: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, caption: string | null, position: number, image: { id: string, width: number, height: number, placeholder: string, dominantColor: string, thumbhash: string, srcset: string, thumbnail: { url: string }, sources: Array<{ type: string, srcset: string }> } } }> } } | null };
 
 export type StagedImagesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type StagedImagesQuery = { stagedImages: Array<{ id: string, expiresAt: string, image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } }> };
+export type StagedImagesQuery = { stagedImages: Array<{ id: string, expiresAt: string, image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, dominantColor: string, thumbhash: string, focalPoint: { x: number, y: number, auto: boolean }, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } }> };
 
 export type AddPhotosMutationVariables = Exact<{
   input: AddPhotosInput;
 }>;
 
 
-export type AddPhotosMutation = { addPhotos: Array<{ id: string, caption: string | null, position: number, image: { id: string, width: number, height: number, placeholder: string, dominantColor: string, srcset: string, thumbnail: { url: string }, sources: Array<{ type: string, srcset: string }> } }> };
+export type AddPhotosMutation = { addPhotos: Array<{ id: string, caption: string | null, position: number, image: { id: string, width: number, height: number, placeholder: string, dominantColor: string, thumbhash: string, srcset: string, thumbnail: { url: string }, sources: Array<{ type: string, srcset: string }> } }> };
 
 export type UpdatePhotoMutationVariables = Exact<{
   input: UpdatePhotoInput;
 }>;
 
 
-export type UpdatePhotoMutation = { updatePhoto: { id: string, caption: string | null, position: number, image: { id: string, width: number, height: number, placeholder: string, dominantColor: string, srcset: string, thumbnail: { url: string }, sources: Array<{ type: string, srcset: string }> } } };
+export type UpdatePhotoMutation = { updatePhoto: { id: string, caption: string | null, position: number, image: { id: string, width: number, height: number, placeholder: string, dominantColor: string, thumbhash: string, srcset: string, thumbnail: { url: string }, sources: Array<{ type: string, srcset: string }> } } };
 
 export type DeletePhotoMutationVariables = Exact<{
   id: string | number;
@@ -154,7 +176,7 @@ export type AdminImagesQueryVariables = Exact<{
 }>;
 
 
-export type AdminImagesQuery = { images: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null, hasPreviousPage: boolean }, edges: Array<{ node: { id: string, width: number, height: number, byteSize: number, contentType: string, status: ImageStatus, createdAt: string, placeholder: string, owner: { id: string, username: string } | null, thumbnail: { url: string } } }> } };
+export type AdminImagesQuery = { images: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null, hasPreviousPage: boolean }, edges: Array<{ node: { id: string, width: number, height: number, byteSize: number, contentType: string, status: ImageStatus, createdAt: string, placeholder: string, thumbhash: string, dominantColor: string, owner: { id: string, username: string } | null, thumbnail: { url: string } } }> } };
 
 export type DeleteImageMutationVariables = Exact<{
   id: string | number;
@@ -168,4 +190,4 @@ export type StagedImageByIdQueryVariables = Exact<{
 }>;
 
 
-export type StagedImageByIdQuery = { image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } | null };
+export type StagedImageByIdQuery = { image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, dominantColor: string, thumbhash: string, focalPoint: { x: number, y: number, auto: boolean }, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } | null };

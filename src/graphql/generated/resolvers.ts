@@ -27,6 +27,8 @@ export type Scalars = {
 export type AddPhotoInput = {
   /** At most 500 characters, without control characters. */
   caption?: InputMaybe<Scalars['String']['input']>;
+  /** The point the photo's COVER renditions centre on. Left out: the point attention finds. */
+  focalPoint?: InputMaybe<FocalPointInput>;
   stagedImageId: Scalars['ID']['input'];
 };
 
@@ -44,6 +46,12 @@ export type CommitProfileInput = {
    */
   crop?: InputMaybe<CropInput>;
   firstName?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * The point the avatar's COVER thumbnails centre on, in the crop's
+   * coordinates when there is one. Left out: the point attention finds.
+   * Applies to `stagedImageId`'s image, or to the current avatar without it.
+   */
+  focalPoint?: InputMaybe<FocalPointInput>;
   lastName?: InputMaybe<Scalars['String']['input']>;
   /** A staged image of the viewer's to attach as the avatar. */
   stagedImageId?: InputMaybe<Scalars['ID']['input']>;
@@ -65,6 +73,28 @@ export type CropInput = {
   y: Scalars['Int']['input'];
 };
 
+/**
+ * The point every COVER rendition of an image centres its crop on (clamped to
+ * the edges): presets, `thumbnail`, and the `srcset`. Shares of the width and
+ * height, each 0..1, in the crop's coordinates when the image has a crop.
+ */
+export type FocalPoint = {
+  __typename?: 'FocalPoint';
+  /** True when attention chose it (nobody set one); false when the owner did. */
+  auto: Scalars['Boolean']['output'];
+  x: Scalars['Float']['output'];
+  y: Scalars['Float']['output'];
+};
+
+/**
+ * A point of an image as shares of its width and height, each 0..1 (0, 0 is the
+ * top left), in the crop's coordinates when the image has a crop (`Image.crop`).
+ */
+export type FocalPointInput = {
+  x: Scalars['Float']['input'];
+  y: Scalars['Float']['input'];
+};
+
 export type Image = {
   __typename?: 'Image';
   byteSize: Scalars['Int']['output'];
@@ -75,6 +105,12 @@ export type Image = {
   crop?: Maybe<Crop>;
   /** The image's dominant colour as `#rrggbb`: a background to paint before anything loads. */
   dominantColor: Scalars['String']['output'];
+  /**
+   * Where every COVER rendition centres its crop: the owner's choice, or the
+   * point attention found (`auto`). In the crop's coordinates when there is one.
+   * A change makes new renditions under new URLs.
+   */
+  focalPoint: FocalPoint;
   height: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
   /**
@@ -101,6 +137,12 @@ export type Image = {
   srcset: Scalars['String']['output'];
   /** Visible to the owner and to admins. Errors: FORBIDDEN for anyone else. */
   status: ImageStatus;
+  /**
+   * The image's ThumbHash (https://evanw.github.io/thumbhash/), base64: about
+   * 30 bytes that decode to a placeholder with the image's colours, aspect
+   * ratio and alpha. Decode it with the `thumbhash` package's `thumbHashToDataURL`.
+   */
+  thumbhash: Scalars['String']['output'];
   /**
    * A thumbnail of about the given size. Preset sizes are made at upload and
    * answered as they are; any other width (and height) snaps up to the next
@@ -161,7 +203,7 @@ export type ImageFilter = {
 export type ImageFit =
   /** Fit inside the box, padding the rest with transparency (or white in JPEG). */
   | 'CONTAIN'
-  /** Fill the box exactly, cropping towards the most interesting region. */
+  /** Fill the box exactly: scaled to cover it, then cut around the image's `focalPoint`. */
   | 'COVER'
   /** Fit inside the box; the thumbnail may be smaller than the box on one side. */
   | 'INSIDE';
@@ -197,16 +239,20 @@ export type Mutation = {
    * Errors: NOT_FOUND, FORBIDDEN (another user's staged image),
    * STAGED_IMAGE_EXPIRED, BAD_USER_INPUT (the same staged image twice, one
    * already used as an avatar or a photo, more than 100 photos, a caption over
-   * 500 characters or with control characters), QUOTA_EXCEEDED (past
+   * 500 characters or with control characters, a focal point outside 0..1),
+   * QUOTA_EXCEEDED (past
    * MAX_PHOTOS_PER_USER), UNAUTHENTICATED, SERVICE_UNAVAILABLE.
    */
   addPhotos: Array<Photo>;
   /**
    * Saves the profile form in one transaction. Fields left out stay unchanged;
    * `stagedImageId` makes that staged image the avatar and removes the old one;
-   * `crop` chooses the part of it the avatar shows.
+   * `crop` chooses the part of it the avatar shows, `focalPoint` the point its
+   * COVER thumbnails centre on (of the new avatar, or of the current one without
+   * `stagedImageId`).
    * Errors: NOT_FOUND, FORBIDDEN, STAGED_IMAGE_EXPIRED, BAD_USER_INPUT (a bad id,
-   * a name over 150 characters or with control characters, a bad crop),
+   * a name over 150 characters or with control characters, a bad crop, a focal
+   * point outside 0..1, or one without an avatar),
    * UNAUTHENTICATED, SERVICE_UNAVAILABLE.
    */
   commitProfile: User;
@@ -241,10 +287,11 @@ export type Mutation = {
    */
   stageImage: StagedImage;
   /**
-   * Changes the caption (null clears it), or moves the photo to another
-   * position (the others shift).
+   * Changes the caption (null clears it), moves the photo to another position
+   * (the others shift), or sets its image's focal point (null: automatic again).
    * Errors: NOT_FOUND, FORBIDDEN (another user's photo), BAD_USER_INPUT (a
-   * position outside 0..photos-1, a bad caption), UNAUTHENTICATED, SERVICE_UNAVAILABLE.
+   * position outside 0..photos-1, a bad caption, a focal point outside 0..1),
+   * UNAUTHENTICATED, SERVICE_UNAVAILABLE.
    */
   updatePhoto: Photo;
 };
@@ -399,6 +446,11 @@ export type Thumbnail = {
 export type UpdatePhotoInput = {
   /** Left out: unchanged; null: cleared. */
   caption?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * The point the image's COVER renditions centre on; they are made again under
+   * new URLs. Left out: unchanged; null: the point attention finds.
+   */
+  focalPoint?: InputMaybe<FocalPointInput>;
   id: Scalars['ID']['input'];
   /** The new 0-based place; the photos in between shift by one. */
   position?: InputMaybe<Scalars['Int']['input']>;
@@ -537,6 +589,8 @@ export type ResolversTypes = {
   CropInput: CropInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  FocalPoint: ResolverTypeWrapper<FocalPoint>;
+  FocalPointInput: FocalPointInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Image: ResolverTypeWrapper<ImageRow>;
   ImageConnection: ResolverTypeWrapper<ImageConnectionModel>;
@@ -575,6 +629,8 @@ export type ResolversParentTypes = {
   CropInput: CropInput;
   DateTime: Scalars['DateTime']['output'];
   Float: Scalars['Float']['output'];
+  FocalPoint: FocalPoint;
+  FocalPointInput: FocalPointInput;
   ID: Scalars['ID']['output'];
   Image: ImageRow;
   ImageConnection: ImageConnectionModel;
@@ -610,12 +666,19 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type FocalPointResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FocalPoint'] = ResolversParentTypes['FocalPoint']> = {
+  auto?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  x?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  y?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type ImageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Image'] = ResolversParentTypes['Image']> = {
   byteSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   contentType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   crop?: Resolver<Maybe<ResolversTypes['Crop']>, ParentType, ContextType>;
   dominantColor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  focalPoint?: Resolver<ResolversTypes['FocalPoint'], ParentType, ContextType>;
   height?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   owner?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
@@ -623,6 +686,7 @@ export type ImageResolvers<ContextType = GraphQLContext, ParentType extends Reso
   sources?: Resolver<Array<ResolversTypes['ImageSource']>, ParentType, ContextType, Partial<ImageSourcesArgs>>;
   srcset?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ImageStatus'], ParentType, ContextType>;
+  thumbhash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   thumbnail?: Resolver<ResolversTypes['Thumbnail'], ParentType, ContextType, RequireFields<ImageThumbnailArgs, 'fit' | 'width'>>;
   thumbnails?: Resolver<Array<ResolversTypes['Thumbnail']>, ParentType, ContextType>;
   url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -741,6 +805,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
 export type Resolvers<ContextType = GraphQLContext> = {
   Crop?: CropResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  FocalPoint?: FocalPointResolvers<ContextType>;
   Image?: ImageResolvers<ContextType>;
   ImageConnection?: ImageConnectionResolvers<ContextType>;
   ImageEdge?: ImageEdgeResolvers<ContextType>;

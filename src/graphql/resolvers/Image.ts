@@ -1,10 +1,9 @@
 import { listThumbnails } from "../../db/imageQueries.js";
 import type { ImageRow } from "../../db/rows.js";
 import { formatOfContentType } from "../../images/imageFormat.js";
-import { variantOf } from "../../images/ThumbnailSpec.js";
-import { cropOf } from "../../staging/avatarCrop.js";
-import { ensurePreview } from "../../staging/ensurePreview.js";
-import { ensureThumbnail } from "../../staging/ensureThumbnail.js";
+import { completeImage } from "../../staging/completeImage.js";
+import { cropOf, focusOf } from "../../staging/framing.js";
+import { ensureThumbnail, ensureThumbnails } from "../../staging/ensureThumbnail.js";
 import { imageSources } from "../../staging/imageSources.js";
 import { presetSpecs } from "../../staging/presetSpecs.js";
 import { checkMayInspect } from "../access.js";
@@ -30,8 +29,10 @@ export const Image: ImageResolvers = {
   thumbnails: (image, _args, context) => listThumbnails(context.staging.knex, image.id),
 
   crop: (image) => cropOf(image),
-  placeholder: async (image, _args, context) => (await ensurePreview(context.staging, image)).placeholder,
-  dominantColor: async (image, _args, context) => (await ensurePreview(context.staging, image)).dominantColor,
+  focalPoint: async (image, _args, context) => focusOf(await completeImage(context.staging, image))!,
+  thumbhash: async (image, _args, context) => (await completeImage(context.staging, image)).thumbhash!,
+  placeholder: async (image, _args, context) => (await completeImage(context.staging, image)).placeholder!,
+  dominantColor: async (image, _args, context) => (await completeImage(context.staging, image)).dominant_color!,
   sources: (image, { widths, formats }, context) => imageSources(context.staging, image, { widths, formats }, rendererOf(context)),
 
   srcset: async (image, _args, context) => srcsetOf(await presetThumbnails(image, context), context),
@@ -58,11 +59,7 @@ function rendererOf(context: GraphQLContext): { userId: string } | undefined {
 
 /** The preset thumbnails (same shape, growing widths): what a srcset can choose between. */
 async function presetThumbnails(image: ImageRow, context: GraphQLContext) {
-  const crop = cropOf(image);
-  const variants = new Set(
-    presetSpecs(context.staging.options.presets, formatOfContentType(image.content_type)).map((spec) => variantOf({ ...spec, crop })),
-  );
-  const rows = (await listThumbnails(context.staging.knex, image.id)).filter((t) => variants.has(t.variant));
+  const rows = await ensureThumbnails(context.staging, image, presetSpecs(context.staging.options.presets, formatOfContentType(image.content_type)));
   const byWidth = new Map(rows.map((t) => [t.width, t]));
   return [...byWidth.values()].sort((a, b) => a.width - b.width);
 }

@@ -52,6 +52,7 @@ export const Mutation: MutationResolvers = {
       input.photos.map((photo, i) => ({
         stagedImageId: imageIdArgument(photo.stagedImageId, `photos[${i}].stagedImageId`),
         caption: textArgument(photo.caption, `photos[${i}].caption`, MAX_CAPTION_LENGTH),
+        focalPoint: photo.focalPoint,
       })),
     );
   },
@@ -61,6 +62,7 @@ export const Mutation: MutationResolvers = {
     return updatePhoto(context.staging, viewer.id, imageIdArgument(input.id, "id"), {
       caption: textArgument(input.caption, "caption", MAX_CAPTION_LENGTH),
       position: input.position,
+      focalPoint: input.focalPoint,
     });
   },
 

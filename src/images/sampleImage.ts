@@ -1,0 +1,89 @@
+import sharp, { type Sharp } from "sharp";
+import { rgbaToThumbHash } from "thumbhash";
+import { asDecodeError } from "./decodeError.js";
+import type { FocalPoint } from "./ThumbnailSpec.js";
+
+/** What is learned from a small copy of an image: what a frontend paints first, and where its interest lies. */
+export interface ImageSample {
+  /** A data: URL of a WebP at most 16 px on a side (a few hundred bytes): scale it up with a blur. */
+  readonly placeholder: string;
+  /** The dominant colour as `#rrggbb`. */
+  readonly dominantColor: string;
+  /** The base64 ThumbHash (about 30 bytes): colours, aspect ratio and alpha. */
+  readonly thumbhash: string;
+  /** The point attention finds most interesting, marked automatic. */
+  readonly focus: FocalPoint;
+}
+
+const PLACEHOLDER_SIDE = 16;
+/** ThumbHash takes at most 100 px on a side; the colour and the focal point are read from the same copy. */
+const SAMPLE_SIDE = 100;
+/** The share of a side that the attention window keeps when it looks for the point along that side. */
+const ATTENTION_WINDOW = 1 / 3;
+
+/**
+ * Samples a normalized image (upright, without metadata): a file path, its
+ * bytes, a stream of them, or a sharp pipeline (a small copy will do; it is
+ * reduced to at most 100 px on a side first).
+ * @throws UpstageError UNSUPPORTED_MEDIA_TYPE when the pixels cannot be decoded.
+ */
+export async function sampleImage(source: string | Buffer | NodeJS.ReadableStream | Sharp): Promise<ImageSample> {
+  try {
+    const { data, info } = await inputOf(source)
+      .resize(SAMPLE_SIDE, SAMPLE_SIDE, { fit: "inside", withoutEnlargement: true })
+      .ensureAlpha()
+      .raw({ depth: "uchar" })
+      .toBuffer({ resolveWithObject: true });
+    const raw = { raw: { width: info.width, height: info.height, channels: 4 as const } };
+    const [tiny, stats, focus] = await Promise.all([
+      sharp(data, raw).resize(PLACEHOLDER_SIDE, PLACEHOLDER_SIDE, { fit: "inside" }).webp({ quality: 50, alphaQuality: 50 }).toBuffer(),
+      sharp(data, raw).stats(),
+      findFocalPoint(data, info.width, info.height),
+    ]);
+    const { r, g, b } = stats.dominant;
+    return {
+      placeholder: `data:image/webp;base64,${tiny.toString("base64")}`,
+      dominantColor: `#${[r, g, b].map((v) => v.toString(16).padStart(2, "0")).join("")}`,
+      thumbhash: Buffer.from(rgbaToThumbHash(info.width, info.height, data)).toString("base64"),
+      focus,
+    };
+  } catch (error) {
+    throw asDecodeError(error);
+  }
+}
+
+function inputOf(source: string | Buffer | NodeJS.ReadableStream | Sharp): Sharp {
+  if (typeof source === "string" || Buffer.isBuffer(source)) return sharp(source);
+  if (source instanceof (sharp as unknown as new () => Sharp)) return source as Sharp;
+  const input = sharp();
+  (source as NodeJS.ReadableStream).pipe(input);
+  return input;
+}
+
+/**
+ * libvips' attention strategy (luminance frequency, skin tones, saturation)
+ * moves a window along one side at a time: a third of the width, full height,
+ * gives x; a third of the height, full width, gives y. The point is the
+ * centre of each window, as a share of the side.
+ */
+async function findFocalPoint(rgba: Buffer, width: number, height: number): Promise<FocalPoint> {
+  const along = async (side: "x" | "y"): Promise<number> => {
+    const length = side === "x" ? width : height;
+    const window = Math.max(1, Math.round(length * ATTENTION_WINDOW));
+    if (window >= length) return 0.5;
+    const box = side === "x" ? { width: window, height } : { width, height: window };
+    const { info } = await sharp(rgba, { raw: { width, height, channels: 4 } })
+      .resize({ ...box, fit: "cover", position: "attention" })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const offset = Math.abs((side === "x" ? info.cropOffsetLeft : info.cropOffsetTop) ?? (length - window) / 2);
+    return (offset + window / 2) / length;
+  };
+  const [x, y] = await Promise.all([along("x"), along("y")]);
+  return { x: round(x), y: round(y), auto: true };
+}
+
+/** Thousandths: what variant names and the API carry. */
+function round(share: number): number {
+  return Math.round(Math.min(1, Math.max(0, share)) * 1000) / 1000;
+}
