@@ -3,7 +3,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Knex } from "knex";
 
-const migrationsDir = fileURLToPath(new URL("../../migrations/", import.meta.url));
+/** migrations/ under tsx; dist/migrations, compiled by `npm run build`, in the compiled server. */
+const migrationsDir = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "../../migrations/" : "../migrations/", import.meta.url));
 
 interface MigrationModule {
   up(knex: Knex): Promise<void>;

@@ -2,25 +2,12 @@ import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleWebPage } from "./bundleWebPage.js";
 import { sendJson } from "./sendJson.js";
-
-/** A page of src/web: its HTML template and its script's entry, bundled for the browser. */
-interface WebPage {
-  readonly path: string;
-  readonly scriptPath: string;
-  readonly template: string;
-  readonly entry: string;
-}
-
-/** The profile page at `/`, and the Django-admin-like list of every image at `/admin`. */
-const WEB_PAGES: readonly WebPage[] = [
-  { path: "/", scriptPath: "/profile-page.js", template: "profilePage.html", entry: "profilePage.ts" },
-  { path: "/admin", scriptPath: "/admin-page.js", template: "adminPage.html", entry: "adminPage.ts" },
-];
+import { webPages, type WebPage } from "./webPages.js";
 
 /** Every path the pages answer. */
-export const WEB_PAGE_PATHS: readonly string[] = WEB_PAGES.flatMap((page) => [page.path, page.scriptPath]);
+export const WEB_PAGE_PATHS: readonly string[] = webPages.flatMap((page) => [page.path, page.scriptPath]);
 
 export interface WebPagesOptions {
   readonly graphqlPath: string;
@@ -28,7 +15,12 @@ export interface WebPagesOptions {
   readonly devTokenPath: string | undefined;
 }
 
+/**
+ * src/web under tsx; dist/web in the compiled server, where `npm run build`
+ * left each page's template and its bundled script (the entry's name, .js).
+ */
 const WEB_DIR = new URL("../web/", import.meta.url);
+const COMPILED = !import.meta.url.endsWith(".ts");
 
 interface Asset {
   readonly body: Buffer;
@@ -42,7 +34,8 @@ function asset(text: string): Asset {
 
 /**
  * The pages (`GET /`, `GET /admin`) and their scripts, bundled from src/web
- * with esbuild on first request and kept in memory: no build step to run by hand.
+ * with esbuild on first request and kept in memory: no build step to run by
+ * hand (the compiled server reads the bundles `npm run build` made instead).
  */
 export function createWebPagesHandler(options: WebPagesOptions) {
   /** Each page's HTML and script, by path, made once. */
@@ -56,17 +49,8 @@ export function createWebPagesHandler(options: WebPagesOptions) {
   }
 
   async function bundleScript(page: WebPage): Promise<Asset> {
-    const result = await build({
-      entryPoints: [fileURLToPath(new URL(page.entry, WEB_DIR))],
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      target: "es2022",
-      minify: true,
-      write: false,
-      logLevel: "silent",
-    });
-    return asset(result.outputFiles[0]!.text);
+    if (COMPILED) return asset(await fs.readFile(fileURLToPath(new URL(page.entry.replace(/\.ts$/, ".js"), WEB_DIR)), "utf8"));
+    return asset(await bundleWebPage(fileURLToPath(new URL(page.entry, WEB_DIR))));
   }
 
   function send(request: IncomingMessage, response: ServerResponse, found: Asset, contentType: string, headers: Record<string, string> = {}): void {
@@ -94,9 +78,9 @@ export function createWebPagesHandler(options: WebPagesOptions) {
     if (request.method !== "GET" && request.method !== "HEAD") {
       return sendJson(response, 405, { error: "Method not allowed" }, { allow: "GET, HEAD" });
     }
-    const script = WEB_PAGES.find((page) => page.scriptPath === pathname);
+    const script = webPages.find((page) => page.scriptPath === pathname);
     if (script) return send(request, response, await once(pathname, () => bundleScript(script)), "text/javascript; charset=utf-8");
-    const page = WEB_PAGES.find((candidate) => candidate.path === pathname);
+    const page = webPages.find((candidate) => candidate.path === pathname);
     if (!page) return sendJson(response, 404, { error: "Not found" });
     send(request, response, await once(pathname, () => renderPage(page)), "text/html; charset=utf-8", {
         "content-security-policy":

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanedAfterEach } from "../helpers/cleanedAfterEach.js";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
 import { COMMIT_PROFILE } from "../helpers/operations.js";
@@ -11,26 +11,9 @@ import { spawnServer, tokenFor, type ServerProcess } from "../helpers/spawnServe
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
-const leftovers: { servers: ServerProcess[]; dirs: string[] } = { servers: [], dirs: [] };
-afterEach(async () => {
-  for (const server of leftovers.servers.splice(0)) {
-    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill("SIGKILL");
-    await server.exited;
-  }
-  for (const dir of leftovers.dirs.splice(0)) await fs.rm(dir, { recursive: true, force: true });
-});
-
-async function tempDir(name: string): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), `upstage-${name}-`));
-  leftovers.dirs.push(dir);
-  return dir;
-}
-
-async function server(dataDir: string): Promise<ServerProcess> {
-  const started = await spawnServer({ DATA_DIR: dataDir });
-  leftovers.servers.push(started);
-  return started;
-}
+const leftovers = cleanedAfterEach();
+const tempDir = (name: string) => leftovers.tempDir(name);
+const server = async (dataDir: string): Promise<ServerProcess> => leftovers.server(await spawnServer({ DATA_DIR: dataDir }));
 
 const cli = (args: string[], dataDir: string) => runCli(args, { DATA_DIR: dataDir });
 

@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { cleanedAfterEach } from "../helpers/cleanedAfterEach.js";
 import { stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
 import { runCli } from "../helpers/runCli.js";
@@ -13,26 +13,9 @@ import { freePort, spawnServer, tokenFor, type ServerProcess } from "../helpers/
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const baseEnv = () => ({ PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", LOG_LEVEL: "warn", HOST: "127.0.0.1" });
 
-const leftovers: { servers: ServerProcess[]; dirs: string[] } = { servers: [], dirs: [] };
-afterEach(async () => {
-  for (const server of leftovers.servers.splice(0)) {
-    server.child.kill("SIGKILL");
-    await server.exited;
-  }
-  for (const dir of leftovers.dirs.splice(0)) await fs.rm(dir, { recursive: true, force: true });
-});
-
-async function dataDir(): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-owner-"));
-  leftovers.dirs.push(dir);
-  return dir;
-}
-
-async function server(env: Record<string, string>): Promise<ServerProcess> {
-  const started = await spawnServer(env);
-  leftovers.servers.push(started);
-  return started;
-}
+const leftovers = cleanedAfterEach();
+const dataDir = () => leftovers.tempDir("owner");
+const server = async (env: Record<string, string>): Promise<ServerProcess> => leftovers.server(await spawnServer(env));
 
 /** Runs `npm start` expecting it to refuse: its exit code and what it printed. */
 function failedStart(env: Record<string, string>): Promise<{ code: number | null; output: string }> {

@@ -25,10 +25,18 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts `src/main.ts` as `npm start` does, in its own process (with `nodeArgs` for node itself), and waits until /healthz answers. */
-export async function spawnServer(env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
+/** `npm start`'s entry: the sources through tsx. */
+export const SOURCE_ENTRY: readonly string[] = ["--import", "tsx", "src/main.ts"];
+/** `npm run start:prod`'s: what `npm run build` compiled. */
+export const COMPILED_ENTRY: readonly string[] = ["dist/main.js"];
+
+/**
+ * Starts the server as `npm start` does (or `entry`, say COMPILED_ENTRY), in
+ * its own process (with `nodeArgs` for node itself), and waits until /healthz answers.
+ */
+export async function spawnServer(env: Record<string, string>, nodeArgs: readonly string[] = [], entry: readonly string[] = SOURCE_ENTRY): Promise<ServerProcess> {
   const port = env["PORT"] ?? String(await freePort());
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: root,
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", LOG_LEVEL: "warn", HOST: "127.0.0.1", ...env, PORT: port },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,0 +1,39 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach } from "vitest";
+import type { ServerProcess } from "./spawnServer.js";
+
+export interface Leftovers {
+  /** A new temporary directory, removed after the test. */
+  tempDir(name: string): Promise<string>;
+  /** `started`, killed (if it still runs) after the test. */
+  server(started: ServerProcess): ServerProcess;
+}
+
+/**
+ * What a test of spawned servers leaves behind, cleaned after each test
+ * whether it passed or not: servers killed first, then their directories.
+ */
+export function cleanedAfterEach(): Leftovers {
+  const servers: ServerProcess[] = [];
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const server of servers.splice(0)) {
+      if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill("SIGKILL");
+      await server.exited;
+    }
+    for (const dir of dirs.splice(0)) await fs.rm(dir, { recursive: true, force: true });
+  });
+  return {
+    async tempDir(name) {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), `upstage-${name}-`));
+      dirs.push(dir);
+      return dir;
+    },
+    server(started) {
+      servers.push(started);
+      return started;
+    },
+  };
+}
