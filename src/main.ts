@@ -20,13 +20,27 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
+  // Node prints process warnings as plain text on stderr, the AWS SDK's
+  // "needs Node 22" with STORAGE=s3 among them: they go into the JSON log
+  // instead, held until the server's logger exists.
+  const heldWarnings: Error[] = [];
+  let logWarning = (warning: Error): void => void heldWarnings.push(warning);
+  process.removeAllListeners("warning");
+  process.on("warning", (warning) => logWarning(warning));
 
-  const { createServer } = await import("./server/createServer.js");
+  const { createServer, GRAPHQL_PATH } = await import("./server/createServer.js");
   const server = await createServer(config);
   const { log } = server;
-  log.info({ url: server.url, database: server.database.kind, dataDir: config.dataDir }, `upstage listening on ${server.url}/graphql`);
+  logWarning = (warning) => log.warn({ warning: { name: warning.name, message: warning.message } }, warning.message.split("\n")[0]!);
+  heldWarnings.splice(0).forEach(logWarning);
+  const page = `${server.url}/`;
+  const graphql = `${server.url}${GRAPHQL_PATH}`;
+  log.info({ page, graphql, database: server.database.kind, dataDir: config.dataDir }, `upstage is up: the page at ${page}, the GraphQL API at ${graphql}`);
   if (server.authSecret.generated) {
     log.info(`Development secret in ${config.dataDir}/auth-secret. Mint a token with: npm run token -- <username>`);
+  }
+  if (config.env !== "production") {
+    log.info(`${graphql} in a browser is Apollo Sandbox, which loads from Apollo's CDN and needs the internet; offline, use the page or curl.`);
   }
   stop = (signal) => {
     log.info({ signal }, "stopping");

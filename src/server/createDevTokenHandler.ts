@@ -5,7 +5,8 @@ import { sendJson } from "./sendJson.js";
 export const DEV_TOKEN_PATH = "/dev/token";
 
 const USERNAME = /^[A-Za-z0-9_.-]{1,64}$/;
-const DEFAULT_USERNAME = "dev";
+/** The development user: the one-click sign-in's default, and the Sandbox's header. */
+export const DEV_USERNAME = "dev";
 const DEFAULT_ADMIN_USERNAME = "admin";
 
 /**
@@ -31,7 +32,7 @@ export function createDevTokenHandler(key: Uint8Array, options: { readonly roleC
     if (typeof body !== "object" || Array.isArray(body)) return sendJson(response, 400, { error: "The body is not a JSON object." });
     const admin = body.admin ?? false;
     if (typeof admin !== "boolean") return sendJson(response, 400, { error: "admin: true or false." });
-    const username = body.username ?? (admin ? DEFAULT_ADMIN_USERNAME : DEFAULT_USERNAME);
+    const username = body.username ?? (admin ? DEFAULT_ADMIN_USERNAME : DEV_USERNAME);
     if (typeof username !== "string" || !USERNAME.test(username)) {
       return sendJson(response, 400, { error: "username: 1 to 64 letters, digits, '_', '.' or '-'." });
     }

@@ -4,12 +4,12 @@ import { LRUCache } from "lru-cache";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import type { DestinationStream, Logger } from "pino";
 import { openServices } from "../app/openServices.js";
 import { redactUrl, StartupError, systemCodeOf } from "../app/StartupError.js";
 import { createAuthenticator } from "../auth/createAuthenticator.js";
 import { loadAuthSecret, type AuthSecret } from "../auth/loadAuthSecret.js";
+import { mintToken } from "../auth/mintToken.js";
 import type { Config } from "../config.js";
 import { ensureUser } from "../db/userQueries.js";
 import { SingleRunnerJob, withSingleRunner } from "../db/withSingleRunner.js";
@@ -32,13 +32,14 @@ import { attachGraphQLWebSocket, type GraphQLWebSocket } from "./attachGraphQLWe
 import { checkReadiness } from "./checkReadiness.js";
 import { attachRoutes } from "./attachRoutes.js";
 import { createGraphQLHttpHandler } from "./createGraphQLHttpHandler.js";
-import { createDevTokenHandler, DEV_TOKEN_PATH } from "./createDevTokenHandler.js";
+import { createDevTokenHandler, DEV_TOKEN_PATH, DEV_USERNAME } from "./createDevTokenHandler.js";
 import { createUploadTracker, type UploadTracker } from "./createUploadTracker.js";
 import { createRedisLocker } from "./createRedisLocker.js";
 import { createResumableUploads, RESUMABLE_PATH, type ResumableUploads } from "./createResumableUploads.js";
 import { serveOperatorCommands } from "./serveOperatorCommands.js";
 import { createWebPagesHandler, WEB_PAGE_PATHS } from "./serveWebPages.js";
 import { createMediaHandler, MEDIA_PREFIX } from "./serveMedia.js";
+import { sandboxLandingPage } from "./sandboxLandingPage.js";
 import { serviceUnavailableStatus } from "./serviceUnavailableStatus.js";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -219,7 +220,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         serviceUnavailableStatus(),
         ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceSeconds * 1000 }),
         // Apollo Sandbox on GET /graphql from a browser, in development only.
-        production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+        production
+          ? ApolloServerPluginLandingPageDisabled()
+          : sandboxLandingPage({
+              url: () => publicUrl,
+              graphqlPath: GRAPHQL_PATH,
+              devToken: devSignIn ? await mintToken(authSecret.key, DEV_USERNAME, { roleClaim: config.adminRoleClaim }) : undefined,
+            }),
         ...(overrides.plugins ?? []),
       ],
     });

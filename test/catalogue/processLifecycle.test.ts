@@ -241,3 +241,22 @@ describe("SIGTERM with 16 heavy uploads processing", () => {
     expect((await mediaKeys(env["DATA_DIR"]!)).filter((key) => !named.has(key))).toEqual([]);
   }, 120_000);
 });
+
+describe("process warnings", () => {
+  it("go into the JSON log, not onto stderr as plain text: the AWS SDK's Node version warning with STORAGE=s3", async () => {
+    const s3 = await startS3Server();
+    cleanups.push(() => s3.stop());
+    const server = await start({ ...(await environment()), ...s3.env });
+    const stopped = server.exited;
+    server.child.kill("SIGTERM");
+    expect(await stopped).toBe(0);
+    const lines = server.output().split("\n").filter((line) => line.trim() !== "");
+    expect(lines.filter((line) => !line.startsWith("{"))).toEqual([]);
+    const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string; warning?: { message: string } }).filter((entry) => entry.warning);
+    // The SDK warns on Node before 22; on a newer Node there is nothing to route.
+    if (Number(process.versions.node.split(".")[0]) < 22) {
+      expect(warnings.map((entry) => [entry.level, entry.msg])).toEqual([[40, expect.stringContaining("NodeVersionSupportWarning")]]);
+      expect(warnings[0]!.warning!.message).toContain("AWS SDK for JavaScript");
+    }
+  }, 60_000);
+});

@@ -6,7 +6,7 @@ import { startTestServer } from "../helpers/startTestServer.js";
 const BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
 describe("GET /graphql from a browser", () => {
-  it("shows Apollo Sandbox in development, with introspection on", async () => {
+  it("shows Apollo Sandbox in development, with introspection on, the development user's header, and what to use offline", async () => {
     const t = await startTestServer({ NODE_ENV: "development" });
     try {
       const response = await fetch(t.graphqlUrl, { headers: { accept: BROWSER_ACCEPT } });
@@ -15,6 +15,16 @@ describe("GET /graphql from a browser", () => {
       const html = await response.text();
       expect(html).toContain("embeddable-sandbox.cdn.apollographql.com");
       expect(html).toContain("EmbeddedSandbox");
+      // Without the CDN, the page says why and points to the profile page and to curl.
+      expect(html).toContain("loads from Apollo's CDN");
+      expect(html).toContain(`<a href="${t.url}/">the profile page</a>`);
+      expect(html).toContain(`curl -s ${t.graphqlUrl}`);
+      expect(html).not.toContain("it appears that you might be offline");
+      // The Sandbox's Authorization header is the development user's, and the API takes it.
+      const token = /"sharedHeaders":\{"Authorization":"Bearer ([^"]+)"\}/.exec(html)?.[1];
+      expect(token).toBeDefined();
+      const viewer = await graphql(t.graphqlUrl, "{ viewer { username } }", {}, token);
+      expect(viewer.body.data).toEqual({ viewer: { username: "dev" } });
       const introspection = await graphql(t.graphqlUrl, "{ __schema { queryType { name } } }");
       expect(introspection.body.data).toEqual({ __schema: { queryType: { name: "Query" } } });
     } finally {
