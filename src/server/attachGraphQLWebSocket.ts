@@ -17,6 +17,8 @@ export interface GraphQLWebSocketDeps {
   readonly contextFor: (viewer: Viewer | null) => GraphQLContext;
   /** The same operation policy as on HTTP: validation rules and error formatting. */
   readonly policy: OperationPolicy;
+  /** A socket's protocol error (a message over maxPayload, a broken frame): the client's, and its socket is closed already. */
+  readonly onSocketError: (error: Error) => void;
 }
 
 export interface GraphQLWebSocketOptions {
@@ -70,7 +72,15 @@ export function attachGraphQLWebSocket(httpServer: Server, path: string, deps: G
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request));
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      wss.emit("connection", ws, request);
+      // ws emits "error" only after it has closed the socket with the frame's
+      // code (1009 for a message over maxPayload, 1002 for a broken frame).
+      // graphql-ws would print it to stderr as an "Internal error" with its
+      // stack; it is the client's, so it goes to the log instead.
+      ws.removeAllListeners("error");
+      ws.on("error", deps.onSocketError);
+    });
   };
   httpServer.on("upgrade", onUpgrade);
   const rules = [...specifiedRules, ...deps.policy.validationRules];

@@ -198,7 +198,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     const webSocket = attachGraphQLWebSocket(
       httpServer,
       GRAPHQL_PATH,
-      { schema, viewerOf: connectingViewerOf, contextFor, policy },
+      { schema, viewerOf: connectingViewerOf, contextFor, policy, onSocketError: (error) => log.info({ err: error }, "WebSocket closed: the client's message was refused") },
       { maxSubscriptions: config.maxSubscriptionsPerConnection, maxSocketsPerUser: config.maxSocketsPerUser },
     );
     const uploads = createUploadTracker({ maxPerUser: config.uploads.maxConcurrentPerUser });

@@ -6,6 +6,7 @@ import { jpeg } from "../helpers/images.js";
 import { createTestDatabase, startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { reachable, startTcpProxy, type TcpProxy } from "../helpers/tcpProxy.js";
+import { describeWhen } from "../helpers/describeWhen.js";
 
 /**
  * Dependencies that go away mid-run, cut by a TCP proxy the test owns
@@ -28,7 +29,7 @@ async function until(url: string, check: string, state: string): Promise<void> {
   }
 }
 
-describe.skipIf(!redisUp)("the Redis progress bus goes away mid-run", () => {
+describeWhen(redisUp ? undefined : "a Redis on 127.0.0.1:6379 to put a TCP proxy in front of", "the Redis progress bus goes away mid-run", {}, () => {
   let proxy: TcpProxy;
   let t: TestServer;
   beforeAll(async () => {
@@ -71,7 +72,7 @@ describe.skipIf(!redisUp)("the Redis progress bus goes away mid-run", () => {
   }, 60_000);
 });
 
-describe.skipIf(!postgresUp)("PostgreSQL goes away mid-run", () => {
+describeWhen(postgresUp ? undefined : "a PostgreSQL on 127.0.0.1:5432 to put a TCP proxy in front of", "PostgreSQL goes away mid-run", {}, () => {
   let proxy: TcpProxy;
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let t: TestServer;

@@ -6,12 +6,13 @@ import { jpeg } from "../helpers/images.js";
 import { rawUpload } from "../helpers/rawUpload.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
+import { describeWhen } from "../helpers/describeWhen.js";
 
 const redisUrl = process.env["REDIS_URL"];
 
 // Instances share state only through PostgreSQL and Redis, so this runs in the
 // suite's PostgreSQL pass, where both are set (.ci/run starts them).
-describe.skipIf(!process.env["DATABASE_URL"] || !redisUrl)("two instances over one PostgreSQL and one Redis", () => {
+describeWhen(!process.env["DATABASE_URL"] || !redisUrl ? "DATABASE_URL and REDIS_URL (a PostgreSQL and a Redis to share; CI sets both)" : undefined, "two instances over one PostgreSQL and one Redis", {}, () => {
   let a: TestServer;
   let b: TestServer;
 
@@ -58,7 +59,7 @@ describe.skipIf(!process.env["DATABASE_URL"] || !redisUrl)("two instances over o
   });
 });
 
-describe.skipIf(!redisUrl)("the Redis bus", () => {
+describeWhen(!redisUrl ? "REDIS_URL (a Redis; CI sets it)" : undefined, "the Redis bus", {}, () => {
   it("keeps uploads apart and each upload's events in order, with no duplicate from the replay", async () => {
     const publisher = await createRedisProgressBus({ url: redisUrl! });
     const listener = await createRedisProgressBus({ url: redisUrl! });

@@ -15,6 +15,7 @@ import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { startTcpProxy } from "../helpers/tcpProxy.js";
 import { refusalOf, tusUpload, uploadHalf } from "../helpers/tus.js";
 import { createRedisLocker } from "../../src/server/createRedisLocker.js";
+import { describeWhen } from "../helpers/describeWhen.js";
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
@@ -340,7 +341,7 @@ const adminUrl = process.env["DATABASE_URL"];
 const redisUrl = process.env["REDIS_URL"];
 
 // Runs in the suite's PostgreSQL pass, where both servers are set (.ci/run starts them).
-describe.skipIf(!adminUrl || !redisUrl)("tus over two instances (PostgreSQL, Redis, a shared RESUMABLE_DIR)", () => {
+describeWhen(!adminUrl || !redisUrl ? "DATABASE_URL and REDIS_URL (a PostgreSQL and a Redis to share; CI sets both)" : undefined, "tus over two instances (PostgreSQL, Redis, a shared RESUMABLE_DIR)", {}, () => {
   it("an upload started on one instance resumes on the other", async () => {
     const database = await createTestDatabase(adminUrl!);
     const shared = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-tus-shared-"));

@@ -16,6 +16,7 @@ import { startS3Server, type TestS3Server } from "../helpers/s3Server.js";
 import { spawnServer, type ServerProcess } from "../helpers/spawnServer.js";
 import { createTestDatabase } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
+import { describeWhen } from "../helpers/describeWhen.js";
 
 const adminUrl = process.env["DATABASE_URL"];
 const redisUrl = process.env["REDIS_URL"];
@@ -26,7 +27,7 @@ const AVATAR = /* GraphQL */ `
 `;
 
 // Runs in the suite's PostgreSQL pass, where both servers are set (.ci/run starts them).
-describe.skipIf(!adminUrl || !redisUrl)("three instances over PostgreSQL, Redis and S3", () => {
+describeWhen(!adminUrl || !redisUrl ? "DATABASE_URL and REDIS_URL (a PostgreSQL and a Redis to share; CI sets both)" : undefined, "three instances over PostgreSQL, Redis and S3", {}, () => {
   let s3: TestS3Server;
   let database: { url: string; drop(): Promise<void> };
   const instances: ServerProcess[] = [];
