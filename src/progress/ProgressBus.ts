@@ -5,6 +5,16 @@ import type { UploadEvent } from "./UploadEvent.js";
  * subscriber of its uploadId. Best-effort: who owns an uploadId is kept in the
  * database (db/uploadClaimQueries), not here.
  */
+/** An upload's events, as one subscriber hears them. */
+export interface ProgressSubscription extends AsyncIterableIterator<UploadEvent> {
+  /**
+   * Settles once every event published from now on reaches this subscriber
+   * (at once in memory; once Redis has confirmed the channel's SUBSCRIBE, or
+   * has failed to, with Redis). Before that only the last state is certain.
+   */
+  readonly live: Promise<void>;
+}
+
 export interface ProgressBus {
   publish(event: UploadEvent): Promise<void>;
   /**
@@ -12,7 +22,7 @@ export interface ProgressBus {
    * after a terminal event, or with none when the upload does not begin within
    * the bus's wait bound. `return()` unsubscribes at once.
    */
-  subscribe(uploadId: string): AsyncIterableIterator<UploadEvent>;
+  subscribe(uploadId: string): ProgressSubscription;
   /** Throws unless the bus can carry events (for /readyz). */
   check(): Promise<void>;
   close(): Promise<void>;

@@ -58,7 +58,7 @@ export function createMemoryProgressBus(options: ProgressBusOptions & { retainMs
         if (isTerminal(entry.last.phase)) queue.end();
       }
       entry.subscribers.add(queue);
-      return queue.iterator;
+      return Object.assign(queue.iterator, { live: Promise.resolve() });
     },
 
     async check() {},

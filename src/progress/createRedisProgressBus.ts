@@ -174,7 +174,7 @@ export async function createRedisProgressBus(options: RedisProgressBusOptions): 
           // Redis is away: the replay after its return catches this subscriber up.
         }
       })();
-      return subscriber.queue.iterator;
+      return Object.assign(subscriber.queue.iterator, { live: ready.then(() => undefined, () => undefined) });
     },
 
     async check() {

@@ -14,11 +14,20 @@ export interface RedisLocker extends Locker {
   close(): Promise<void>;
 }
 
-export async function createRedisLocker(url: string, options: { readonly ttlMs?: number; readonly acquireTimeoutMs?: number } = {}): Promise<RedisLocker> {
+export interface RedisLockerOptions {
+  readonly ttlMs?: number;
+  readonly acquireTimeoutMs?: number;
+  /** A connection's error while Redis is away (ioredis reconnects by itself); without it ioredis prints "Unhandled error event". */
+  readonly onConnectionError?: (error: Error, connection: "locks" | "release requests") => void;
+}
+
+export async function createRedisLocker(url: string, options: RedisLockerOptions = {}): Promise<RedisLocker> {
   const ttlMs = options.ttlMs ?? 10_000;
   const acquireTimeoutMs = options.acquireTimeoutMs ?? 30_000;
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
   const subscriber = new Redis(url, { lazyConnect: true });
+  client.on("error", (error: Error) => options.onConnectionError?.(error, "locks"));
+  subscriber.on("error", (error: Error) => options.onConnectionError?.(error, "release requests"));
   await Promise.all([client.connect(), subscriber.connect()]);
   const redlock = new Redlock([client], { retryCount: 0 });
   /** The locks this instance holds, with how to ask their requests to let go. */

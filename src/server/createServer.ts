@@ -19,6 +19,7 @@ import { createOperationPolicy } from "../graphql/createOperationPolicy.js";
 import type { StageUploadDeps } from "../flows/stageUpload.js";
 import type { ProgressReporter } from "../progress/createProgressReporter.js";
 import { createMemoryProgressBus } from "../progress/createMemoryProgressBus.js";
+import type { ProgressBus } from "../progress/ProgressBus.js";
 import { createRedisProgressBus } from "../progress/createRedisProgressBus.js";
 import { createSweeper, type Sweeper } from "../staging/createSweeper.js";
 import { cleanPendingFiles } from "../staging/fileIntents.js";
@@ -66,6 +67,8 @@ export interface ServerOverrides {
   readonly logDestination?: DestinationStream;
   /** Wraps the storage the server made (to observe it, or to inject faults in tests). */
   readonly wrapStorage?: (storage: Storage) => Storage;
+  /** Wraps the progress bus the server made (to observe its subscriptions in tests). */
+  readonly wrapProgressBus?: (bus: ProgressBus) => ProgressBus;
   /** Upload handlers of the application's, by name, for UPLOAD_HANDLERS to list beside the built-in ones. */
   readonly uploadHandlers?: Readonly<Record<string, UploadHandlerFactory>>;
   /** Apollo Server plugins of the application's; one may change a request's upload handlers. */
@@ -97,7 +100,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     const authSecret = await loadAuthSecret(config);
     const authenticator = createAuthenticator(authSecret.key, { allowNoExpiry: config.authAllowNoExpiry, adminRoleClaim: config.adminRoleClaim });
     const waitForStartMs = config.uploads.waitTimeoutSeconds * 1000;
-    const progress = config.redisUrl
+    const bus = config.redisUrl
       ? await createRedisProgressBus({
           url: config.redisUrl,
           waitForStartMs,
@@ -110,6 +113,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
           );
         })
       : createMemoryProgressBus({ waitForStartMs });
+    const progress = overrides.wrapProgressBus ? overrides.wrapProgressBus(bus) : bus;
     opened.push(() => progress.close());
 
     /** Made once the viewer's lookup exists (below); the sweeper asks it for expired uploads. */
@@ -181,7 +185,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         viewerOf,
         admit: (userId, request) => uploads.admit(userId, request),
         mediaUrl,
-        locker: config.redisUrl ? await createRedisLocker(config.redisUrl) : undefined,
+        locker: config.redisUrl
+          ? await createRedisLocker(config.redisUrl, {
+              onConnectionError: (error, connection) => log.warn({ err: error, connection }, "Redis for tus locks unreachable; resumable uploads wait for it"),
+            })
+          : undefined,
       },
     );
     opened.push(() => resumable!.close());

@@ -47,7 +47,7 @@ describe("someone else's upload", () => {
     const uploadId = randomUUID();
     const mine = wsClient(t.graphqlUrl, owner);
     const watching = collect(mine, UPLOAD_PROGRESS, { uploadId });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await t.subscribed(uploadId);
 
     const theirs = wsClient(t.graphqlUrl, stranger);
     const spy = await collect(theirs, UPLOAD_PROGRESS, { uploadId });
@@ -86,9 +86,10 @@ describe("WebSocket limits", () => {
 
   it("a connection holds at most MAX_SUBSCRIPTIONS_PER_CONNECTION subscriptions: RATE_LIMITED past it", async () => {
     const client = wsClient(t.graphqlUrl, owner);
-    const open = [1, 2, 3].map(() => client.iterate({ query: UPLOAD_PROGRESS, variables: { uploadId: randomUUID() } }));
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    const open = ids.map((uploadId) => client.iterate({ query: UPLOAD_PROGRESS, variables: { uploadId } }));
     const pending = open.map((it) => it.next().then(() => "open", () => "refused"));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await Promise.all(ids.map((uploadId) => t.subscribed(uploadId)));
     const fourth = await collect(client, UPLOAD_PROGRESS, { uploadId: randomUUID() });
     expect((fourth.error as { extensions: { code: string } }[])[0]!.extensions.code).toBe("RATE_LIMITED");
     await Promise.all(open.map((it) => it.return?.()));

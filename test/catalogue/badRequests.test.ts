@@ -5,6 +5,7 @@ import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
 import { rawUpload } from "../helpers/rawUpload.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { waitFor } from "../helpers/waitFor.js";
 
 let t: TestServer;
 let token: string;
@@ -78,7 +79,7 @@ describe("multipart requests", () => {
       const upload = await rawUpload(stalled.graphqlUrl, file, { token: await stalled.token("staller"), chunkSize: 1024, stallAfter: 4096 });
       expect(upload.status).toBeUndefined();
       expect(upload.error).toBeDefined();
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await waitFor(async () => (await stalled.files()).length === 0, "the stalled upload's scratch file is removed");
       expect(await stalled.files()).toEqual([]);
       expect(await stalled.server.database.knex("images")).toEqual([]);
     } finally {

@@ -7,6 +7,7 @@ import { jpeg } from "../helpers/images.js";
 import { rawUpload } from "../helpers/rawUpload.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
+import { waitFor } from "../helpers/waitFor.js";
 
 describe("a client that disconnects mid-upload", () => {
   let t: TestServer;
@@ -26,7 +27,7 @@ describe("a client that disconnects mid-upload", () => {
     // operations were read never named its uploadId (see the next test).
     const serverReceiving = new Promise<void>((resolve) => (receiving = resolve));
     const watching = collect(client, UPLOAD_PROGRESS, { uploadId }, receiving);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await t.subscribed(uploadId);
 
     const abortAfter = Math.floor(file.length * fraction);
     await rawUpload(t.graphqlUrl, file, { token, uploadId, chunkSize: 1024, delayMs: 1, abortAfter, abortWhen: serverReceiving });
@@ -34,8 +35,7 @@ describe("a client that disconnects mid-upload", () => {
     await client.dispose();
 
     expect(events.at(-1).uploadProgress.phase).toBe("ABORTED");
-    const deadline = Date.now() + 1000;
-    while ((await t.files()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(async () => (await t.files()).length === 0, "the aborted upload's scratch file is removed");
     expect(await t.files()).toEqual([]);
     expect(await t.server.database.knex("images").where({ owner_id: `leaver-${fraction}` })).toEqual([]);
   });

@@ -7,6 +7,7 @@ import { createTestDatabase, startTestServer, type TestServer } from "../helpers
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { reachable, startTcpProxy, type TcpProxy } from "../helpers/tcpProxy.js";
 import { describeWhen } from "../helpers/describeWhen.js";
+import { waitFor } from "../helpers/waitFor.js";
 
 /**
  * Dependencies that go away mid-run, cut by a TCP proxy the test owns
@@ -20,13 +21,9 @@ async function readiness(url: string): Promise<Record<string, string>> {
   return ((await (await fetch(`${url}/readyz`)).json()) as { checks: Record<string, string> }).checks;
 }
 
-/** Polls readiness until `check` reads `state` (the bus reconnects with back-off). */
-async function until(url: string, check: string, state: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while ((await readiness(url))[check] !== state) {
-    if (Date.now() > deadline) throw new Error(`${check} never became ${state}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Waits until readiness says `check` is `state` (the bus reconnects with back-off). */
+function until(url: string, check: string, state: string): Promise<void> {
+  return waitFor(async () => (await readiness(url))[check] === state, `readiness says ${check} is ${state}`, 30_000);
 }
 
 describeWhen(redisUp ? undefined : "a Redis on 127.0.0.1:6379 to put a TCP proxy in front of", "the Redis progress bus goes away mid-run", {}, () => {
@@ -52,7 +49,7 @@ describeWhen(redisUp ? undefined : "a Redis on 127.0.0.1:6379 to put a TCP proxy
     const warm = randomUUID();
     const warmClient = wsClient(t.graphqlUrl, token);
     const warmed = collect(warmClient, UPLOAD_PROGRESS, { uploadId: warm });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await Promise.all([t.subscribed(warm), t.subscribed(uploadId)]);
     expect((await stageFile(t.graphqlUrl, await jpeg(40, 40), { token, uploadId: warm })).status).toBe(200);
     expect((await warmed).events.at(-1).uploadProgress.phase).toBe("READY");
 

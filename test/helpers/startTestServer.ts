@@ -5,7 +5,9 @@ import path from "node:path";
 import pg from "pg";
 import { mintToken } from "../../src/auth/mintToken.js";
 import { loadConfig } from "../../src/config.js";
+import type { ProgressBus } from "../../src/progress/ProgressBus.js";
 import { createServer, type ServerOverrides, type UpstageServer } from "../../src/server/createServer.js";
+import { observeSubscriptions } from "./observeSubscriptions.js";
 
 export interface TestServer {
   readonly server: UpstageServer;
@@ -16,6 +18,8 @@ export interface TestServer {
   readonly databaseUrl: string | undefined;
   /** A bearer token for `username` (also its user id); `admin` gives it the admin role. */
   token(username: string, options?: { expiresIn?: string; admin?: boolean }): Promise<string>;
+  /** Resolves once `count` subscriptions to `uploadId` on this server hear every event from now on. */
+  subscribed(uploadId: string, count?: number): Promise<void>;
   /** Every file under the media root and the scratch directory, relative to the data directory. */
   files(): Promise<string[]>;
   stop(): Promise<void>;
@@ -43,7 +47,9 @@ export async function startTestServer(env: Record<string, string> = {}, override
     ...env,
   });
   // A server that refuses to start (a test of that) must not leave its database behind.
-  const server = await createServer(config, overrides).catch(async (error: unknown) => {
+  const subscriptions = observeSubscriptions();
+  const wrapProgressBus = (bus: ProgressBus) => subscriptions.wrap(overrides.wrapProgressBus ? overrides.wrapProgressBus(bus) : bus);
+  const server = await createServer(config, { ...overrides, wrapProgressBus }).catch(async (error: unknown) => {
     await database?.drop();
     if (!env["DATA_DIR"]) await fs.rm(dataDir, { recursive: true, force: true });
     throw error;
@@ -55,6 +61,7 @@ export async function startTestServer(env: Record<string, string> = {}, override
     dataDir,
     databaseUrl: config.databaseUrl,
     token: (username, options) => mintToken(server.authSecret.key, username, options),
+    subscribed: (uploadId, count) => subscriptions.subscribed(uploadId, count),
     files: () => listFiles(dataDir, ["media", "tmp"]),
     async stop() {
       await server.stop();

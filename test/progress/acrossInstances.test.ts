@@ -31,7 +31,7 @@ describeWhen(!process.env["DATABASE_URL"] || !redisUrl ? "DATABASE_URL and REDIS
     const uploadId = randomUUID();
     const client = wsClient(a.graphqlUrl, token);
     const watching = collect(client, UPLOAD_PROGRESS, { uploadId });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await a.subscribed(uploadId);
 
     const upload = await rawUpload(b.graphqlUrl, await jpeg(400, 400), { token, uploadId, chunkSize: 8192, delayMs: 10 });
     const { events, error } = await watching;
@@ -51,7 +51,7 @@ describeWhen(!process.env["DATABASE_URL"] || !redisUrl ? "DATABASE_URL and REDIS
     const uploadId = randomUUID();
     const owner = wsClient(a.graphqlUrl, await a.token("claimer"));
     const ownerWatch = collect(owner, UPLOAD_PROGRESS, { uploadId });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await a.subscribed(uploadId);
     const upload = await rawUpload(b.graphqlUrl, await jpeg(20, 20), { token: await b.token("intruder"), uploadId });
     expect(upload.body.errors[0].extensions.code).toBe("FORBIDDEN");
     await owner.dispose();
@@ -66,7 +66,7 @@ describeWhen(!redisUrl ? "REDIS_URL (a Redis; CI sets it)" : undefined, "the Red
     try {
       const ids = [randomUUID(), randomUUID()];
       const streams = ids.map((id) => listener.subscribe(id));
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await Promise.all(streams.map((stream) => stream.live));
       for (let seq = 1; seq <= 50; seq++) {
         for (const uploadId of ids) {
           const base = { uploadId, seq, bytesReceived: seq * 10, bytesTotal: 500, at: Date.now() };

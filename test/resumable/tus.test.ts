@@ -16,21 +16,13 @@ import { startTcpProxy } from "../helpers/tcpProxy.js";
 import { refusalOf, tusUpload, uploadHalf } from "../helpers/tus.js";
 import { createRedisLocker } from "../../src/server/createRedisLocker.js";
 import { describeWhen } from "../helpers/describeWhen.js";
+import { waitFor } from "../helpers/waitFor.js";
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 /** The uploads still in the tus data store (each a file and its .json info). */
 async function storedUploads(t: TestServer): Promise<string[]> {
   return (await fs.readdir(path.join(t.dataDir, "resumable")).catch(() => [])).sort();
-}
-
-/** Waits for `check` to hold: a staged upload's bytes leave the store once its answer is sent. */
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Never: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** RECEIVING's bytes never go backwards, and the events end PROCESSING then READY. */
@@ -77,7 +69,7 @@ describe("tus uploads", () => {
     // It commits like any staged image; nothing of the upload is left.
     const committed = await graphql(t.graphqlUrl, "mutation($id: ID!) { commitProfile(input: { stagedImageId: $id }) { avatar { id } } }", { id: result.stagedImageId }, token);
     expect(committed.body.errors).toBeUndefined();
-    await eventually(async () => (await storedUploads(t)).length === 0, "the store is empty");
+    await waitFor(async () => (await storedUploads(t)).length === 0, "the store is empty");
     expect(await t.server.database.knex("resumable_uploads")).toEqual([]);
   });
 
@@ -284,7 +276,7 @@ describe("tus for browsers, S3 and busy users", () => {
       held.write((await jpeg(64, 64)).subarray(0, 500));
       // Its first bytes are on disk: it is in flight.
       const part = path.join(t.dataDir, "resumable", path.basename(first.pathname));
-      await eventually(async () => (await fs.stat(part)).size >= 500, "the first PATCH's bytes are stored");
+      await waitFor(async () => (await fs.stat(part)).size >= 500, "the first PATCH's bytes are stored");
       const busy = await fetch(second, {
         method: "PATCH",
         headers: { "tus-resumable": "1.0.0", "upload-offset": "0", "content-type": "application/offset+octet-stream", authorization: `Bearer ${token}` },
@@ -362,7 +354,7 @@ describeWhen(!adminUrl || !redisUrl ? "DATABASE_URL and REDIS_URL (a PostgreSQL 
       await ws.dispose();
       expect((await b.server.database.knex("images").where({ id: result.stagedImageId }).first()).sha256).toBe(sha256(photo));
       expectHonestProgress(events, photo.length);
-      await eventually(async () => (await fs.readdir(shared)).length === 0, "the shared directory is empty");
+      await waitFor(async () => (await fs.readdir(shared)).length === 0, "the shared directory is empty");
     } finally {
       await a.stop();
       await b.stop();

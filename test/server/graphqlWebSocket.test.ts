@@ -18,8 +18,7 @@ describe("graphql-ws on /graphql", () => {
     const client = wsClient(t.graphqlUrl, token);
     const uploadId = randomUUID();
     const watching = collect(client, UPLOAD_PROGRESS, { uploadId });
-    // Give the subscribe message time to reach the server before the upload starts.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await t.subscribed(uploadId);
 
     const bytes = await jpeg(1200, 900);
     const staged = await stageFile(t.graphqlUrl, bytes, { token, uploadId });
@@ -57,7 +56,7 @@ describe("graphql-ws on /graphql", () => {
     const uploadId = randomUUID();
     const owner = wsClient(t.graphqlUrl, await t.token("first"));
     const ownerWatch = collect(owner, UPLOAD_PROGRESS, { uploadId });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await t.subscribed(uploadId);
     const other = wsClient(t.graphqlUrl, await t.token("second"));
     const { events, error } = await collect(other, UPLOAD_PROGRESS, { uploadId });
     expect(events).toEqual([]);

@@ -7,6 +7,7 @@ import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { waitFor } from "../helpers/waitFor.js";
 
 /** The value of one sample in Prometheus' text format, or undefined. */
 function sample(text: string, name: string, labels = ""): number | undefined {
@@ -58,20 +59,14 @@ describe("operations", () => {
 
   it("gauges the open progress subscriptions", async () => {
     const client = wsClient(t.graphqlUrl, await t.token("watcher"));
-    const watching = collect(client, UPLOAD_PROGRESS, { uploadId: randomUUID() });
-    let open: number | undefined;
-    for (let i = 0; i < 50 && open !== 1; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      open = sample(await scrape(), "upstage_active_subscriptions");
-    }
-    expect(open).toBe(1);
+    const uploadId = randomUUID();
+    const watching = collect(client, UPLOAD_PROGRESS, { uploadId });
+    await t.subscribed(uploadId);
+    expect(sample(await scrape(), "upstage_active_subscriptions")).toBe(1);
     await client.dispose();
     await watching;
-    for (let i = 0; i < 50 && open !== 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      open = sample(await scrape(), "upstage_active_subscriptions");
-    }
-    expect(open).toBe(0);
+    // The server hears the socket close a moment after the client has.
+    await waitFor(async () => sample(await scrape(), "upstage_active_subscriptions") === 0, "the gauge drops to 0 once the socket is closed");
   });
 
   it("gives each request an id, keeps a sane one it was sent, and logs the upload's lines under it", async () => {

@@ -5,6 +5,7 @@ import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
 import { DISCARD } from "../helpers/operations.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { waitFor } from "../helpers/waitFor.js";
 
 let t: TestServer;
 let url: string;
@@ -85,8 +86,7 @@ describe("GET /media/…", () => {
       await t.server.database.knex("images").where({ id: staged.id }).update({ status: "DELETED" });
     }
     // The files stay (the sweeper removes them later); the answer turns once the remembered one is a second old.
-    const deadline = Date.now() + 10_000;
-    while ((await fetch(thumbnail)).status === 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(async () => (await fetch(thumbnail)).status !== 200, "the remembered answer for the thumbnail expires");
     expect((await fetch(thumbnail)).status).toBe(404);
     expect((await fetch(staged.image.url, { method: "HEAD" })).status).toBe(404);
   });

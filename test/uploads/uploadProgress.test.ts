@@ -4,6 +4,7 @@ import { jpeg } from "../helpers/images.js";
 import { rawUpload } from "../helpers/rawUpload.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
+import { waitFor } from "../helpers/waitFor.js";
 
 let t: TestServer;
 
@@ -71,8 +72,7 @@ describe("uploads that end badly", () => {
 
     expect(phasesOf(events).at(-1)).toBe("ABORTED");
     expect(phasesOf(events)).not.toContain("PROCESSING");
-    const deadline = Date.now() + 1000;
-    while ((await t.files()).length !== before.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(async () => (await t.files()).length === before.length, "the aborted upload's scratch file is removed");
     expect(await t.files()).toEqual(before);
     expect(await t.server.database.knex("images").count({ n: "*" }).first()).toEqual(rowsBefore);
   });
