@@ -8,6 +8,7 @@ import { COMMIT_PROFILE, DISCARD } from "../helpers/operations.js";
 import { rawUpload } from "../helpers/rawUpload.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
+import { waitFor } from "../helpers/waitFor.js";
 
 let t: TestServer;
 let owner: string;
@@ -103,7 +104,7 @@ describe("uploads per user", () => {
   it("a user with MAX_CONCURRENT_UPLOADS in flight is refused another with RATE_LIMITED, before its body is read", async () => {
     const token = await t.token("busy");
     const slow = rawUpload(t.graphqlUrl, await jpeg(400, 400), { token, chunkSize: 4096, delayMs: 10 });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(async () => /^upstage_active_uploads 1$/m.test(await (await fetch(`${t.url}/metrics`)).text()), "the slow upload is in flight");
     const second = await stageFile(t.graphqlUrl, await jpeg(20, 20), { token });
     expect(second.status).toBe(429);
     expect(errorCode(second)).toBe("RATE_LIMITED");

@@ -13,11 +13,11 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-/** Subscribes to an upload's progress and gives the subscription a moment to land. */
+/** Subscribes to an upload's progress, and returns once the subscription will hear every event. */
 async function watch(token: string, uploadId: string) {
   const client = wsClient(t.graphqlUrl, token);
   const result = collect(client, UPLOAD_PROGRESS, { uploadId }).finally(() => client.dispose());
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  await t.subscribed(uploadId);
   return result;
 }
 

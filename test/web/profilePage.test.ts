@@ -8,6 +8,7 @@ import { launchChromium, seen, TEST_OUTPUT, throttleUploads, watchPage } from ".
 import { graphql } from "../helpers/graphqlClient.js";
 import { scenery } from "../helpers/images.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { waitFor } from "../helpers/waitFor.js";
 
 describe("the profile page", () => {
   let t: TestServer;
@@ -118,8 +119,7 @@ describe("the profile page", () => {
     expect(await page.isVisible("#cancel")).toBe(false);
     expect(await page.$$("#preview img")).toHaveLength(0);
 
-    const deadline = Date.now() + 2000;
-    while ((await t.files()).some((file) => file.startsWith("tmp/")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(async () => !(await t.files()).some((file) => file.startsWith("tmp/")), "the cancelled upload's scratch file is removed");
     expect((await t.files()).filter((file) => file.startsWith("tmp/"))).toEqual([]);
     expect(await t.server.database.knex("images").where({ owner_id: "canceller" })).toEqual([]);
     await page.close();
