@@ -31,6 +31,8 @@ export interface Database {
    * PostgreSQL, whose own tools (pg_dump, base backups) do this.
    */
   snapshot(): Promise<Blob | undefined>;
+  /** Throws unless the database answers a query now (for /readyz). */
+  check(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,9 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     },
     async snapshot() {
       return pglite?.dumpDataDir("gzip");
+    },
+    async check() {
+      await knex.raw("select 1");
     },
     async close() {
       await knex.destroy();

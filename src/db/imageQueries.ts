@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import { rememberExpired } from "./expiredImageQueries.js";
-import type { ImageRow, NewThumbnailRow, ThumbnailRow } from "./rows.js";
+import { LIVE_STATUSES, type ImageRow, type NewThumbnailRow, type ThumbnailRow } from "./rows.js";
 
 type CropColumns = "crop_x" | "crop_y" | "crop_width" | "crop_height";
 
@@ -14,6 +14,38 @@ export async function insertImage(db: Knex, image: NewImage): Promise<ImageRow> 
 
 export function findImage(db: Knex, id: string): Promise<ImageRow | undefined> {
   return db<ImageRow>("images").where({ id }).first();
+}
+
+/** The image, share-locked in `trx` while it is live; undefined once it is DELETED. */
+export function lockLiveImage(trx: Knex.Transaction, id: string): Promise<ImageRow | undefined> {
+  return trx<ImageRow>("images").where({ id }).whereIn("status", LIVE_STATUSES).forShare().first();
+}
+
+/** Staged and committed images after `after` by id, `limit` of them, for a pass over every one in batches. */
+export function liveImagesAfter(db: Knex, after: string | undefined, limit: number): Promise<ImageRow[]> {
+  return db<ImageRow>("images")
+    .whereIn("status", LIVE_STATUSES)
+    .modify((query) => void (after && query.andWhere("id", ">", after)))
+    .orderBy("id")
+    .limit(limit);
+}
+
+/** Every staged image's id and original's key. */
+export function stagedImageKeys(db: Knex): Promise<Pick<ImageRow, "id" | "storage_key">[]> {
+  return db<ImageRow>("images").select("id", "storage_key").where({ status: "STAGED" });
+}
+
+/** Thumbnail rows whose key sorts after `afterKey`, `limit` of them, in key order. */
+export function thumbnailsAfterKey(db: Knex, afterKey: string, limit: number): Promise<Pick<ThumbnailRow, "image_id" | "variant" | "storage_key">[]> {
+  return db<ThumbnailRow>("thumbnails").select("image_id", "variant", "storage_key").where("storage_key", ">", afterKey).orderBy("storage_key").limit(limit);
+}
+
+/** Of `keys`, those an image or thumbnail row names, whatever its status. */
+export async function keysWithRows(db: Knex, keys: readonly string[]): Promise<Set<string>> {
+  return new Set<string>([
+    ...(await db<ImageRow>("images").whereIn("storage_key", keys).pluck("storage_key")),
+    ...(await db<ThumbnailRow>("thumbnails").whereIn("storage_key", keys).pluck("storage_key")),
+  ]);
 }
 
 export function lockImage(trx: Knex.Transaction, id: string): Promise<ImageRow | undefined> {
@@ -30,7 +62,7 @@ export async function markCommitted(trx: Knex, id: string): Promise<void> {
 export async function markDeleted(
   db: Knex,
   id: string,
-  from: readonly ImageRow["status"][] = ["STAGED", "COMMITTED"],
+  from: readonly ImageRow["status"][] = LIVE_STATUSES,
 ): Promise<boolean> {
   const count = await db<ImageRow>("images")
     .where({ id })
@@ -131,7 +163,7 @@ export async function bytesStoredBy(db: Knex, ownerId: string): Promise<number> 
     .distinctOn("storage_key")
     .select("storage_key", "byte_size")
     .where({ owner_id: ownerId })
-    .whereIn("status", ["STAGED", "COMMITTED"])
+    .whereIn("status", LIVE_STATUSES)
     .as("files");
   const row = await db.from(files).sum<{ total: string | number | null }>({ total: "byte_size" }).first();
   return Number(row?.total ?? 0);
@@ -139,7 +171,7 @@ export async function bytesStoredBy(db: Knex, ownerId: string): Promise<number> 
 
 /** A staged or committed image of `ownerId` with these bytes (content-hash dedupe), or undefined. */
 export function findImageWithHash(db: Knex, ownerId: string, sha256: string): Promise<ImageRow | undefined> {
-  return db<ImageRow>("images").where({ owner_id: ownerId, sha256 }).whereIn("status", ["STAGED", "COMMITTED"]).orderBy("created_at", "desc").first();
+  return db<ImageRow>("images").where({ owner_id: ownerId, sha256 }).whereIn("status", LIVE_STATUSES).orderBy("created_at", "desc").first();
 }
 
 /**
@@ -204,7 +236,7 @@ function filtered(db: Knex, filter: ImageListFilter): Knex.QueryBuilder<ImageRow
   return db<ImageRow>("images")
     .modify((query) => {
       if (filter.status) query.where({ status: filter.status });
-      else query.whereIn("status", ["STAGED", "COMMITTED"]);
+      else query.whereIn("status", LIVE_STATUSES);
       if (filter.ownerId !== undefined) query.where({ owner_id: filter.ownerId });
       if (filter.createdAfter) query.where("created_at", ">=", filter.createdAfter);
       if (filter.createdBefore) query.where("created_at", "<", filter.createdBefore);

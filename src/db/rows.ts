@@ -13,6 +13,9 @@ export interface UserRow {
 /** An image's lifecycle; every switch over it is exhaustive. */
 export type ImageStatus = "STAGED" | "COMMITTED" | "DELETED";
 
+/** The statuses of an image that is still offered (not on its way out). */
+export const LIVE_STATUSES: readonly ImageStatus[] = ["STAGED", "COMMITTED"];
+
 export interface ImageRow {
   id: string;
   owner_id: string;

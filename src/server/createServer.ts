@@ -256,7 +256,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       readiness: () =>
         checkReadiness(
           {
-            database: async () => void (await database.knex.raw("select 1")),
+            database: () => database.check(),
             progressBus: () => progress.check(),
             storage: () => storage.check(),
           },

@@ -1,5 +1,4 @@
-import { markDeleted } from "../db/imageQueries.js";
-import type { ImageRow } from "../db/rows.js";
+import { markDeleted, stagedImageKeys } from "../db/imageQueries.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
 /**
@@ -11,7 +10,7 @@ import type { StagingDeps } from "./StagingDeps.js";
  * @returns how many images were marked.
  */
 export async function reconcileStaged(deps: Pick<StagingDeps, "knex" | "storage">): Promise<number> {
-  const staged = await deps.knex<ImageRow>("images").select("id", "storage_key").where({ status: "STAGED" });
+  const staged = await stagedImageKeys(deps.knex);
   let marked = 0;
   for (const image of staged) {
     if (await deps.storage.stat(image.storage_key)) continue;

@@ -1,5 +1,4 @@
-import { markDeleted } from "../db/imageQueries.js";
-import type { ImageRow, ThumbnailRow } from "../db/rows.js";
+import { deleteThumbnails, keysWithRows, liveImagesAfter, markDeleted, thumbnailsAfterKey } from "../db/imageQueries.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
 export interface ReconcileOptions {
@@ -38,12 +37,7 @@ export async function reconcileStorage(deps: Pick<StagingDeps, "knex" | "storage
   // Rows without files.
   let after: string | undefined;
   for (;;) {
-    const images = await knex<ImageRow>("images")
-      .select("id", "status", "storage_key")
-      .whereIn("status", ["STAGED", "COMMITTED"])
-      .modify((query) => void (after && query.andWhere("id", ">", after)))
-      .orderBy("id")
-      .limit(BATCH);
+    const images = await liveImagesAfter(knex, after, BATCH);
     for (const image of images) {
       if (await storage.stat(image.storage_key)) continue;
       if (image.status === "STAGED") {
@@ -58,11 +52,11 @@ export async function reconcileStorage(deps: Pick<StagingDeps, "knex" | "storage
   }
   let afterKey = "";
   for (;;) {
-    const thumbnails = await knex<ThumbnailRow>("thumbnails").select("image_id", "variant", "storage_key").where("storage_key", ">", afterKey).orderBy("storage_key").limit(BATCH);
+    const thumbnails = await thumbnailsAfterKey(knex, afterKey, BATCH);
     for (const thumbnail of thumbnails) {
       if (await storage.stat(thumbnail.storage_key)) continue;
       thumbnailsWithoutFile += 1;
-      if (!options.dryRun) await knex("thumbnails").where({ image_id: thumbnail.image_id, variant: thumbnail.variant }).delete();
+      if (!options.dryRun) await deleteThumbnails(knex, thumbnail.image_id, [thumbnail.variant]);
     }
     if (thumbnails.length < BATCH) break;
     afterKey = thumbnails.at(-1)!.storage_key;
@@ -72,10 +66,7 @@ export async function reconcileStorage(deps: Pick<StagingDeps, "knex" | "storage
   const cutoff = deps.now().getTime() - options.graceMs;
   let pending: string[] = [];
   const settle = async () => {
-    const known = new Set<string>([
-      ...(await knex<ImageRow>("images").whereIn("storage_key", pending).pluck("storage_key")),
-      ...(await knex<ThumbnailRow>("thumbnails").whereIn("storage_key", pending).pluck("storage_key")),
-    ]);
+    const known = await keysWithRows(knex, pending);
     for (const key of pending) {
       if (known.has(key)) continue;
       orphanFiles.push(key);

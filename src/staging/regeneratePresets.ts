@@ -1,4 +1,4 @@
-import type { ImageRow } from "../db/rows.js";
+import { liveImagesAfter } from "../db/imageQueries.js";
 import { formatOfContentType } from "../images/imageFormat.js";
 import { ensureThumbnails, type ThumbnailDeps } from "./ensureThumbnail.js";
 import { completeImage } from "./completeImage.js";
@@ -24,11 +24,7 @@ export async function regeneratePresets(deps: ThumbnailDeps, options: Regenerate
   let after = options.after;
   let images = 0;
   for (;;) {
-    const batch = await deps.knex<ImageRow>("images")
-      .whereIn("status", ["STAGED", "COMMITTED"])
-      .modify((query) => void (after && query.andWhere("id", ">", after)))
-      .orderBy("id")
-      .limit(options.batchSize);
+    const batch = await liveImagesAfter(deps.knex, after, options.batchSize);
     for (const image of batch) {
       // Sampled first, so an image staged before ThumbHash and focal points has them after the run.
       await ensureThumbnails(deps, await completeImage(deps, image), presetSpecs(deps.options.presets, formatOfContentType(image.content_type)));

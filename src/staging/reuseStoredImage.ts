@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { findImageWithHash, insertImage, insertThumbnails, listThumbnails } from "../db/imageQueries.js";
+import { findImageWithHash, insertImage, insertThumbnails, listThumbnails, lockLiveImage } from "../db/imageQueries.js";
 import type { ImageRow } from "../db/rows.js";
 import { isSharableVariant } from "../images/ThumbnailSpec.js";
 import type { ReceivedFile } from "../storage/ReceivedFile.js";
@@ -27,7 +27,7 @@ export async function reuseStoredImage(
   if (!candidate) return undefined;
   return deps.knex.transaction(async (trx) => {
     await checkStagedRoom(trx, input.ownerId, deps.now(), deps.options.maxStagedPerUser);
-    const source = await trx<ImageRow>("images").where({ id: candidate.id }).whereNot({ status: "DELETED" }).forShare().first();
+    const source = await lockLiveImage(trx, candidate.id);
     if (!source) return undefined;
     const now = deps.now();
     // The new row has no crop and no chosen point: the source's automatic point holds only without a crop.
