@@ -5,11 +5,8 @@ import { UpstageError } from "../errors/UpstageError.js";
 import { storedFormatFor, type StoredFormat } from "./imageFormat.js";
 
 export interface ProbedImage {
-  readonly inputFormat: string;
+  /** What the image is kept as (imageFormat's table of the accepted inputs). */
   readonly storedFormat: StoredFormat;
-  /** Width and height after EXIF orientation. */
-  readonly width: number;
-  readonly height: number;
 }
 
 /**
@@ -42,5 +39,5 @@ export async function probeImage(file: string, options: { maxPixels: number }): 
       `The image is ${width}×${height} pixels; at most ${options.maxPixels} pixels are accepted.`,
     );
   }
-  return { inputFormat: metadata.format!, storedFormat, width, height };
+  return { storedFormat };
 }

@@ -38,8 +38,8 @@ import { createUploadTracker, type UploadTracker } from "./createUploadTracker.j
 import { createRedisLocker } from "./createRedisLocker.js";
 import { createResumableUploads, RESUMABLE_PATH, type ResumableUploads } from "./createResumableUploads.js";
 import { serveOperatorCommands } from "./serveOperatorCommands.js";
-import { createWebPagesHandler, WEB_PAGE_PATHS } from "./serveWebPages.js";
-import { createMediaHandler, MEDIA_PREFIX } from "./serveMedia.js";
+import { createWebPagesHandler, WEB_PAGE_PATHS } from "./createWebPagesHandler.js";
+import { createMediaHandler, MEDIA_PREFIX } from "./createMediaHandler.js";
 import { sandboxLandingPage } from "./sandboxLandingPage.js";
 import { serviceUnavailableStatus } from "./serviceUnavailableStatus.js";
 

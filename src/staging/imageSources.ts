@@ -4,7 +4,7 @@ import { UpstageError } from "../errors/UpstageError.js";
 import { contentTypeOf, formatOfContentType, type StoredFormat } from "../images/imageFormat.js";
 import { checkThumbnailSize } from "../images/ThumbnailSpec.js";
 import { cropOf } from "./framing.js";
-import { ensureThumbnails, type ThumbnailDeps } from "./ensureThumbnail.js";
+import { ensureThumbnails, type ThumbnailDeps } from "./ensureThumbnails.js";
 
 /** One `<source>` of a `<picture>`: a format and its thumbnails, narrowest first. */
 export interface ImageSourceRow {

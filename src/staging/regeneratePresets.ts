@@ -1,6 +1,6 @@
 import { liveImagesAfter } from "../db/imageQueries.js";
 import { formatOfContentType } from "../images/imageFormat.js";
-import { ensureThumbnails, type ThumbnailDeps } from "./ensureThumbnail.js";
+import { ensureThumbnails, type ThumbnailDeps } from "./ensureThumbnails.js";
 import { completeImage } from "./completeImage.js";
 import { presetSpecs } from "./presetSpecs.js";
 

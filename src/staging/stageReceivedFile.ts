@@ -7,7 +7,7 @@ import { probeImage } from "../images/probeImage.js";
 import { processImage } from "../images/processImage.js";
 import { variantOf } from "../images/ThumbnailSpec.js";
 import { newImageKey, thumbnailKey } from "../storage/storageKey.js";
-import { ensureThumbnails } from "./ensureThumbnail.js";
+import { ensureThumbnails } from "./ensureThumbnails.js";
 import { checkStagedRoom } from "./checkStagedRoom.js";
 import { presetSpecs } from "./presetSpecs.js";
 import { reuseStoredImage } from "./reuseStoredImage.js";

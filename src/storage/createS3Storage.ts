@@ -15,13 +15,13 @@ import type { StorageConfig } from "../config.js";
 import { contentTypeOfKey } from "./contentTypeOfKey.js";
 import type { ByteRange, Storage, StorageBody } from "./Storage.js";
 import { isStorageKey } from "./storageKey.js";
+import { IMMUTABLE_CACHE_CONTROL } from "./immutableCacheControl.js";
 
 export type S3StorageOptions = Extract<StorageConfig, { kind: "s3" }> & {
   /** Bytes per part of a multipart upload; objects larger than one part go up in parts. S3's least is 5 MiB. */
   readonly partSize?: number;
 };
 
-const ONE_YEAR_SECONDS = 31_536_000;
 
 /**
  * Objects in an S3-compatible bucket, through the official AWS SDK v3. Large
@@ -66,7 +66,7 @@ export function createS3Storage(options: S3StorageOptions): Storage {
         Key: key,
         Body,
         ContentType: contentTypeOfKey(key),
-        CacheControl: `public, max-age=${ONE_YEAR_SECONDS}, immutable`,
+        CacheControl: IMMUTABLE_CACHE_CONTROL,
       },
       partSize,
       queueSize: 2,

@@ -9,7 +9,7 @@ export interface Scratch {
   /** This instance's own directory. */
   readonly dir: string;
   /** A fresh path in the scratch directory; nothing is created. */
-  newPath(extension?: string): string;
+  newPath(): string;
   /** Removes scratch files; missing ones are fine. */
   remove(...files: string[]): Promise<void>;
   /** Removes this instance's directory with whatever is left in it. */
@@ -33,8 +33,8 @@ export async function createScratch(options: { root: string }): Promise<Scratch>
   await fs.mkdir(dir);
   return {
     dir,
-    newPath(extension) {
-      return path.join(dir, extension ? `${randomUUID()}.${extension}` : randomUUID());
+    newPath() {
+      return path.join(dir, randomUUID());
     },
     async remove(...files) {
       await Promise.all(files.map((f) => fs.rm(f, { force: true })));

@@ -1,4 +1,4 @@
-/** What the server writes into each page (src/server/serveWebPages.ts). */
+/** What the server writes into each page (src/server/createWebPagesHandler.ts). */
 export interface PageConfig {
   readonly graphqlPath: string;
   /** The server runs on its generated development secret and mints tokens for the one-click sign-in. */

@@ -3,7 +3,7 @@ import type { ImageRow } from "../../db/rows.js";
 import { formatOfContentType } from "../../images/imageFormat.js";
 import { completeImage } from "../../staging/completeImage.js";
 import { cropOf, focusOf } from "../../staging/framing.js";
-import { ensureThumbnail, ensureThumbnails } from "../../staging/ensureThumbnail.js";
+import { ensureThumbnails } from "../../staging/ensureThumbnails.js";
 import { imageSources } from "../../staging/imageSources.js";
 import { presetSpecs } from "../../staging/presetSpecs.js";
 import { checkMayInspect } from "../access.js";
@@ -17,13 +17,10 @@ export const Image: ImageResolvers = {
   contentType: (image) => image.content_type,
   byteSize: (image) => image.byte_size,
 
-  thumbnail(image, { width, height, fit, format }, context) {
-    return ensureThumbnail(
-      context.staging,
-      image,
-      { width, height: height ?? null, fit: fit ?? "COVER", format: format ?? formatOfContentType(image.content_type) },
-      rendererOf(context),
-    );
+  async thumbnail(image, { width, height, fit, format }, context) {
+    const spec = { width, height: height ?? null, fit: fit ?? "COVER", format: format ?? formatOfContentType(image.content_type) } as const;
+    const [row] = await ensureThumbnails(context.staging, image, [spec], rendererOf(context));
+    return row!;
   },
 
   thumbnails: (image, _args, context) => listThumbnails(context.staging.knex, image.id),

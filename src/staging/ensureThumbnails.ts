@@ -88,9 +88,3 @@ async function evictRenditions(deps: ThumbnailDeps, image: ImageRow, keep: { pre
   await removeUnnamedFiles(deps, evicted.map((row) => row.storage_key));
   deps.metrics.renditionsEvicted.inc(evicted.length);
 }
-
-/** One thumbnail of `image` (see ensureThumbnails). */
-export async function ensureThumbnail(deps: ThumbnailDeps, image: ImageRow, asked: ThumbnailSpec, who?: { readonly userId: string }): Promise<ThumbnailRow> {
-  const [row] = await ensureThumbnails(deps, image, [asked], who);
-  return row!;
-}

@@ -7,10 +7,10 @@ import { findServableContentType } from "../db/imageQueries.js";
 import type { Deletions } from "../storage/notifyDeletes.js";
 import type { Storage } from "../storage/Storage.js";
 import { isStorageKey } from "../storage/storageKey.js";
+import { IMMUTABLE_CACHE_CONTROL } from "../storage/immutableCacheControl.js";
 
 export const MEDIA_PREFIX = "/media/";
 
-const ONE_YEAR_SECONDS = 31_536_000;
 
 /** What serving a key needs, worked out once per key. */
 interface Described {
@@ -89,7 +89,7 @@ export function createMediaHandler(
       headers: {
         "content-type": contentType,
         etag,
-        "cache-control": `public, max-age=${ONE_YEAR_SECONDS}, immutable`,
+        "cache-control": IMMUTABLE_CACHE_CONTROL,
         "x-content-type-options": "nosniff",
         "content-security-policy": "default-src 'none'; sandbox",
         "accept-ranges": "bytes",
@@ -189,7 +189,7 @@ async function readSmall(storage: Storage, key: string, byteSize: number): Promi
  * RFC 9110 §13.1.2: `*` matches any current representation; otherwise the
  * list of entity tags is compared weakly (`W/"x"` matches `"x"`).
  */
-export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
   if (header === undefined) return false;
   if (header.trim() === "*") return true;
   const opaque = etag.replace(/^W\//, "");
