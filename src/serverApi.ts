@@ -5,6 +5,7 @@ export { ConfigError, loadConfig, type Config } from "./config.js";
 export { createServer, GRAPHQL_PATH, type ServerOverrides, type UpstageServer } from "./server/createServer.js";
 export type { UploadContext, UploadHandler, UploadResults } from "./uploads/UploadHandler.js";
 export type { UploadHandlerDeps, UploadHandlerFactory } from "./uploads/createHandlerChain.js";
+export type { GraphQLContext } from "./graphql/context.js";
 export { UpstageError } from "./errors/UpstageError.js";
 export { ErrorCode } from "./errors/ErrorCode.js";
 export { mintToken } from "./auth/mintToken.js";
