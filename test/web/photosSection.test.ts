@@ -9,6 +9,7 @@ import { launchChromium, TEST_OUTPUT, throttleUploads } from "./browser.js";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { scenery } from "../helpers/images.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { waitFor } from "../helpers/waitFor.js";
 
 describe("the profile page's photos", () => {
   let t: TestServer;
@@ -191,6 +192,8 @@ describe("the profile page's photos", () => {
     expect(moved[1]).toBeCloseTo(y + 0.05, 3);
     await page.click("#save-photos");
     await page.waitForSelector("#photos-status:has-text('Saved 1 photo.')");
+    // The status is written before the grid has reloaded from the server.
+    await waitFor(async () => (await captions(page)).length > 0, "the grid shows the saved photo");
     expect(await captions(page)).toEqual(["Kept"]);
     const [kept] = await t.server.database.knex("photos").join("images", "images.id", "photos.image_id").where({ "photos.owner_id": "reloader" }).select("images.*");
     expect([kept.focal_x, kept.focal_y, kept.focal_auto]).toEqual([...moved, false]);
