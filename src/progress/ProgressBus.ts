@@ -1,10 +1,5 @@
 import type { UploadEvent } from "./UploadEvent.js";
 
-/**
- * Carries upload progress from the instance receiving an upload to every
- * subscriber of its uploadId. Best-effort: who owns an uploadId is kept in the
- * database (db/uploadClaimQueries), not here.
- */
 /** An upload's events, as one subscriber hears them. */
 export interface ProgressSubscription extends AsyncIterableIterator<UploadEvent> {
   /**
@@ -15,6 +10,11 @@ export interface ProgressSubscription extends AsyncIterableIterator<UploadEvent>
   readonly live: Promise<void>;
 }
 
+/**
+ * Carries upload progress from the instance receiving an upload to every
+ * subscriber of its uploadId. Best-effort: who owns an uploadId is kept in the
+ * database (db/uploadClaimQueries), not here.
+ */
 export interface ProgressBus {
   publish(event: UploadEvent): Promise<void>;
   /**

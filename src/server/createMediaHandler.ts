@@ -11,7 +11,6 @@ import { IMMUTABLE_CACHE_CONTROL } from "../storage/immutableCacheControl.js";
 
 export const MEDIA_PREFIX = "/media/";
 
-
 /** What serving a key needs, worked out once per key. */
 interface Described {
   /** When the database last said the key may be served (performance.now()). */
