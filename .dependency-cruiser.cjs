@@ -60,6 +60,13 @@ module.exports = {
       to: { path: "^src/" },
     },
     {
+      name: "resolvers-call-services",
+      severity: "error",
+      comment: "graphql/ translates: it calls staging/ and flows/, never db/ (a row's type is fine). Access rules live in staging/access.ts.",
+      from: { path: "^src/graphql/" },
+      to: { path: "^src/db/", dependencyTypesNot: ["type-only"] },
+    },
+    {
       name: "sql-in-db",
       severity: "error",
       comment: "SQL lives in db/: nothing else builds queries with knex.",

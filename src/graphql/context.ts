@@ -1,17 +1,11 @@
-import type { UserRow } from "../db/rows.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import type { StageUploadDeps } from "../flows/stageUpload.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
 import type { BodyMeter } from "../uploads/meterRequestBody.js";
 import type { UploadHandler } from "../uploads/UploadHandler.js";
+import type { Viewer } from "../staging/access.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
-
-/**
- * The signed-in user, by id only (their row is read where it is needed, so it
- * is never stale), and whether their token makes them an admin.
- */
-export type Viewer = Pick<UserRow, "id"> & { readonly isAdmin: boolean };
 
 /** What every resolver gets: the signed-in user (if any) and the services, made once per server. */
 export interface GraphQLContext {

@@ -8,7 +8,8 @@ import { ErrorCode } from "../errors/ErrorCode.js";
 import { asServiceUnavailable } from "../errors/asServiceUnavailable.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import type { OperationPolicy } from "../graphql/createOperationPolicy.js";
-import type { GraphQLContext, Viewer } from "../graphql/context.js";
+import type { GraphQLContext } from "../graphql/context.js";
+import type { Viewer } from "../staging/access.js";
 
 export interface GraphQLWebSocketDeps {
   readonly schema: GraphQLSchema;

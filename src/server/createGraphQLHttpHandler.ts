@@ -3,7 +3,8 @@ import { type ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/s
 import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
-import type { GraphQLContext, Viewer } from "../graphql/context.js";
+import type { GraphQLContext } from "../graphql/context.js";
+import type { Viewer } from "../staging/access.js";
 import type { BodyMeter } from "../uploads/meterRequestBody.js";
 import { processMultipart } from "../uploads/processMultipart.js";
 import type { UploadTracker } from "./createUploadTracker.js";

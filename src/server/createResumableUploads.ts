@@ -27,7 +27,7 @@ import {
   type StoredUpload,
 } from "../flows/resumableUploads.js";
 import { uploadIdArgument } from "../graphql/checkArguments.js";
-import type { Viewer } from "../graphql/context.js";
+import { isOwnedBy, type Viewer } from "../staging/access.js";
 
 export const RESUMABLE_PATH = "/uploads";
 /** The header of the last PATCH's answer that names the staged image. */
@@ -199,7 +199,7 @@ export async function createResumableUploads(deps: ResumableDeps, options: Resum
       if (request.method === "POST") return;
       // Another user's upload, or one that is gone: the same 404, so ids cannot be probed.
       const row = await findResumableUpload(knex, id);
-      if (!row || row.owner_id !== viewer.id) throw { status_code: 404, body: JSON.stringify({ error: { code: ErrorCode.NotFound, message: "No such upload." } }) };
+      if (!row || !isOwnedBy(row, viewer.id)) throw { status_code: 404, body: JSON.stringify({ error: { code: ErrorCode.NotFound, message: "No such upload." } }) };
     },
     async onUploadCreate(request, upload) {
       const viewer = viewerFor(request);

@@ -4,6 +4,7 @@ import { hasExpired } from "../db/expiredImageQueries.js";
 import { findImage, lockImage } from "../db/imageQueries.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
+import { isOwnedBy } from "./access.js";
 
 /**
  * The image `id` if the viewer owns it and it is not deleted; with a
@@ -17,7 +18,7 @@ export async function findOwnImage(db: Knex, viewerId: string, id: string): Prom
     if (await hasExpired(db, viewerId, id)) throw new UpstageError(ErrorCode.StagedImageExpired, "The staged image has expired; upload it again.");
     throw new UpstageError(ErrorCode.NotFound, `No image with id ${id}.`);
   }
-  if (image.owner_id !== viewerId) {
+  if (!isOwnedBy(image, viewerId)) {
     throw new UpstageError(ErrorCode.Forbidden, "That image belongs to someone else.");
   }
   return image;

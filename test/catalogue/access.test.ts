@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
 import { COMMIT_PROFILE, DISCARD } from "../helpers/operations.js";
+import { DELETE_IMAGE } from "../helpers/photoOperations.js";
 import { rawUpload } from "../helpers/rawUpload.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
@@ -40,6 +41,23 @@ describe("someone else's staged image", () => {
   it("is the owner's to see", async () => {
     const result = await graphql(t.graphqlUrl, `query ($id: ID!) { image(id: $id) { id } }`, { id: stagedId }, owner);
     expect(result.body.data!["image"]).toEqual({ id: stagedId });
+  });
+});
+
+describe("who sees an image, by its status", () => {
+  const IMAGE = /* GraphQL */ `query ($id: ID!) { image(id: $id) { id } }`;
+  const seenBy = async (id: string, token: string) => (await graphql(t.graphqlUrl, IMAGE, { id }, token)).body.data!["image"];
+
+  it("a staged image: its owner and an admin, nobody else; committed: everyone signed in; deleted: nobody", async () => {
+    const admin = await t.token("warden", { admin: true });
+    const id = (await stageFile(t.graphqlUrl, await jpeg(32, 32), { token: owner })).body.data!["stageImage"].id;
+    expect([await seenBy(id, owner), await seenBy(id, admin), await seenBy(id, stranger)]).toEqual([{ id }, { id }, null]);
+
+    await graphql(t.graphqlUrl, COMMIT_PROFILE, { input: { stagedImageId: id } }, owner);
+    expect([await seenBy(id, owner), await seenBy(id, admin), await seenBy(id, stranger)]).toEqual([{ id }, { id }, { id }]);
+
+    expect((await graphql(t.graphqlUrl, DELETE_IMAGE, { id }, admin)).body).toEqual({ data: { deleteImage: true } });
+    expect([await seenBy(id, owner), await seenBy(id, admin), await seenBy(id, stranger)]).toEqual([null, null, null]);
   });
 });
 

@@ -1,4 +1,3 @@
-import { listThumbnails } from "../../db/imageQueries.js";
 import type { ImageRow } from "../../db/rows.js";
 import { formatOfContentType } from "../../images/imageFormat.js";
 import { completeImage } from "../../staging/completeImage.js";
@@ -6,9 +5,10 @@ import { cropOf, focusOf } from "../../staging/framing.js";
 import { ensureThumbnails } from "../../staging/ensureThumbnails.js";
 import { imageSources } from "../../staging/imageSources.js";
 import { presetSpecs } from "../../staging/presetSpecs.js";
-import { checkMayInspect } from "../access.js";
+import { checkMayInspect } from "../../staging/access.js";
+import { findImageOwner } from "../../staging/findImageOwner.js";
+import { listStoredThumbnails } from "../../staging/listStoredThumbnails.js";
 import { requireViewer, type GraphQLContext } from "../context.js";
-import { findUser } from "../../db/userQueries.js";
 import type { ImageResolvers } from "../generated/resolvers.js";
 import { srcsetOf } from "../srcsetOf.js";
 
@@ -23,7 +23,7 @@ export const Image: ImageResolvers = {
     return row!;
   },
 
-  thumbnails: (image, _args, context) => listThumbnails(context.staging.knex, image.id),
+  thumbnails: (image, _args, context) => listStoredThumbnails(context.staging, image),
 
   crop: (image) => cropOf(image),
   focalPoint: async (image, _args, context) => focusOf(await completeImage(context.staging, image))!,
@@ -34,10 +34,7 @@ export const Image: ImageResolvers = {
 
   srcset: async (image, _args, context) => srcsetOf(await presetThumbnails(image, context), context),
 
-  async owner(image, _args, context) {
-    checkMayInspect(image, requireViewer(context));
-    return (await findUser(context.staging.knex, image.owner_id)) ?? null;
-  },
+  owner: async (image, _args, context) => (await findImageOwner(context.staging, image, requireViewer(context))) ?? null,
   status(image, _args, context) {
     checkMayInspect(image, requireViewer(context));
     // A deleted image is never resolved: nobody can see it.

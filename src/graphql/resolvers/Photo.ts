@@ -1,9 +1,9 @@
-import { findUser } from "../../db/userQueries.js";
+import { findProfile } from "../../staging/findProfile.js";
 import type { PhotoResolvers } from "../generated/resolvers.js";
 
 export const Photo: PhotoResolvers = {
   // Users are never deleted, and a photo's owner is a user.
-  owner: async (photo, _args, context) => (await findUser(context.staging.knex, photo.owner_id))!,
+  owner: async (photo, _args, context) => (await findProfile(context.staging, photo.owner_id))!,
   image: (photo) => photo.image,
   createdAt: (photo) => photo.created_at,
 };

@@ -1,12 +1,14 @@
-import { countImages, findImage, hasImagesBefore, listImages, listStaged, type ImageListKey } from "../../db/imageQueries.js";
-import { findUser } from "../../db/userQueries.js";
+import type { ImageListKey } from "../../db/imageQueries.js";
 import { ErrorCode } from "../../errors/ErrorCode.js";
 import { UpstageError } from "../../errors/UpstageError.js";
-import { isVisibleTo } from "../access.js";
 import { imageIdArgument, userIdArgument } from "../checkArguments.js";
 import { connectionOf, decodeCursor, encodeCursor, pageSizeArgument } from "../connection.js";
 import { requireAdmin, requireViewer } from "../context.js";
 import type { QueryResolvers } from "../generated/resolvers.js";
+import { findProfile } from "../../staging/findProfile.js";
+import { findVisibleImage } from "../../staging/findVisibleImage.js";
+import { listImagesPage } from "../../staging/listImagesPage.js";
+import { listStagedImages } from "../../staging/listStagedImages.js";
 
 /** An images cursor's key: `[createdAt to the microsecond, id]`. */
 const IMAGES = "images";
@@ -20,22 +22,21 @@ function listKey(key: unknown): ImageListKey | undefined {
 
 export const Query: QueryResolvers = {
   // The context's row is as the server first saw the user (it is cached); names and avatar are read now.
-  viewer: async (_parent, _args, context) => (context.viewer ? ((await findUser(context.staging.knex, context.viewer.id)) ?? null) : null),
+  viewer: async (_parent, _args, context) => (context.viewer ? ((await findProfile(context.staging, context.viewer.id)) ?? null) : null),
 
   async user(_parent, { id }, context) {
     requireViewer(context);
-    return (await findUser(context.staging.knex, userIdArgument(id, "id"))) ?? null;
+    return (await findProfile(context.staging, userIdArgument(id, "id"))) ?? null;
   },
 
   async image(_parent, { id }, context) {
     const viewer = requireViewer(context);
-    const image = await findImage(context.staging.knex, imageIdArgument(id, "id"));
-    return image && isVisibleTo(image, viewer) ? image : null;
+    return (await findVisibleImage(context.staging, viewer, imageIdArgument(id, "id"))) ?? null;
   },
 
   stagedImages(_parent, _args, context) {
     const viewer = requireViewer(context);
-    return listStaged(context.staging.knex, viewer.id, context.staging.now());
+    return listStagedImages(context.staging, viewer.id);
   },
 
   async images(_parent, { filter, first, after }, context) {
@@ -52,12 +53,11 @@ export const Query: QueryResolvers = {
       createdAfter: createdAfter ?? undefined,
       createdBefore: createdBefore ?? undefined,
     };
-    const { knex } = context.staging;
-    const rows = await listImages(knex, where, { after: afterKey, limit: size + 1 });
-    return connectionOf(rows, size, {
+    const page = await listImagesPage(context.staging, where, { after: afterKey, limit: size + 1 });
+    return connectionOf(page.items, size, {
       cursorOf: (image) => encodeCursor(IMAGES, [image.list_key.createdAt, image.list_key.id]),
-      hasPreviousPage: afterKey !== undefined && (await hasImagesBefore(knex, where, afterKey)),
-      totalCount: () => countImages(knex, where),
+      hasPreviousPage: page.hasPreviousPage,
+      totalCount: page.totalCount,
     });
   },
 };

@@ -1,4 +1,5 @@
-import { findImage } from "../../db/imageQueries.js";
+import { findVisibleImage } from "../../staging/findVisibleImage.js";
+import { requireViewer } from "../context.js";
 import type { UploadProgressResolvers } from "../generated/resolvers.js";
 
 export const UploadProgress: UploadProgressResolvers = {
@@ -7,7 +8,8 @@ export const UploadProgress: UploadProgressResolvers = {
     event.bytesTotal ? Math.min(100, Math.round((event.bytesReceived / event.bytesTotal) * 1000) / 10) : null,
   async stagedImage(event, _args, context) {
     if (event.phase !== "READY") return null;
-    return (await findImage(context.staging.knex, event.stagedImageId)) ?? null;
+    // The subscriber's own upload (watchUpload checked), so theirs to see.
+    return (await findVisibleImage(context.staging, requireViewer(context), event.stagedImageId)) ?? null;
   },
   error: (event) => (event.phase === "FAILED" ? event.error : null),
 };

@@ -1,0 +1,8 @@
+import type { ImageRow } from "../db/rows.js";
+import { listStaged } from "../db/imageQueries.js";
+import type { StagingDeps } from "./StagingDeps.js";
+
+/** The user's staged images that have not expired, newest first. */
+export function listStagedImages(deps: Pick<StagingDeps, "knex" | "now">, userId: string): Promise<ImageRow[]> {
+  return listStaged(deps.knex, userId, deps.now());
+}
