@@ -11,12 +11,15 @@ import type { StagingDeps } from "../staging/StagingDeps.js";
  * @throws UpstageError FORBIDDEN when the uploadId belongs to another user.
  */
 export async function watchUpload(
-  deps: { readonly staging: Pick<StagingDeps, "knex">; readonly progress: ProgressBus },
+  deps: { readonly staging: Pick<StagingDeps, "knex" | "log">; readonly progress: ProgressBus },
   userId: string,
   uploadId: string,
 ): Promise<AsyncIterableIterator<UploadEvent>> {
   if (!(await claimUploadId(deps.staging.knex, uploadId, userId))) {
     throw new UpstageError(ErrorCode.Forbidden, "That uploadId belongs to another user.");
   }
-  return deps.progress.subscribe(uploadId);
+  const subscription = deps.progress.subscribe(uploadId);
+  // From here on every event reaches the subscriber (with Redis, once the channel's SUBSCRIBE is confirmed).
+  void subscription.live.then(() => deps.staging.log.debug({ uploadId, userId }, "upload watched"));
+  return subscription;
 }

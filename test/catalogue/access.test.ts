@@ -9,6 +9,7 @@ import { DELETE_IMAGE } from "../helpers/photoOperations.js";
 import { rawUpload } from "../helpers/rawUpload.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
+import { metricValue } from "../helpers/metricValue.js";
 import { waitFor } from "../helpers/waitFor.js";
 
 let t: TestServer;
@@ -86,7 +87,8 @@ describe("WebSocket limits", () => {
     const client = wsClient(t.graphqlUrl, shortLived, { onClose: (code) => (closedWith = code) });
     const first = await collect(client, `{ viewer { username } }`, {});
     expect(first.events).toEqual([{ viewer: { username: "brief" } }]);
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    // The server itself says when the token has expired.
+    await waitFor(async () => errorCode(await graphql(t.graphqlUrl, `{ viewer { username } }`, {}, shortLived)) === "UNAUTHENTICATED", "the token expired", 5_000);
     const second = await collect(client, UPLOAD_PROGRESS, { uploadId: randomUUID() });
     expect(second.error).toBeDefined();
     expect(closedWith).toBe(4403);
@@ -122,7 +124,7 @@ describe("uploads per user", () => {
   it("a user with MAX_CONCURRENT_UPLOADS in flight is refused another with RATE_LIMITED, before its body is read", async () => {
     const token = await t.token("busy");
     const slow = rawUpload(t.graphqlUrl, await jpeg(400, 400), { token, chunkSize: 4096, delayMs: 10 });
-    await waitFor(async () => /^upstage_active_uploads 1$/m.test(await (await fetch(`${t.url}/metrics`)).text()), "the slow upload is in flight");
+    await waitFor(async () => (await metricValue(t.url, "upstage_active_uploads")) === 1, "the slow upload is in flight");
     const second = await stageFile(t.graphqlUrl, await jpeg(20, 20), { token });
     expect(second.status).toBe(429);
     expect(errorCode(second)).toBe("RATE_LIMITED");

@@ -1,11 +1,11 @@
 // Issue catalogue, faults of the whole process: killed, and stopped.
 import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createDatabase } from "../../src/db/createDatabase.js";
+import { cleanedAfterEach } from "../helpers/cleanedAfterEach.js";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg, photo } from "../helpers/images.js";
 import { COMMIT_PROFILE } from "../helpers/operations.js";
@@ -14,33 +14,23 @@ import { spawnServer, tokenFor, type ServerProcess } from "../helpers/spawnServe
 import { startS3Server } from "../helpers/s3Server.js";
 import { createTestDatabase } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
+import { metricValue } from "../helpers/metricValue.js";
+import { waitFor } from "../helpers/waitFor.js";
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const leftovers = cleanedAfterEach();
 
 /** A data directory and database of its own, shared by the processes of one test. */
 async function environment(): Promise<Record<string, string>> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-process-"));
-  cleanups.push(() => fs.rm(dataDir, { recursive: true, force: true }));
-  const env: Record<string, string> = { DATA_DIR: dataDir };
+  const env: Record<string, string> = { DATA_DIR: await leftovers.tempDir("process") };
   if (process.env["DATABASE_URL"]) {
     const database = await createTestDatabase(process.env["DATABASE_URL"]);
-    cleanups.push(() => database.drop());
+    leftovers.later(() => database.drop());
     env["DATABASE_URL"] = database.url;
   }
   return env;
 }
 
-async function start(env: Record<string, string>): Promise<ServerProcess> {
-  const server = await spawnServer(env);
-  cleanups.push(async () => {
-    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill("SIGKILL");
-    await server.exited;
-  });
-  return server;
-}
+const start = async (env: Record<string, string>): Promise<ServerProcess> => leftovers.server(await spawnServer(env));
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
@@ -72,7 +62,7 @@ describe("SIGKILL between storing files and recording their rows", () => {
     const env = await environment();
     const s3 = kind === "s3" ? await startS3Server() : undefined;
     if (s3) {
-      cleanups.push(() => s3.stop());
+      leftovers.later(() => s3.stop());
       Object.assign(env, s3.env);
     }
     const first = await start(env);
@@ -130,7 +120,8 @@ describe("SIGKILL during 10 concurrent uploads", () => {
       const token = await tokenFor(env["DATA_DIR"]!, `uploader${i}`);
       uploads.push(rawUpload(first.graphqlUrl, file, { token, chunkSize: 8192, delayMs: 5 + i }));
     }
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The kill comes once the server has read 40 % of the bytes: the fastest uploads are storing or stored, the slowest mid-body.
+    await waitFor(async () => (await metricValue(first.url, "upstage_upload_received_bytes_total")) >= 0.4 * 10 * file.length, "40 % of the bytes read");
     first.child.kill("SIGKILL");
     expect(await first.exited).toBe("SIGKILL");
     const results = await Promise.all(uploads);
@@ -169,7 +160,7 @@ describe("SIGKILL during 10 concurrent uploads", () => {
 
 describe("SIGTERM during uploads", () => {
   it("stops taking connections, lets a short upload finish, cuts a long one as ABORTED, and exits 0", async () => {
-    const env: Record<string, string> = { ...(await environment()), SHUTDOWN_GRACE: "2" };
+    const env: Record<string, string> = { ...(await environment()), SHUTDOWN_GRACE: "2", LOG_LEVEL: "debug" };
     const server = await start(env);
     const quickToken = await tokenFor(env["DATA_DIR"]!, "quick");
     const slowToken = await tokenFor(env["DATA_DIR"]!, "slow");
@@ -180,15 +171,16 @@ describe("SIGTERM during uploads", () => {
     const slowWatch = wsClient(server.graphqlUrl, slowToken);
     const quickEvents = collect(quickWatch, UPLOAD_PROGRESS, { uploadId: quickId });
     const slowEvents = collect(slowWatch, UPLOAD_PROGRESS, { uploadId: slowId });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const uploadId of [quickId, slowId]) await server.logged((entry) => entry["msg"] === "upload watched" && entry["uploadId"] === uploadId, `that ${uploadId} is watched`);
 
     const file = await jpeg(500, 500);
     // About a second to send, and about a minute.
     const quick = rawUpload(server.graphqlUrl, file, { token: quickToken, uploadId: quickId, chunkSize: Math.ceil(file.length / 20), delayMs: 50 });
     const slow = rawUpload(server.graphqlUrl, file, { token: slowToken, uploadId: slowId, chunkSize: 2048, delayMs: 200 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor(async () => (await metricValue(server.url, "upstage_active_uploads")) === 2, "both uploads in flight");
     server.child.kill("SIGTERM");
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // It stops listening as it logs this.
+    await server.logged((entry) => entry["msg"] === "stopping", "that it is stopping");
 
     // A new connection is refused; a request on a kept-alive one is turned away.
     const late = await fetch(`${server.url}/healthz`).catch(() => undefined);
@@ -245,7 +237,7 @@ describe("SIGTERM with 16 heavy uploads processing", () => {
 describe("process warnings", () => {
   it("go into the JSON log, not onto stderr as plain text: the AWS SDK's Node version warning with STORAGE=s3", async () => {
     const s3 = await startS3Server();
-    cleanups.push(() => s3.stop());
+    leftovers.later(() => s3.stop());
     const server = await start({ ...(await environment()), ...s3.env });
     const stopped = server.exited;
     server.child.kill("SIGTERM");

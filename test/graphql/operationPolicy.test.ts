@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { graphql } from "../helpers/graphqlClient.js";
+import { waitFor } from "../helpers/waitFor.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 
@@ -41,7 +42,8 @@ async function rawSocket(url: string, token: string) {
       check();
     });
   socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${token}` } }));
-  await until(() => messages.some((m) => m.type === "connection_ack"));
+  await until(() => closed !== undefined || messages.some((m) => m.type === "connection_ack"));
+  if (closed !== undefined) throw new Error(`the socket was closed with ${closed} before connection_ack`);
   return {
     subscribe(id: string, query: string, variables: Record<string, unknown> = {}) {
       socket.send(JSON.stringify({ id, type: "subscribe", payload: { query, variables } }));
@@ -146,9 +148,10 @@ describe("WebSockets per user", () => {
     const other = await rawSocket(t.graphqlUrl, await t.token("neighbour"));
     other.close();
     first.close();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const again = await rawSocket(t.graphqlUrl, token);
-    again.close();
+    // The place is free once the server has seen the socket close; until then the next is refused.
+    let again: Awaited<ReturnType<typeof rawSocket>> | undefined;
+    await waitFor(async () => (again = await rawSocket(t.graphqlUrl, token).catch(() => undefined)) !== undefined, "a socket let in after one closed");
+    again!.close();
     second.close();
   });
 });

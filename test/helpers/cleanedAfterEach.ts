@@ -9,20 +9,25 @@ export interface Leftovers {
   tempDir(name: string): Promise<string>;
   /** `started`, killed (if it still runs) after the test. */
   server(started: ServerProcess): ServerProcess;
+  /** Anything else to undo after the test (a database to drop, an S3 server to stop), once the servers are gone. */
+  later(cleanup: () => Promise<unknown>): void;
 }
 
 /**
  * What a test of spawned servers leaves behind, cleaned after each test
- * whether it passed or not: servers killed first, then their directories.
+ * whether it passed or not: servers killed first, then what `later` was
+ * given (last first), then the directories.
  */
 export function cleanedAfterEach(): Leftovers {
   const servers: ServerProcess[] = [];
+  const cleanups: (() => Promise<unknown>)[] = [];
   const dirs: string[] = [];
   afterEach(async () => {
     for (const server of servers.splice(0)) {
       if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill("SIGKILL");
       await server.exited;
     }
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     for (const dir of dirs.splice(0)) await fs.rm(dir, { recursive: true, force: true });
   });
   return {
@@ -34,6 +39,9 @@ export function cleanedAfterEach(): Leftovers {
     server(started) {
       servers.push(started);
       return started;
+    },
+    later(cleanup) {
+      cleanups.push(cleanup);
     },
   };
 }

@@ -3,6 +3,7 @@ import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { loadAuthSecret } from "../../src/auth/loadAuthSecret.js";
 import { mintToken } from "../../src/auth/mintToken.js";
+import { waitFor } from "./waitFor.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -14,6 +15,11 @@ export interface ServerProcess {
   readonly exited: Promise<number | string>;
   /** Everything it wrote to stderr and stdout. */
   output(): string;
+  /**
+   * Resolves once the server has logged a JSON line that `match` accepts (at
+   * its LOG_LEVEL: "upload watched" is at debug); fails if it exits first.
+   */
+  logged(match: (entry: Record<string, unknown>) => boolean, what: string): Promise<void>;
 }
 
 /** A free port on loopback. */
@@ -46,15 +52,29 @@ export async function spawnServer(env: Record<string, string>, nodeArgs: readonl
   child.stderr!.on("data", (chunk) => (output += chunk));
   const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited early:\n${output}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`the server did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  const running = () => {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error("the server exited early");
+  };
+  const withOutput = (error: unknown) => new Error(`${(error as Error).message}; it wrote:\n${output}`, { cause: error });
+  try {
+    await waitFor(async () => (running(), await fetch(`${url}/healthz`).then((r) => r.ok, () => false)), "the server answers /healthz", 30_000);
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw withOutput(error);
   }
-  return { child, url, graphqlUrl: `${url}/graphql`, exited, output: () => output };
+  const entries = () =>
+    output.split("\n").flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  const logged = (match: (entry: Record<string, unknown>) => boolean, what: string) =>
+    waitFor(() => (running(), entries().some(match)), `the server logs ${what}`).catch((error: unknown) => {
+      throw withOutput(error);
+    });
+  return { child, url, graphqlUrl: `${url}/graphql`, exited, output: () => output, logged };
 }
 
 /** A token signed with the development secret a spawned server keeps in `dataDir`. */

@@ -17,6 +17,8 @@ import { spawnServer, type ServerProcess } from "../helpers/spawnServer.js";
 import { createTestDatabase } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { describeWhen } from "../helpers/describeWhen.js";
+import { metricValue } from "../helpers/metricValue.js";
+import { waitFor } from "../helpers/waitFor.js";
 
 const adminUrl = process.env["DATABASE_URL"];
 const redisUrl = process.env["REDIS_URL"];
@@ -43,6 +45,8 @@ describeWhen(!adminUrl || !redisUrl ? "DATABASE_URL and REDIS_URL (a PostgreSQL 
       AUTH_SECRET: SECRET,
       DATA_DIR: dataDir,
       SWEEP_INTERVAL: "1",
+      // "upload watched" is at debug.
+      LOG_LEVEL: "debug",
       ...extra,
     });
     instances.push(server);
@@ -78,7 +82,8 @@ describeWhen(!adminUrl || !redisUrl ? "DATABASE_URL and REDIS_URL (a PostgreSQL 
     const uploadId = randomUUID();
     const client = wsClient(a.graphqlUrl, bearer);
     const watching = collect(client, UPLOAD_PROGRESS, { uploadId });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Once A has Redis's word for the channel, it hears every event B publishes.
+    await a.logged((entry) => entry["msg"] === "upload watched" && entry["uploadId"] === uploadId, "that A watches the upload");
 
     const upload = await rawUpload(b.graphqlUrl, await jpeg(600, 400), { token: bearer, uploadId, chunkSize: 16 * 1024, delayMs: 2 });
     const { events } = await watching;
@@ -117,20 +122,17 @@ describeWhen(!adminUrl || !redisUrl ? "DATABASE_URL and REDIS_URL (a PostgreSQL 
       const upload = await rawUpload(shortLived.graphqlUrl, await jpeg(120, 120), { token: bearer });
       const stagedId: string = upload.body.data.stageImage.id;
       const before = await keys();
-      await new Promise((resolve) => setTimeout(resolve, 4000));
+      const { rows: [{ expires_at: expiresAt }] } = await holder.query("select expires_at from images where id = $1", [stagedId]);
+      // The image expires; then this instance tries a sweep and finds it held.
+      await waitFor(() => Date.now() > expiresAt.getTime(), "the staged image expired");
+      const skipped = await metricValue(shortLived.url, "upstage_sweeper_runs_total", { result: "skipped" });
+      await waitFor(async () => (await metricValue(shortLived.url, "upstage_sweeper_runs_total", { result: "skipped" })) > skipped, "a sweep skipped after the expiry");
       const held = await holder.query("select status from images where id = $1", [stagedId]);
       expect(held.rows[0].status).toBe("STAGED");
       expect(await keys()).toEqual(before);
 
       await holder.query("select pg_advisory_unlock($1)", [SingleRunnerJob.Sweep]);
-      const deadline = Date.now() + 15_000;
-      let row: { rowCount: number | null } = { rowCount: 1 };
-      while (Date.now() < deadline) {
-        row = await holder.query("select 1 from images where id = $1", [stagedId]);
-        if (row.rowCount === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      expect(row.rowCount).toBe(0);
+      await waitFor(async () => (await holder.query("select 1 from images where id = $1", [stagedId])).rowCount === 0, "the expired image's row is swept", 15_000);
       expect((await keys()).length).toBe(before.length - 3);
     } finally {
       await holder.end();

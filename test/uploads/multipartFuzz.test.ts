@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jpeg } from "../helpers/images.js";
 import { fuzzRequests, REFUSAL_CODES, sendFuzzRequest } from "../helpers/multipartFuzz.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { metricValue } from "../helpers/metricValue.js";
 
 /**
  * Property: whatever multipart request a signed-in client sends (parts in any
@@ -63,10 +64,7 @@ function handledCount(count: number): Promise<void> {
   });
 }
 
-async function activeUploads(): Promise<number> {
-  const text = await (await fetch(`${t.url}/metrics`)).text();
-  return Number(/^upstage_active_uploads (\d+)/m.exec(text)?.[1] ?? NaN);
-}
+const activeUploads = () => metricValue(t.url, "upstage_active_uploads");
 
 describe("multipart intake under fuzzing", () => {
   it(`survives ${runs} random requests (seed ${seed})`, { timeout: Math.max(120_000, runs * 1_000) }, async () => {
