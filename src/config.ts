@@ -11,7 +11,7 @@ export interface ThumbnailPreset {
 const MiB = 1024 * 1024;
 
 /** The built-in upload handlers, in their default order (UPLOAD_HANDLERS). */
-export const DEFAULT_UPLOAD_HANDLERS: readonly string[] = ["limit", "sniff", "quota", "hash", "store"];
+const DEFAULT_UPLOAD_HANDLERS: readonly string[] = ["limit", "sniff", "quota", "hash", "store"];
 
 const integer = (min: number) => z.coerce.number().int().min(min);
 

@@ -12,9 +12,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 
 /** The longest user id (a JWT `sub`) upstage keeps. */
-export const MAX_USER_ID_LENGTH = 255;
+const MAX_USER_ID_LENGTH = 255;
 /** The longest uploadId: a UUID is 36. */
-export const MAX_UPLOAD_ID_LENGTH = 128;
+const MAX_UPLOAD_ID_LENGTH = 128;
 
 function refuse(name: string, why: string): never {
   throw new UpstageError(ErrorCode.BadUserInput, `Expected ${why} for ‘${name}’.`);

@@ -10,7 +10,7 @@ import { UpstageError } from "../errors/UpstageError.js";
  */
 
 /** The largest page. */
-export const MAX_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 100;
 
 export interface Edge<T> {
   readonly cursor: string;

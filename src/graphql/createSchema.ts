@@ -17,7 +17,7 @@ import { UploadProgress } from "./resolvers/UploadProgress.js";
 import { User } from "./resolvers/User.js";
 
 /** schema.graphql at the top of the package: the contract, and the single source of the schema. */
-export const schemaFile = new URL("../../schema.graphql", import.meta.url);
+const schemaFile = new URL("../../schema.graphql", import.meta.url);
 
 const resolvers: Resolvers = {
   Upload: GraphQLUpload,

@@ -3,7 +3,7 @@
 // sharp, no Node), so the pages' browser bundle imports it too.
 
 /** Each accepted format: its name as people say it, and its media types (for `<input accept>`). */
-export const ACCEPTED_FORMATS: readonly { readonly name: string; readonly mediaTypes: readonly string[] }[] = [
+const ACCEPTED_FORMATS: readonly { readonly name: string; readonly mediaTypes: readonly string[] }[] = [
   { name: "JPEG", mediaTypes: ["image/jpeg"] },
   { name: "PNG", mediaTypes: ["image/png"] },
   { name: "WebP", mediaTypes: ["image/webp"] },

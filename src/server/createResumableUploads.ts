@@ -31,7 +31,7 @@ import { isOwnedBy, type Viewer } from "../staging/access.js";
 
 export const RESUMABLE_PATH = "/uploads";
 /** The header of the last PATCH's answer that names the staged image. */
-export const STAGED_IMAGE_ID_HEADER = "Upstage-Staged-Image-Id";
+const STAGED_IMAGE_ID_HEADER = "Upstage-Staged-Image-Id";
 
 export interface ResumableUploadsOptions {
   /** Where the data store keeps the parts: DATA_DIR/resumable. */

@@ -20,7 +20,7 @@ export interface NewPhoto {
 }
 
 /** The most photos one addPhotos adds. */
-export const MAX_PHOTOS_PER_CALL = 100;
+const MAX_PHOTOS_PER_CALL = 100;
 /** The longest caption. */
 export const MAX_CAPTION_LENGTH = 500;
 

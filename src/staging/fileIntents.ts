@@ -43,7 +43,7 @@ export async function abandonFiles(deps: Pick<StagingDeps, "knex" | "storage">, 
 }
 
 /** A pending file is abandoned when its process is gone (this host), or it is older than this, whoever wrote it. */
-export const PENDING_FILE_GRACE_MS = 60 * 60 * 1000; // 1 hour: longer than any upload or commit takes
+const PENDING_FILE_GRACE_MS = 60 * 60 * 1000; // 1 hour: longer than any upload or commit takes
 
 /**
  * Deletes the files a dead process, or a failed clean-up, left pending (and

@@ -47,7 +47,7 @@ export function focusOf(image: ImageRow): FocalPoint | null {
 /**
  * @throws UpstageError BAD_USER_INPUT unless the crop is a region of at least one pixel inside the image.
  */
-export function checkCrop(crop: CropRect, image: Pick<ImageRow, "width" | "height">): void {
+function checkCrop(crop: CropRect, image: Pick<ImageRow, "width" | "height">): void {
   const whole = [crop.x, crop.y, crop.width, crop.height].every(Number.isInteger);
   if (!whole || crop.x < 0 || crop.y < 0 || crop.width < 1 || crop.height < 1 || crop.x + crop.width > image.width || crop.y + crop.height > image.height) {
     throw new UpstageError(
@@ -61,7 +61,7 @@ export function checkCrop(crop: CropRect, image: Pick<ImageRow, "width" | "heigh
  * A chosen point, kept to thousandths (the precision of its variant names).
  * @throws UpstageError BAD_USER_INPUT unless x and y are each from 0 to 1.
  */
-export function chosenFocalPoint(point: FocalPointInput): FocalPoint {
+function chosenFocalPoint(point: FocalPointInput): FocalPoint {
   for (const [name, value] of [["x", point.x], ["y", point.y]] as const) {
     if (!Number.isFinite(value) || value < 0 || value > 1) {
       throw new UpstageError(ErrorCode.BadUserInput, `Expected focalPoint.${name} from 0 to 1 (a share of the ${name === "x" ? "width" : "height"}) but received ${value}.`);

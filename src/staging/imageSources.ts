@@ -13,7 +13,7 @@ export interface ImageSourceRow {
   readonly thumbnails: readonly ThumbnailRow[];
 }
 
-export const DEFAULT_SOURCE_WIDTHS = [320, 640, 1024];
+const DEFAULT_SOURCE_WIDTHS = [320, 640, 1024];
 const MAX_WIDTHS = 8;
 
 /**

@@ -21,7 +21,7 @@ export interface UploadHandlerDeps {
 /** Makes a fresh handler for one upload. */
 export type UploadHandlerFactory = (deps: UploadHandlerDeps) => UploadHandler;
 
-export const builtInUploadHandlers: Readonly<Record<string, UploadHandlerFactory>> = {
+const builtInUploadHandlers: Readonly<Record<string, UploadHandlerFactory>> = {
   limit: (deps) => createLimitHandler(deps),
   sniff: () => createSniffHandler(),
   quota: (deps) => createQuotaHandler(deps),
