@@ -5,6 +5,12 @@ export function findUser(db: Knex, id: string): Promise<UserRow | undefined> {
   return db<UserRow>("users").where({ id }).first();
 }
 
+/** The users with these ids, those that exist, in no order. */
+export function findUsers(db: Knex, ids: readonly string[]): Promise<UserRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db<UserRow>("users").whereIn("id", [...new Set(ids)]);
+}
+
 /** Returns the user with `id`, making the row on first sight. */
 export async function ensureUser(db: Knex, id: string, username: string): Promise<UserRow> {
   const existing = await findUser(db, id);

@@ -5,6 +5,7 @@ import type { ProgressBus } from "../progress/ProgressBus.js";
 import type { BodyMeter } from "../uploads/meterRequestBody.js";
 import type { UploadHandler } from "../uploads/UploadHandler.js";
 import type { Viewer } from "../staging/access.js";
+import type { ProfileLoader } from "./createProfileLoader.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
 
 /** What every resolver gets: the signed-in user (if any) and the services, made once per server. */
@@ -16,6 +17,8 @@ export interface GraphQLContext {
   readonly uploading: StageUploadDeps;
   /** Absolute URL of a stored object: the storage's own (public or presigned), or the server's `/media/`. */
   readonly mediaUrl: (key: string) => Promise<string>;
+  /** Profiles by user id, batched per tick (createProfileLoader). */
+  readonly profiles: ProfileLoader;
   /** Set on multipart requests: what a stageImage in this request receives its file with. */
   readonly upload: UploadRequest | null;
 }

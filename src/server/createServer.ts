@@ -14,6 +14,7 @@ import type { Config } from "../config.js";
 import { ensureUser } from "../db/userQueries.js";
 import { SingleRunnerJob, withSingleRunner } from "../db/withSingleRunner.js";
 import type { GraphQLContext } from "../graphql/context.js";
+import { createProfileLoader } from "../graphql/createProfileLoader.js";
 import type { Viewer } from "../staging/access.js";
 import { createSchema } from "../graphql/createSchema.js";
 import { createOperationPolicy } from "../graphql/createOperationPolicy.js";
@@ -147,6 +148,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       progress,
       uploading,
       mediaUrl,
+      profiles: createProfileLoader(staging),
       upload: meter ? { meter, handlers: services.newUploadHandlers() } : null,
     });
     // Users are never deleted, and the context carries only the viewer's id:

@@ -291,6 +291,34 @@ describe("the admin's images and deleteImage", () => {
     expect(seen).toHaveLength(all.totalCount);
   });
 
+  it("reads the owners of a page of photos, and of the admin's images, in one query", async () => {
+    const owner = await t.token("many-owners");
+    const staged = [await stage(owner), await stage(owner), await stage(owner), await stage(owner)];
+    expect((await add(owner, staged.map((s) => ({ stagedImageId: s.id })))).body.errors).toBeUndefined();
+    const admin = await t.token("owner-reader", { admin: true });
+    // The server makes a user's row on first sight: not a read this test counts.
+    await graphql(t.graphqlUrl, VIEWER, {}, admin);
+    const userReads: string[] = [];
+    const onQuery = (query: { sql: string }) => void (/\bfrom "users"/.test(query.sql) && userReads.push(query.sql));
+    t.server.database.knex.on("query", onQuery);
+    try {
+      const photos = await graphql(t.graphqlUrl, `query ($id: ID!) { user(id: $id) { photos { edges { node { owner { id } image { owner { id } } } } } } }`, { id: "many-owners" }, owner);
+      expect(photos.body.errors).toBeUndefined();
+      const nodes = photos.body.data!["user"].photos.edges.map((e: { node: unknown }) => e.node);
+      expect(nodes).toEqual(Array(4).fill({ owner: { id: "many-owners" }, image: { owner: { id: "many-owners" } } }));
+      // user(id), then every owner at once.
+      expect(userReads).toHaveLength(2);
+
+      userReads.length = 0;
+      const images = await graphql(t.graphqlUrl, `{ images(first: 20) { edges { node { owner { id } } } } }`, {}, admin);
+      expect(images.body.errors).toBeUndefined();
+      expect(images.body.data!["images"].edges.length).toBeGreaterThan(4);
+      expect(userReads).toHaveLength(1);
+    } finally {
+      t.server.database.knex.off("query", onQuery);
+    }
+  });
+
   it("shows an image's owner, status and date to its owner and admins only", async () => {
     const owner = await t.token("shown");
     const staged = await stage(owner);

@@ -6,7 +6,6 @@ import { ensureThumbnails } from "../../staging/ensureThumbnails.js";
 import { imageSources } from "../../staging/imageSources.js";
 import { presetSpecs } from "../../staging/presetSpecs.js";
 import { checkMayInspect } from "../../staging/access.js";
-import { findImageOwner } from "../../staging/findImageOwner.js";
 import { listStoredThumbnails } from "../../staging/listStoredThumbnails.js";
 import { requireViewer, type GraphQLContext } from "../context.js";
 import type { ImageResolvers } from "../generated/resolvers.js";
@@ -34,7 +33,10 @@ export const Image: ImageResolvers = {
 
   srcset: async (image, _args, context) => srcsetOf(await presetThumbnails(image, context), context),
 
-  owner: async (image, _args, context) => (await findImageOwner(context.staging, image, requireViewer(context))) ?? null,
+  async owner(image, _args, context) {
+    checkMayInspect(image, requireViewer(context));
+    return (await context.profiles.load(image.owner_id)) ?? null;
+  },
   status(image, _args, context) {
     checkMayInspect(image, requireViewer(context));
     // A deleted image is never resolved: nobody can see it.

@@ -5,7 +5,6 @@ import { imageIdArgument, userIdArgument } from "../checkArguments.js";
 import { connectionOf, decodeCursor, encodeCursor, pageSizeArgument } from "../connection.js";
 import { requireAdmin, requireViewer } from "../context.js";
 import type { QueryResolvers } from "../generated/resolvers.js";
-import { findProfile } from "../../staging/findProfile.js";
 import { findVisibleImage } from "../../staging/findVisibleImage.js";
 import { listImagesPage } from "../../staging/listImagesPage.js";
 import { listStagedImages } from "../../staging/listStagedImages.js";
@@ -22,11 +21,11 @@ function listKey(key: unknown): ImageListKey | undefined {
 
 export const Query: QueryResolvers = {
   // The context's row is as the server first saw the user (it is cached); names and avatar are read now.
-  viewer: async (_parent, _args, context) => (context.viewer ? ((await findProfile(context.staging, context.viewer.id)) ?? null) : null),
+  viewer: async (_parent, _args, context) => (context.viewer ? ((await context.profiles.load(context.viewer.id)) ?? null) : null),
 
   async user(_parent, { id }, context) {
     requireViewer(context);
-    return (await findProfile(context.staging, userIdArgument(id, "id"))) ?? null;
+    return (await context.profiles.load(userIdArgument(id, "id"))) ?? null;
   },
 
   async image(_parent, { id }, context) {
