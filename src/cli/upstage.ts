@@ -20,7 +20,7 @@ const USAGE = `Usage: npm run cli -- <command> [options]
                                             (--admin: with the admin role, in ADMIN_ROLE_CLAIM)
   sweep                                     one sweeper pass: expired staged images, unfinished deletions
   reconcile [--dry-run] [--grace 3600]      rows without files, and files without rows older than --grace seconds
-  stats                                     totals of users, images by status, thumbnails
+  stats                                     totals of users, images by status, thumbnails, photos, resumable uploads
   backup <dir>                              a consistent snapshot of the embedded database, media and secret
                                             (while the server runs, too)
   restore <dir> [--replace]                 puts a backup back into DATA_DIR (server stopped); --replace moves

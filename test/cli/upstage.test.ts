@@ -10,6 +10,7 @@ import { newImageKey } from "../../src/storage/storageKey.js";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
 import { COMMIT_PROFILE } from "../helpers/operations.js";
+import { ADD_PHOTOS } from "../helpers/photoOperations.js";
 import { createTestDatabase, startTestServer } from "../helpers/startTestServer.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -54,6 +55,11 @@ describe("npm run cli", { timeout: 120_000 }, () => {
       staged.push({ imageId: image.image.id, key: new URL(image.image.url).pathname.replace("/media/", "") });
     }
     await graphql(t.graphqlUrl, COMMIT_PROFILE, { input: { stagedImageId: staged[0]!.imageId } }, token);
+    // A fourth becomes a photo, and a resumable upload is begun and left.
+    const photo = (await stageFile(t.graphqlUrl, await jpeg(150, 150), { token })).body.data!.stageImage;
+    expect((await graphql(t.graphqlUrl, ADD_PHOTOS, { input: { photos: [{ stagedImageId: photo.id }] } }, token)).body.errors).toBeUndefined();
+    const begun = await fetch(`${t.url}/uploads/`, { method: "POST", headers: { authorization: `Bearer ${token}`, "tus-resumable": "1.0.0", "upload-length": "5000" } });
+    expect(begun.status).toBe(201);
     await t.stop();
   }, 60_000);
 
@@ -62,28 +68,30 @@ describe("npm run cli", { timeout: 120_000 }, () => {
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  it("stats: users, images by status, thumbnails", async () => {
+  it("stats: users, images by status, thumbnails, photos, resumable uploads", async () => {
     const { code, json } = await cli(["stats"]);
     expect(code).toBe(0);
     expect(json.users).toBe(1);
-    expect(json.images.COMMITTED.count).toBe(1);
+    expect(json.images.COMMITTED.count).toBe(2);
     expect(json.images.STAGED.count).toBe(2);
-    expect(json.thumbnails.count).toBe(3);
+    expect(json.thumbnails.count).toBe(4);
+    expect(json.photos).toBe(1);
+    expect(json.resumableUploads).toEqual({ count: 1, bytes: 5000 });
     expect(json.nextExpiry).not.toBeNull();
   });
 
   it("regenerate-thumbnails: makes the presets that are missing, in batches it can resume from, and no more on a second run", async () => {
     const first = await cli(["regenerate-thumbnails", "--batch", "2"], { THUMBNAIL_PRESETS: "125x125,48x48" });
     expect(first.code).toBe(0);
-    expect(first.json.images).toBe(3);
+    expect(first.json.images).toBe(4);
     expect(first.stderr).toMatch(/2 images done; resume with --after [0-9a-f-]{36}/);
-    expect((await cli(["stats"])).json.thumbnails.count).toBe(6);
+    expect((await cli(["stats"])).json.thumbnails.count).toBe(8);
     const files = await fs.readdir(path.join(dataDir, "media"), { recursive: true });
-    expect(files.filter((file) => file.endsWith(".48x48.cover.jpg"))).toHaveLength(3);
+    expect(files.filter((file) => file.endsWith(".48x48.cover.jpg"))).toHaveLength(4);
 
     const again = await cli(["regenerate-thumbnails"], { THUMBNAIL_PRESETS: "125x125,48x48" });
-    expect(again.json.images).toBe(3);
-    expect((await cli(["stats"])).json.thumbnails.count).toBe(6);
+    expect(again.json.images).toBe(4);
+    expect((await cli(["stats"])).json.thumbnails.count).toBe(8);
   });
 
   it("reconcile: reports rows without files and files without rows, changes nothing on a dry run, then repairs; young files are left alone", async () => {
@@ -115,7 +123,7 @@ describe("npm run cli", { timeout: 120_000 }, () => {
     expect(json).toEqual({ removed: 1, skipped: false });
     const stats = (await cli(["stats"])).json;
     expect(stats.images.DELETED.count).toBe(0);
-    expect(stats.images.COMMITTED.count).toBe(1);
+    expect(stats.images.COMMITTED.count).toBe(2);
   });
 
   it("token and migrate", async () => {
