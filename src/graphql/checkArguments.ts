@@ -7,7 +7,7 @@ import { UpstageError } from "../errors/UpstageError.js";
  * that is not there is the resolver's NOT_FOUND or null).
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** C0 and C1 controls (NUL among them), and the Unicode line and paragraph separators. */
 const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 
@@ -20,10 +20,16 @@ function refuse(name: string, why: string): never {
   throw new UpstageError(ErrorCode.BadUserInput, `Expected ${why} for ‘${name}’.`);
 }
 
-/** An image's or a staged image's id: a UUID. */
+/** Whether `value` is an id as upstage writes them: a UUID in lower case (a cursor's ids are checked with it). */
+export function isUuid(value: unknown): value is string {
+  return typeof value === "string" && UUID.test(value);
+}
+
+/** An image's or a staged image's id: a UUID, in either case. */
 export function imageIdArgument(value: string, name: string): string {
-  if (!UUID.test(value)) refuse(name, "an id as upstage gives them (a UUID)");
-  return value.toLowerCase();
+  const id = value.toLowerCase();
+  if (!isUuid(id)) refuse(name, "an id as upstage gives them (a UUID)");
+  return id;
 }
 
 /** A user's id: what a token's `sub` may be. */

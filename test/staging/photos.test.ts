@@ -90,6 +90,25 @@ describe("addPhotos", () => {
     expect((await graphql(t.graphqlUrl, STAGED_IMAGES, {}, token)).body.data!["stagedImages"]).toEqual([]);
   });
 
+  it("goes on after the photo a cursor names, wherever it is now: a photo deleted before it skips none", async () => {
+    const token = await t.token("leafer");
+    const staged = [await stage(token), await stage(token), await stage(token), await stage(token), await stage(token)];
+    const added = (await add(token, staged.map((s, i) => ({ stagedImageId: s.id, caption: `l${i}` })))).body.data!["addPhotos"];
+    const page1 = (await photosOf(token, "leafer", { first: 2 })).body.data!["user"].photos;
+    expect(page1.edges.map((e: { node: { caption: string } }) => e.node.caption)).toEqual(["l0", "l1"]);
+
+    // The first photo goes: the others move up, and the page still goes on after l1.
+    expect((await graphql(t.graphqlUrl, DELETE_PHOTO, { id: added[0].id }, token)).body.errors).toBeUndefined();
+    const page2 = (await photosOf(token, "leafer", { first: 2, after: page1.pageInfo.endCursor })).body.data!["user"].photos;
+    expect(page2.edges.map((e: { node: { caption: string } }) => e.node.caption)).toEqual(["l2", "l3"]);
+    expect(page2.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
+
+    // When the cursor's photo itself is gone, the page starts at the position it had.
+    expect((await graphql(t.graphqlUrl, DELETE_PHOTO, { id: added[2].id }, token)).body.errors).toBeUndefined();
+    const fromGone = (await photosOf(token, "leafer", { first: 2, after: page2.edges[0].cursor })).body.data!["user"].photos;
+    expect(fromGone.edges.map((e: { node: { caption: string } }) => e.node.caption)).toEqual(["l3", "l4"]);
+  });
+
   it("refuses page sizes outside 1..100 and cursors it did not give, with BAD_USER_INPUT", async () => {
     const token = await t.token("pager");
     for (const first of [0, -1, 101]) expect(errorCode(await photosOf(token, "pager", { first }))).toBe("BAD_USER_INPUT");

@@ -1,7 +1,7 @@
 import type { ImageListKey } from "../../db/imageQueries.js";
 import { ErrorCode } from "../../errors/ErrorCode.js";
 import { UpstageError } from "../../errors/UpstageError.js";
-import { imageIdArgument, userIdArgument } from "../checkArguments.js";
+import { imageIdArgument, isUuid, userIdArgument } from "../checkArguments.js";
 import { connectionOf, decodeCursor, encodeCursor, pageSizeArgument } from "../connection.js";
 import { requireAdmin, requireViewer } from "../context.js";
 import type { QueryResolvers } from "../generated/resolvers.js";
@@ -12,11 +12,10 @@ import { listStagedImages } from "../../staging/listStagedImages.js";
 /** An images cursor's key: `[createdAt to the microsecond, id]`. */
 const IMAGES = "images";
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 function listKey(key: unknown): ImageListKey | undefined {
   if (!Array.isArray(key) || key.length !== 2) return undefined;
   const [createdAt, id] = key as unknown[];
-  return typeof createdAt === "string" && TIMESTAMP.test(createdAt) && typeof id === "string" && UUID.test(id) ? { createdAt, id } : undefined;
+  return typeof createdAt === "string" && TIMESTAMP.test(createdAt) && isUuid(id) ? { createdAt, id } : undefined;
 }
 
 export const Query: QueryResolvers = {

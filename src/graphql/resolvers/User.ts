@@ -1,11 +1,18 @@
 import { findAvatar } from "../../staging/findAvatar.js";
-import { listPhotosPage } from "../../staging/listPhotosPage.js";
+import { listPhotosPage, type PhotoPlace } from "../../staging/listPhotosPage.js";
+import { isUuid } from "../checkArguments.js";
 import { connectionOf, decodeCursor, encodeCursor, pageSizeArgument } from "../connection.js";
 import type { UserResolvers } from "../generated/resolvers.js";
 
-/** A photos cursor's key: the photo's position. */
+/** A photos cursor's key: `[photo id, its position then]` (a bare position from before the id was added is still taken). */
 const PHOTOS = "photos";
-const positionKey = (key: unknown) => (Number.isInteger(key) && (key as number) >= 0 ? (key as number) : undefined);
+const isPosition = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0;
+function placeKey(key: unknown): PhotoPlace | undefined {
+  if (isPosition(key)) return { position: key };
+  if (!Array.isArray(key) || key.length !== 2) return undefined;
+  const [photoId, position] = key as unknown[];
+  return isUuid(photoId) && isPosition(position) ? { photoId, position } : undefined;
+}
 
 export const User: UserResolvers = {
   firstName: (user) => user.first_name,
@@ -14,10 +21,9 @@ export const User: UserResolvers = {
 
   async photos(user, { first, after }, context) {
     const size = pageSizeArgument(first, 20);
-    const afterPosition = decodeCursor(PHOTOS, after, positionKey);
-    const page = await listPhotosPage(context.staging, user.id, { afterPosition, limit: size + 1 });
+    const page = await listPhotosPage(context.staging, user.id, { after: decodeCursor(PHOTOS, after, placeKey), limit: size + 1 });
     return connectionOf(page.items, size, {
-      cursorOf: (photo) => encodeCursor(PHOTOS, photo.position),
+      cursorOf: (photo) => encodeCursor(PHOTOS, [photo.id, photo.position]),
       hasPreviousPage: page.hasPreviousPage,
       totalCount: page.totalCount,
     });
