@@ -22,7 +22,6 @@ export type S3StorageOptions = Extract<StorageConfig, { kind: "s3" }> & {
   readonly partSize?: number;
 };
 
-
 /**
  * Objects in an S3-compatible bucket, through the official AWS SDK v3. Large
  * objects go up as multipart uploads (lib-storage), which S3 shows only once

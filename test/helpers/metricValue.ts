@@ -1,10 +1,9 @@
 /**
- * One sample of a server's /metrics (Prometheus' text format): `name` with
- * exactly these labels, or 0 when it has not been counted yet.
- * @example await metricValue(url, "upstage_sweeper_runs_total", { result: "skipped" })
+ * One sample of Prometheus' text format: `name` with exactly these labels
+ * (in any order), or undefined when the text has none.
+ * @example sampleOf(text, "upstage_uploads_total", { outcome: "READY", code: "" })
  */
-export async function metricValue(baseUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+export function sampleOf(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
   const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`).sort().join(",");
   for (const line of text.split("\n")) {
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
@@ -12,5 +11,10 @@ export async function metricValue(baseUrl: string, name: string, labels: Record<
     const seen = (match[2] ?? "").split(",").filter(Boolean).sort().join(",");
     if (seen === wanted) return Number(match[3]);
   }
-  return 0;
+  return undefined;
+}
+
+/** A sample of a server's /metrics now; 0 for one not counted yet (a labelled counter appears at its first count). */
+export async function metricValue(baseUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  return sampleOf(await (await fetch(`${baseUrl}/metrics`)).text(), name, labels) ?? 0;
 }

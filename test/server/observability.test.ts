@@ -7,13 +7,8 @@ import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { sampleOf } from "../helpers/metricValue.js";
 import { waitFor } from "../helpers/waitFor.js";
-
-/** The value of one sample in Prometheus' text format, or undefined. */
-function sample(text: string, name: string, labels = ""): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(`${name}${labels} `) || (labels === "" && l.startsWith(`${name} `)));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
-}
 
 describe("operations", () => {
   let t: TestServer;
@@ -46,14 +41,14 @@ describe("operations", () => {
     await t.server.sweeper.sweep();
 
     const text = await scrape();
-    expect(sample(text, "upstage_uploads_total", '{outcome="READY",code=""}')).toBe(2);
-    expect(sample(text, "upstage_uploads_total", '{outcome="FAILED",code="UNSUPPORTED_MEDIA_TYPE"}')).toBe(1);
-    expect(sample(text, "upstage_upload_received_bytes_total")).toBeGreaterThan(320);
-    expect(sample(text, "upstage_stage_duration_seconds_count")).toBe(2);
-    expect(sample(text, "upstage_thumbnail_duration_seconds_count", '{kind="preset"}')).toBe(2);
-    expect(sample(text, "upstage_thumbnail_duration_seconds_count", '{kind="on_demand"}')).toBe(1);
-    expect(sample(text, "upstage_sweeper_runs_total", '{result="swept"}')).toBe(1);
-    expect(sample(text, "upstage_active_uploads")).toBe(0);
+    expect(sampleOf(text, "upstage_uploads_total", { outcome: "READY", code: "" })).toBe(2);
+    expect(sampleOf(text, "upstage_uploads_total", { outcome: "FAILED", code: "UNSUPPORTED_MEDIA_TYPE" })).toBe(1);
+    expect(sampleOf(text, "upstage_upload_received_bytes_total")).toBeGreaterThan(320);
+    expect(sampleOf(text, "upstage_stage_duration_seconds_count")).toBe(2);
+    expect(sampleOf(text, "upstage_thumbnail_duration_seconds_count", { kind: "preset" })).toBe(2);
+    expect(sampleOf(text, "upstage_thumbnail_duration_seconds_count", { kind: "on_demand" })).toBe(1);
+    expect(sampleOf(text, "upstage_sweeper_runs_total", { result: "swept" })).toBe(1);
+    expect(sampleOf(text, "upstage_active_uploads")).toBe(0);
     expect(text).toContain("upstage_process_resident_memory_bytes");
   });
 
@@ -62,11 +57,11 @@ describe("operations", () => {
     const uploadId = randomUUID();
     const watching = collect(client, UPLOAD_PROGRESS, { uploadId });
     await t.subscribed(uploadId);
-    expect(sample(await scrape(), "upstage_active_subscriptions")).toBe(1);
+    expect(sampleOf(await scrape(), "upstage_active_subscriptions")).toBe(1);
     await client.dispose();
     await watching;
     // The server hears the socket close a moment after the client has.
-    await waitFor(async () => sample(await scrape(), "upstage_active_subscriptions") === 0, "the gauge drops to 0 once the socket is closed");
+    await waitFor(async () => sampleOf(await scrape(), "upstage_active_subscriptions") === 0, "the gauge drops to 0 once the socket is closed");
   });
 
   it("gives each request an id, keeps a sane one it was sent, and logs the upload's lines under it", async () => {
