@@ -67,9 +67,9 @@ export function createGraphQLHttpHandler(deps: GraphQLHttpDeps, options: GraphQL
     response.statusCode = result.status ?? 200;
     if (meter && !request.readableEnded) {
       // The operation ended before the body did: an upload was refused at the
-      // head of its stream. Read no more of it, answer, then close.
+      // head of its stream. Parse no more of it; answer, then discard the rest.
       request.unpipe();
-      closeAfterAnswer(request, response);
+      discardRestAfterAnswer(request, response);
     }
     if (result.body.kind === "complete") {
       response.end(result.body.string);
@@ -139,28 +139,31 @@ export function createGraphQLHttpHandler(deps: GraphQLHttpDeps, options: GraphQL
   };
 }
 
-/** Answers an upload with an error without reading its body, then closes the connection. */
+/** Answers an upload with an error before reading its body, then discards the rest. */
 function refuseUnread(request: IncomingMessage, response: ServerResponse, error: UpstageError, headers: Record<string, string> = {}): void {
-  closeAfterAnswer(request, response);
+  discardRestAfterAnswer(request, response);
   sendGraphQLError(response, error, headers);
 }
 
 /**
- * Once the response is out, stops reading the request (Node would otherwise
- * read the unread body to reuse the connection), half-closes the connection,
- * and destroys it after a grace period. Destroying it at once would make the
- * kernel answer the client's unsent bytes with a reset, which can cost the
- * client the response it has not read yet (a "lingering close").
+ * Once the response is out, reads and throws away what the client still sends
+ * of its body, then lets the connection be reused. A client that is still
+ * writing when its refusal arrives (fetch is) would otherwise see a closed or
+ * reset connection instead of the answer it has not read yet ("fetch failed:
+ * other side closed"), or send its next request on a socket about to close.
+ * A body that has not ended `graceMs` after the answer loses its connection,
+ * so a refused client cannot hold one by sending slowly, or for ever.
  */
-function closeAfterAnswer(request: IncomingMessage, response: ServerResponse, graceMs = 2000): void {
+function discardRestAfterAnswer(request: IncomingMessage, response: ServerResponse, graceMs = 2000): void {
   request.pause();
   response.once("finish", () => {
-    const socket = request.socket;
-    socket.pause();
-    socket.end();
-    const timer = setTimeout(() => socket.destroy(), graceMs);
+    if (request.readableEnded) return;
+    const timer = setTimeout(() => request.socket.destroy(), graceMs);
     timer.unref();
-    socket.once("close", () => clearTimeout(timer));
+    const done = () => clearTimeout(timer);
+    request.once("end", done);
+    request.once("close", done);
+    request.resume();
   });
 }
 

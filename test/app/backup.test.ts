@@ -20,7 +20,7 @@ const cli = (args: string[], dataDir: string) => runCli(args, { DATA_DIR: dataDi
 
 describeWhen(process.env["DATABASE_URL"] ? "the embedded default (DATABASE_URL unset), which the other CI pass runs" : undefined, "backup and restore of the embedded default", { timeout: 180_000 }, () => {
   it("a backup taken under load restores every committed image, byte for byte, with tokens still good", async () => {
-    const dataDir = await tempDir("live");
+    const dataDir = await leftovers.dataDir("live");
     const live = await server(dataDir);
     const committed = new Map<string, string>();
     for (const name of ["ann", "ben", "cat"]) {
@@ -36,7 +36,7 @@ describeWhen(process.env["DATABASE_URL"] ? "the embedded default (DATABASE_URL u
     let loading = true;
     const load = (async () => {
       const token = await tokenFor(dataDir, "busy");
-      const file = await jpeg(900, 700);
+      const file = await jpeg(320, 240);
       while (loading) await stageFile(live.graphqlUrl, file, { token }).catch(() => undefined);
     })();
     const backupDir = path.join(await tempDir("backup"), "snapshot");

@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jpeg } from "../helpers/images.js";
 import { spawnServer, tokenFor, type ServerProcess } from "../helpers/spawnServer.js";
+import { seedEmbeddedDatabase } from "../helpers/testDatabases.js";
 
 /**
  * Malformed multipart requests sent to a real `npm start` process, as an
@@ -17,6 +18,7 @@ let image: Buffer;
 
 beforeAll(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-intake-"));
+  await seedEmbeddedDatabase(dataDir);
   server = await spawnServer({ DATA_DIR: dataDir });
   token = await tokenFor(dataDir, "mallory");
   image = await jpeg(40, 30);

@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
-import { createTestDatabase, startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { createTestDatabase } from "../helpers/testDatabases.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { reachable, startTcpProxy, type TcpProxy } from "../helpers/tcpProxy.js";
-import { describeWhen } from "../helpers/describeWhen.js";
+import { describeWithPart } from "../helpers/describeWhen.js";
 import { waitFor } from "../helpers/waitFor.js";
 
 /**
@@ -26,7 +27,7 @@ function until(url: string, check: string, state: string): Promise<void> {
   return waitFor(async () => (await readiness(url))[check] === state, `readiness says ${check} is ${state}`, 30_000);
 }
 
-describeWhen(redisUp ? undefined : "a Redis on 127.0.0.1:6379 to put a TCP proxy in front of", "the Redis progress bus goes away mid-run", {}, () => {
+describeWithPart(redisUp ? undefined : { what: "a Redis on 127.0.0.1:6379 to put a TCP proxy in front of", install: "apt-get install redis-server" }, "the Redis progress bus goes away mid-run", {}, () => {
   let proxy: TcpProxy;
   let t: TestServer;
   beforeAll(async () => {
@@ -69,7 +70,7 @@ describeWhen(redisUp ? undefined : "a Redis on 127.0.0.1:6379 to put a TCP proxy
   }, 60_000);
 });
 
-describeWhen(postgresUp ? undefined : "a PostgreSQL on 127.0.0.1:5432 to put a TCP proxy in front of", "PostgreSQL goes away mid-run", {}, () => {
+describeWithPart(postgresUp ? undefined : { what: "a PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) to put a TCP proxy in front of", install: "apt-get install postgresql" }, "PostgreSQL goes away mid-run", {}, () => {
   let proxy: TcpProxy;
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let t: TestServer;

@@ -1,162 +1,21 @@
-// Issue catalogue, faults of the whole process: killed, and stopped.
-import { createHash, randomUUID } from "node:crypto";
-import fs from "node:fs/promises";
-import path from "node:path";
-import sharp from "sharp";
+// Issue catalogue, faults of the whole process: stopped (SIGTERM) under load,
+// and its warnings. Killed with SIGKILL: processCrash.test.ts.
+import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { createDatabase } from "../../src/db/createDatabase.js";
 import { cleanedAfterEach } from "../helpers/cleanedAfterEach.js";
-import { graphql, stageFile } from "../helpers/graphqlClient.js";
+import { stageFile } from "../helpers/graphqlClient.js";
 import { jpeg, photo } from "../helpers/images.js";
-import { COMMIT_PROFILE } from "../helpers/operations.js";
-import { rawUpload, type RawUploadResult } from "../helpers/rawUpload.js";
-import { spawnServer, tokenFor, type ServerProcess } from "../helpers/spawnServer.js";
-import { startS3Server } from "../helpers/s3Server.js";
-import { createTestDatabase } from "../helpers/startTestServer.js";
-import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { metricValue } from "../helpers/metricValue.js";
+import { mediaKeys, namedKeys, processEnvironment } from "../helpers/processStores.js";
+import { rawUpload } from "../helpers/rawUpload.js";
+import { startS3Server } from "../helpers/s3Server.js";
+import { spawnServer, tokenFor, type ServerProcess } from "../helpers/spawnServer.js";
+import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { waitFor } from "../helpers/waitFor.js";
 
 const leftovers = cleanedAfterEach();
-
-/** A data directory and database of its own, shared by the processes of one test. */
-async function environment(): Promise<Record<string, string>> {
-  const env: Record<string, string> = { DATA_DIR: await leftovers.tempDir("process") };
-  if (process.env["DATABASE_URL"]) {
-    const database = await createTestDatabase(process.env["DATABASE_URL"]);
-    leftovers.later(() => database.drop());
-    env["DATABASE_URL"] = database.url;
-  }
-  return env;
-}
-
+const environment = () => processEnvironment(leftovers);
 const start = async (env: Record<string, string>): Promise<ServerProcess> => leftovers.server(await spawnServer(env));
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
-}
-
-const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
-
-/** Every file under the media root, as the storage keys a row would name. */
-async function mediaKeys(dataDir: string): Promise<string[]> {
-  const root = path.join(dataDir, "media");
-  return (await filesUnder(root)).map((file) => path.relative(root, file));
-}
-
-/** The keys the rows name; PGlite admits one process, so the server must be stopped to look. */
-async function namedKeys(env: Record<string, string>): Promise<Set<string>> {
-  const database = await createDatabase({ dataDir: env["DATA_DIR"]!, databaseUrl: env["DATABASE_URL"] });
-  try {
-    const images: string[] = await database.knex("images").pluck("storage_key");
-    const thumbnails: string[] = await database.knex("thumbnails").pluck("storage_key");
-    return new Set([...images, ...thumbnails]);
-  } finally {
-    await database.close();
-  }
-}
-
-describe("SIGKILL between storing files and recording their rows", () => {
-  it.each(["local", "s3"] as const)("leaves no file without a row after the restart, on %s storage: the intent log names what the dead process meant to write", async (kind) => {
-    const env = await environment();
-    const s3 = kind === "s3" ? await startS3Server() : undefined;
-    if (s3) {
-      leftovers.later(() => s3.stop());
-      Object.assign(env, s3.env);
-    }
-    const first = await start(env);
-    const watched = s3 ? s3.directory : path.join(env["DATA_DIR"]!, "media");
-    await fs.mkdir(watched, { recursive: true });
-    // Killed the moment the first image file lands in storage: its rows are not in yet.
-    const watcher = (await import("node:fs")).watch(watched, { recursive: true });
-    const landed = new Promise<void>((resolve) =>
-      watcher.on("change", (_event, name) => {
-        if (/images.*\.(jpg|jpeg|png|webp|avif|gif)/.test(String(name))) resolve();
-      }),
-    );
-    const file = await jpeg(1600, 1200);
-    const uploads: Promise<unknown>[] = [];
-    for (let i = 0; i < 6; i++) uploads.push(stageFile(first.graphqlUrl, file, { token: await tokenFor(env["DATA_DIR"]!, `crash${i}`) }).catch(() => undefined));
-    await landed;
-    first.child.kill("SIGKILL");
-    watcher.close();
-    expect(await first.exited).toBe("SIGKILL");
-    await Promise.all(uploads);
-    const stored = () => (s3 ? s3.keys() : mediaKeys(env["DATA_DIR"]!));
-    expect((await stored()).length).toBeGreaterThan(0);
-
-    // The next start deletes what the dead process left pending.
-    const second = await start(env);
-    second.child.kill("SIGTERM");
-    expect(await second.exited).toBe(0);
-    const named = await namedKeys(env);
-    expect((await stored()).filter((key) => !named.has(key))).toEqual([]);
-  }, 90_000);
-});
-
-describe("SIGKILL during 10 concurrent uploads", () => {
-  it("leaves no partial file, the restart cleans up, and committed images are intact", async () => {
-    const env = await environment();
-    const first = await start(env);
-
-    // Three users with committed avatars, their bytes remembered.
-    const committed = new Map<string, string>();
-    for (const name of ["ada", "bob", "cy"]) {
-      const token = await tokenFor(env["DATA_DIR"]!, name);
-      const staged = await stageFile(first.graphqlUrl, await jpeg(300, 200), { token });
-      const id = staged.body.data!["stageImage"].id;
-      await graphql(first.graphqlUrl, COMMIT_PROFILE, { input: { stagedImageId: id } }, token);
-      const image = staged.body.data!["stageImage"].image;
-      for (const url of [image.url, ...image.thumbnails.map((t: { url: string }) => t.url)]) {
-        committed.set(new URL(url).pathname, sha256(Buffer.from(await (await fetch(url)).arrayBuffer())));
-      }
-    }
-
-    // Ten slow uploads under way, then the process dies without a word.
-    const file = await jpeg(800, 800);
-    const uploads: Promise<RawUploadResult>[] = [];
-    for (let i = 0; i < 10; i++) {
-      const token = await tokenFor(env["DATA_DIR"]!, `uploader${i}`);
-      uploads.push(rawUpload(first.graphqlUrl, file, { token, chunkSize: 8192, delayMs: 5 + i }));
-    }
-    // The kill comes once the server has read 40 % of the bytes: the fastest uploads are storing or stored, the slowest mid-body.
-    await waitFor(async () => (await metricValue(first.url, "upstage_upload_received_bytes_total")) >= 0.4 * 10 * file.length, "40 % of the bytes read");
-    first.child.kill("SIGKILL");
-    expect(await first.exited).toBe("SIGKILL");
-    const results = await Promise.all(uploads);
-    expect(results.every((r) => r.status === undefined || r.status === 200)).toBe(true);
-
-    const second = await start(env);
-
-    // The dead instance's scratch directory is gone; only the new one's, empty, remains.
-    expect(await filesUnder(path.join(env["DATA_DIR"]!, "tmp"))).toEqual([]);
-    // Everything under the media root is a whole image (visible only complete).
-    for (const file of await filesUnder(path.join(env["DATA_DIR"]!, "media"))) {
-      await expect(sharp(file, { failOn: "warning" }).stats()).resolves.toBeDefined();
-    }
-    // Every live row has its file. (PGlite admits one process: stop the server to look.)
-    const embedded = !env["DATABASE_URL"];
-    if (embedded) {
-      second.child.kill("SIGTERM");
-      expect(await second.exited).toBe(0);
-    }
-    const database = await createDatabase({ dataDir: env["DATA_DIR"]!, databaseUrl: env["DATABASE_URL"] });
-    try {
-      const rows = await database.knex("images").whereIn("status", ["STAGED", "COMMITTED"]);
-      for (const row of rows) await expect(fs.stat(path.join(env["DATA_DIR"]!, "media", row.storage_key))).resolves.toBeDefined();
-    } finally {
-      await database.close();
-    }
-    // The committed images are intact, byte for byte (served by a fresh process).
-    const third = embedded ? await start(env) : second;
-    for (const [pathname, digest] of committed) {
-      const response = await fetch(`${third.url}${pathname}`);
-      expect(response.status).toBe(200);
-      expect(sha256(Buffer.from(await response.arrayBuffer()))).toBe(digest);
-    }
-  }, 90_000);
-});
 
 describe("SIGTERM during uploads", () => {
   it("stops taking connections, lets a short upload finish, cuts a long one as ABORTED, and exits 0", async () => {

@@ -1,27 +1,17 @@
-// The operator's tool, run as a real process on the stores a server left behind.
-import { execFile } from "node:child_process";
+// The operator's tool, run in-process on the stores a server left behind (and
+// once as its own process, for the exit code).
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newImageKey } from "../../src/storage/storageKey.js";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
+import { runCli, spawnCli, type CliResult } from "../helpers/runCli.js";
 import { COMMIT_PROFILE } from "../helpers/operations.js";
 import { ADD_PHOTOS } from "../helpers/photoOperations.js";
-import { createTestDatabase, startTestServer } from "../helpers/startTestServer.js";
-
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const run = promisify(execFile);
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
+import { startTestServer } from "../helpers/startTestServer.js";
+import { createTestDatabase, seedEmbeddedDatabase } from "../helpers/testDatabases.js";
 
 describe("npm run cli", { timeout: 120_000 }, () => {
   let dataDir: string;
@@ -29,22 +19,16 @@ describe("npm run cli", { timeout: 120_000 }, () => {
   let env: Record<string, string>;
   let staged: { imageId: string; key: string }[];
 
-  async function cli(args: string[], extra: Record<string, string> = {}): Promise<CliResult> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "src/cli/upstage.ts", ...args], {
-        cwd: root,
-        env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", LOG_LEVEL: "warn", ...env, ...extra },
-      });
-      return { code: 0, stdout, stderr, json: stdout.trim().startsWith("{") ? JSON.parse(stdout) : undefined };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr, json: undefined };
-    }
+  /** The tool run in-process, as `npm run cli` would run it on `env` (and `extra`), with its answer parsed. */
+  async function cli(args: string[], extra: Record<string, string> = {}): Promise<CliResult & { json: any }> {
+    const result = await runCli(args, { ...env, ...extra });
+    return { ...result, json: result.stdout.trim().startsWith("{") ? JSON.parse(result.stdout) : undefined };
   }
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-cli-"));
     database = process.env["DATABASE_URL"] ? await createTestDatabase(process.env["DATABASE_URL"]) : undefined;
+    if (!database) await seedEmbeddedDatabase(dataDir);
     env = { DATA_DIR: dataDir, THUMBNAIL_PRESETS: "125x125", ...(database ? { DATABASE_URL: database.url } : {}) };
     // A server stages three images and commits one, then stops: PGlite allows one process at a time.
     const t = await startTestServer(env);
@@ -150,6 +134,10 @@ describe("npm run cli", { timeout: 120_000 }, () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("Unknown command: frobnicate");
     expect(unknown.stderr).toContain("Usage: npm run cli -- <command>");
+    // The process itself exits with that code, and prints the same.
+    const spawned = await spawnCli(["frobnicate"], env);
+    expect(spawned.code).toBe(2);
+    expect(spawned.stderr).toContain("Unknown command: frobnicate");
     expect((await cli(["reconcile", "--grace", "soon"])).code).toBe(2);
     expect((await cli(["regenerate-thumbnails", "--after", "nope"])).code).toBe(2);
   });

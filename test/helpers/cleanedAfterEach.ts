@@ -3,10 +3,13 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach } from "vitest";
 import type { ServerProcess } from "./spawnServer.js";
+import { seedEmbeddedDatabase } from "./testDatabases.js";
 
 export interface Leftovers {
   /** A new temporary directory, removed after the test. */
   tempDir(name: string): Promise<string>;
+  /** A new DATA_DIR holding a migrated embedded database (a copy of the run's template), removed after the test. */
+  dataDir(name: string): Promise<string>;
   /** `started`, killed (if it still runs) after the test. */
   server(started: ServerProcess): ServerProcess;
   /** Anything else to undo after the test (a database to drop, an S3 server to stop), once the servers are gone. */
@@ -34,6 +37,11 @@ export function cleanedAfterEach(): Leftovers {
     async tempDir(name) {
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), `upstage-${name}-`));
       dirs.push(dir);
+      return dir;
+    },
+    async dataDir(name) {
+      const dir = await this.tempDir(name);
+      await seedEmbeddedDatabase(dir);
       return dir;
     },
     server(started) {

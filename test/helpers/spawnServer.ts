@@ -37,10 +37,19 @@ export const SOURCE_ENTRY: readonly string[] = ["--import", "tsx", "src/main.ts"
 export const COMPILED_ENTRY: readonly string[] = ["dist/main.js"];
 
 /**
- * Starts the server as `npm start` does (or `entry`, say COMPILED_ENTRY), in
+ * What spawnServer starts when not told: the compiled server when
+ * UPSTAGE_TEST_ENTRY=compiled (`npm test` sets it, having just built dist/
+ * from these sources; it starts in two thirds of tsx's time), otherwise
+ * `npm start`'s entry, so that a file run alone never meets a stale build.
+ * `npm start`'s own entry is still started by every failedStart.
+ */
+const DEFAULT_ENTRY = process.env["UPSTAGE_TEST_ENTRY"] === "compiled" ? COMPILED_ENTRY : SOURCE_ENTRY;
+
+/**
+ * Starts the server as `npm start` does (or `entry`, say COMPILED_ENTRY; see DEFAULT_ENTRY), in
  * its own process (with `nodeArgs` for node itself), and waits until /healthz answers.
  */
-export async function spawnServer(env: Record<string, string>, nodeArgs: readonly string[] = [], entry: readonly string[] = SOURCE_ENTRY): Promise<ServerProcess> {
+export async function spawnServer(env: Record<string, string>, nodeArgs: readonly string[] = [], entry: readonly string[] = DEFAULT_ENTRY): Promise<ServerProcess> {
   const port = env["PORT"] ?? String(await freePort());
   const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: root,
@@ -81,4 +90,19 @@ export async function spawnServer(env: Record<string, string>, nodeArgs: readonl
 export async function tokenFor(dataDir: string, username: string): Promise<string> {
   const secret = await loadAuthSecret({ authSecret: undefined, dataDir });
   return mintToken(secret.key, username);
+}
+
+/** Runs `npm start` (the sources, as SOURCE_ENTRY) expecting it to refuse: its exit code and everything it printed. */
+export function failedStart(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, SOURCE_ENTRY, {
+      cwd: root,
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", LOG_LEVEL: "warn", HOST: "127.0.0.1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout!.on("data", (chunk) => (output += chunk));
+    child.stderr!.on("data", (chunk) => (output += chunk));
+    child.once("exit", (code) => resolve({ code, output }));
+  });
 }

@@ -1,13 +1,12 @@
-import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { mintToken } from "../../src/auth/mintToken.js";
 import { loadConfig } from "../../src/config.js";
 import type { ProgressBus } from "../../src/progress/ProgressBus.js";
 import { createServer, type ServerOverrides, type UpstageServer } from "../../src/server/createServer.js";
 import { observeSubscriptions } from "./observeSubscriptions.js";
+import { createTestDatabase, seedEmbeddedDatabase } from "./testDatabases.js";
 
 export interface TestServer {
   readonly server: UpstageServer;
@@ -36,6 +35,8 @@ export async function startTestServer(env: Record<string, string> = {}, override
   const dataDir = env["DATA_DIR"] ?? (await fs.mkdtemp(path.join(os.tmpdir(), "upstage-test-")));
   const database =
     !env["DATABASE_URL"] && process.env["DATABASE_URL"] ? await createTestDatabase(process.env["DATABASE_URL"]) : undefined;
+  // A new embedded data directory starts from the run's migrated template.
+  if (!env["DATA_DIR"] && !database && !env["DATABASE_URL"]) await seedEmbeddedDatabase(dataDir);
   const config = loadConfig({
     PORT: "0",
     HOST: "127.0.0.1",
@@ -80,28 +81,4 @@ async function listFiles(root: string, dirs: string[]): Promise<string[]> {
     }
   }
   return found.sort();
-}
-
-/**
- * A fresh database on the PostgreSQL server of `adminUrl`, dropped by `drop()`,
- * and in any case at the end of the run (test/globalSetup.ts, by the run's name in it).
- */
-export async function createTestDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const run = process.env["UPSTAGE_TEST_RUN"] ?? "solo";
-  const name = `upstage_test_${run}_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
 }

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graphql } from "../helpers/graphqlClient.js";
 import { jpeg, scenery } from "../helpers/images.js";
 import { startS3Server } from "../helpers/s3Server.js";
-import { createTestDatabase, startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { createTestDatabase, seedEmbeddedDatabase } from "../helpers/testDatabases.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { startTcpProxy } from "../helpers/tcpProxy.js";
 import { refusalOf, tusUpload, uploadHalf } from "../helpers/tus.js";
@@ -296,6 +297,7 @@ describe("a tus upload across a restart", () => {
   it("resumes on the restarted server where the first one stopped, and stages the right bytes", async () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-tus-restart-"));
     const database = process.env["DATABASE_URL"] ? await createTestDatabase(process.env["DATABASE_URL"]) : undefined;
+    if (!database) await seedEmbeddedDatabase(dataDir);
     const env = { DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}) };
     try {
       const photo = await scenery(1500, 1100);

@@ -14,7 +14,7 @@ import { COMMIT_PROFILE } from "../helpers/operations.js";
 import { rawUpload } from "../helpers/rawUpload.js";
 import { startS3Server, type TestS3Server } from "../helpers/s3Server.js";
 import { spawnServer, type ServerProcess } from "../helpers/spawnServer.js";
-import { createTestDatabase } from "../helpers/startTestServer.js";
+import { createTestDatabase } from "../helpers/testDatabases.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { describeWhen } from "../helpers/describeWhen.js";
 import { metricValue } from "../helpers/metricValue.js";

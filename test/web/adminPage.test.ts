@@ -3,14 +3,15 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, TEST_OUTPUT } from "./browser.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { chromiumMissing, launchChromium, TEST_OUTPUT } from "./browser.js";
+import { describeWithPart } from "../helpers/describeWhen.js";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { scenery } from "../helpers/images.js";
 import { COMMIT_PROFILE } from "../helpers/operations.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 
-describe("the admin page", () => {
+describeWithPart(chromiumMissing, "the admin page", {}, () => {
   let t: TestServer;
   let browser: Browser;
   beforeAll(async () => {

@@ -1,9 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import type { MissingPart } from "../helpers/describeWhen.js";
 
 /** Debian's Chromium; `.ci/run` installs it with apt when it is missing. */
 export const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
+
+/** What the browser suites need when this machine has no Chromium at CHROMIUM (describeWithPart). */
+export const chromiumMissing: MissingPart | undefined = fs.existsSync(CHROMIUM)
+  ? undefined
+  : { what: `Chromium at ${CHROMIUM} (CHROMIUM_PATH)`, install: "apt-get install chromium" };
 
 /** Where tests leave screenshots (ignored by git). */
 export const TEST_OUTPUT = path.resolve("test-output");

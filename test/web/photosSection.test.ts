@@ -4,14 +4,15 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, TEST_OUTPUT, throttleUploads } from "./browser.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { chromiumMissing, launchChromium, TEST_OUTPUT, throttleUploads } from "./browser.js";
+import { describeWithPart } from "../helpers/describeWhen.js";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { scenery } from "../helpers/images.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { waitFor } from "../helpers/waitFor.js";
 
-describe("the profile page's photos", () => {
+describeWithPart(chromiumMissing, "the profile page's photos", {}, () => {
   let t: TestServer;
   let browser: Browser;
   beforeAll(async () => {

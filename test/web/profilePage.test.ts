@@ -4,13 +4,14 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, seen, TEST_OUTPUT, throttleUploads, watchPage } from "./browser.js";
+import { chromiumMissing, launchChromium, seen, TEST_OUTPUT, throttleUploads, watchPage } from "./browser.js";
+import { describeWithPart } from "../helpers/describeWhen.js";
 import { graphql } from "../helpers/graphqlClient.js";
 import { scenery } from "../helpers/images.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { waitFor } from "../helpers/waitFor.js";
 
-describe("the profile page", () => {
+describeWithPart(chromiumMissing, "the profile page", {}, () => {
   let t: TestServer;
   let browser: Browser;
   let photo: Buffer;
