@@ -133,15 +133,22 @@ export function attachGraphQLWebSocket(httpServer: Server, path: string, deps: G
             }),
           ];
         }
+        // The place is taken before the first await, so that a burst of
+        // subscribes cannot all pass the count above; a refusal gives it back.
+        ids.add(id);
+        const refuse = (errors: readonly GraphQLError[]) => {
+          ids.delete(id);
+          return errors;
+        };
         let viewer: Viewer | undefined;
         try {
           viewer = await deps.viewerOf(authorizationOf(ctx.connectionParams));
         } catch (error) {
           if (error instanceof UpstageError && error.code === ErrorCode.Unauthenticated) {
             ctx.extra.socket.close(CloseCode.Forbidden, "Token expired or invalid");
-            return [new GraphQLError("The token has expired.", { extensions: { code: ErrorCode.Unauthenticated } })];
+            return refuse([new GraphQLError("The token has expired.", { extensions: { code: ErrorCode.Unauthenticated } })]);
           }
-          return [asServiceUnavailable(error)];
+          return refuse([asServiceUnavailable(error)]);
         }
         // Parsed and validated here, so that a bad operation answers its own
         // subscription with an error instead of closing the socket (4500).
@@ -149,11 +156,10 @@ export function attachGraphQLWebSocket(httpServer: Server, path: string, deps: G
         try {
           document = parse(payload.query);
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError("The operation could not be parsed.")].map(withCode("GRAPHQL_PARSE_FAILED"));
+          return refuse([error instanceof GraphQLError ? error : new GraphQLError("The operation could not be parsed.")].map(withCode("GRAPHQL_PARSE_FAILED")));
         }
         const invalid = validate(deps.schema, document, rules);
-        if (invalid.length > 0) return invalid.map(withCode("GRAPHQL_VALIDATION_FAILED"));
-        ids.add(id);
+        if (invalid.length > 0) return refuse(invalid.map(withCode("GRAPHQL_VALIDATION_FAILED")));
         return {
           schema: deps.schema,
           document,

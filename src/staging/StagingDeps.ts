@@ -42,6 +42,8 @@ export interface StagingOptions {
   readonly jpegEncoder: JpegEncoder;
   /** Staged images a user may hold, not yet committed (MAX_STAGED_PER_USER). */
   readonly maxStagedPerUser: number;
+  /** Bytes of staged and committed images a user may hold (QUOTA_BYTES). */
+  readonly quotaBytes: number;
   /** Photos a user may have (MAX_PHOTOS_PER_USER). */
   readonly maxPhotosPerUser: number;
 }
@@ -58,6 +60,7 @@ export function stagingOptionsFrom(config: Config): StagingOptions {
     renditions: { widths: config.images.renditionWidths, maxPerImage: config.images.maxRenditionsPerImage, perMinute: config.images.renditionsPerMinute },
     jpegEncoder: config.images.jpegEncoder,
     maxStagedPerUser: config.uploads.maxStagedPerUser,
+    quotaBytes: config.uploads.quotaBytes,
     maxPhotosPerUser: config.maxPhotosPerUser,
   };
 }

@@ -1,15 +1,30 @@
 import type { Knex } from "knex";
-import { countStaged } from "../db/imageQueries.js";
+import { bytesStoredBy, countStaged } from "../db/imageQueries.js";
 import { lockUser } from "../db/userQueries.js";
+import { quotaExceeded } from "../errors/quotaExceeded.js";
 import { tooManyStaged } from "../errors/tooManyStaged.js";
 
+/** What one more staged image may add to its owner's. */
+export interface StagedRoom {
+  /** Staged images an owner may hold (MAX_STAGED_PER_USER). */
+  readonly maxStaged: number;
+  /** Bytes of staged and committed images an owner may hold (QUOTA_BYTES). */
+  readonly quotaBytes: number;
+  /** The bytes the new image adds: its stored original's size, or 0 when it shares stored bytes. */
+  readonly newBytes: number;
+}
+
 /**
- * That the owner may stage one more image: fewer than `max` staged images of
- * theirs are live. Takes the owner's row lock for the rest of the
- * transaction, so uploads finishing together cannot pass the cap between them.
+ * That the owner may stage one more image: fewer than `maxStaged` staged
+ * images of theirs are live, and their images' bytes with `newBytes` stay
+ * within `quotaBytes`. Takes the owner's row lock for the rest of the
+ * transaction, so uploads finishing together cannot pass either limit between
+ * them: the quota handler refuses early, one upload at a time; this is what
+ * holds under a burst, on every instance.
  * @throws UpstageError QUOTA_EXCEEDED.
  */
-export async function checkStagedRoom(trx: Knex.Transaction, ownerId: string, now: Date, max: number): Promise<void> {
+export async function checkStagedRoom(trx: Knex.Transaction, ownerId: string, now: Date, room: StagedRoom): Promise<void> {
   await lockUser(trx, ownerId);
-  if ((await countStaged(trx, ownerId, now)) >= max) throw tooManyStaged(max);
+  if ((await countStaged(trx, ownerId, now)) >= room.maxStaged) throw tooManyStaged(room.maxStaged);
+  if (room.newBytes > 0 && (await bytesStoredBy(trx, ownerId)) + room.newBytes > room.quotaBytes) throw quotaExceeded(room.quotaBytes);
 }

@@ -26,7 +26,8 @@ export async function reuseStoredImage(
   const candidate = await findImageWithHash(deps.knex, input.ownerId, input.received.sha256);
   if (!candidate) return undefined;
   return deps.knex.transaction(async (trx) => {
-    await checkStagedRoom(trx, input.ownerId, deps.now(), deps.options.maxStagedPerUser);
+    // The new row shares the stored bytes it reuses: it adds none to the quota.
+    await checkStagedRoom(trx, input.ownerId, deps.now(), { maxStaged: deps.options.maxStagedPerUser, quotaBytes: deps.options.quotaBytes, newBytes: 0 });
     const source = await lockLiveImage(trx, candidate.id);
     if (!source) return undefined;
     const now = deps.now();

@@ -70,7 +70,7 @@ export async function stageReceivedFile(deps: StagingDeps, input: { ownerId: str
     const thumbnailRows = stored.value;
 
     const row = await deps.knex.transaction(async (trx) => {
-      await checkStagedRoom(trx, input.ownerId, now, options.maxStagedPerUser);
+      await checkStagedRoom(trx, input.ownerId, now, { maxStaged: options.maxStagedPerUser, quotaBytes: options.quotaBytes, newBytes: original.byteSize });
       const image = await insertImage(
         trx,
         stagedRow(deps, now, {

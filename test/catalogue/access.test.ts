@@ -118,6 +118,27 @@ describe("WebSocket limits", () => {
     expect(await Promise.all(pending)).toEqual(["open", "open", "open"]);
     await client.dispose();
   });
+
+  it.each([["a new user's first connection", "newcomer"], ["a known user's connection", "owner"]])(
+    "holds under a burst on %s: of 60 subscribes sent at once, MAX_SUBSCRIPTIONS_PER_CONNECTION are held and the rest are RATE_LIMITED",
+    async (_where, username) => {
+      const client = wsClient(t.graphqlUrl, username === "owner" ? owner : await t.token(username));
+      const ids = Array.from({ length: 60 }, () => randomUUID());
+      const refused = new Map<string, unknown>();
+      const outcomes = ids.map((uploadId) =>
+        collect(client, UPLOAD_PROGRESS, { uploadId }).then((outcome) => {
+          if (outcome.error) refused.set(uploadId, outcome.error);
+        }),
+      );
+      await waitFor(() => refused.size >= ids.length - 3, "all but three refused");
+      const held = ids.filter((uploadId) => !refused.has(uploadId));
+      expect(held).toHaveLength(3);
+      await Promise.all(held.map((uploadId) => t.subscribed(uploadId)));
+      expect(new Set([...refused.values()].map((errors) => (errors as { extensions: { code: string } }[])[0]!.extensions.code))).toEqual(new Set(["RATE_LIMITED"]));
+      await client.dispose();
+      await Promise.all(outcomes);
+    },
+  );
 });
 
 describe("uploads per user", () => {

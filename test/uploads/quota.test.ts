@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
-import { jpeg } from "../helpers/images.js";
+import { jpeg, photo } from "../helpers/images.js";
 import { DISCARD } from "../helpers/operations.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 
@@ -45,5 +45,41 @@ describe("quota", () => {
     await t.server.database.knex("images").where({ id: first.body.data!["stageImage"].id }).update({ expires_at: new Date(0) });
     await t.server.sweeper.sweep();
     expect((await stageFile(t.graphqlUrl, file, { token })).body.errors).toBeUndefined();
+  });
+});
+
+describe("quota under a burst", () => {
+  let roomForTwo: TestServer;
+  let files: Buffer[];
+  let quota: number;
+  beforeAll(async () => {
+    // Four different photos of about the same size (no two share stored bytes).
+    files = await Promise.all([0, 1, 2, 3].map((i) => photo(600 + i, 400).jpeg({ quality: 90 }).toBuffer()));
+    // The quota counts stored bytes (the normalized original), so ask a server what one of these stores as.
+    const probe = await startTestServer();
+    try {
+      const answer = await stageFile(probe.graphqlUrl, files[0]!, { token: await probe.token("probe") });
+      quota = Math.floor(answer.body.data!["stageImage"].image.byteSize * 2.5);
+    } finally {
+      await probe.stop();
+    }
+    roomForTwo = await startTestServer({ QUOTA_BYTES: String(quota) });
+  });
+  afterAll(() => roomForTwo.stop());
+
+  it("holds when one user sends four uploads at once: at most what fits is staged, each other one is QUOTA_EXCEEDED, and nothing is left behind", async () => {
+    const token = await roomForTwo.token("burst");
+    const answers = await Promise.all(files.map((file) => stageFile(roomForTwo.graphqlUrl, file, { token })));
+    const staged = answers.filter((answer) => !answer.body.errors).map((answer) => answer.body.data!["stageImage"].image.byteSize as number);
+    const refused = answers.filter((answer) => answer.body.errors).map(errorCode);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(new Set(refused)).toEqual(new Set(["QUOTA_EXCEEDED"]));
+    expect(staged.reduce((sum, bytes) => sum + bytes, 0)).toBeLessThanOrEqual(quota);
+    // The refused ones left no scratch file, and no stored file without its row.
+    const { knex } = roomForTwo.server.database;
+    const named = new Set<string>([...(await knex("images").pluck("storage_key")), ...(await knex("thumbnails").pluck("storage_key"))]);
+    const left = await roomForTwo.files();
+    expect(left.filter((file) => file.startsWith("tmp/"))).toEqual([]);
+    expect(left.filter((file) => file.startsWith("media/") && !named.has(file.slice("media/".length)))).toEqual([]);
   });
 });
