@@ -21,7 +21,7 @@ const EMBEDDED_TEMPLATE = "UPSTAGE_TEST_EMBEDDED_TEMPLATE";
 const POSTGRES_TEMPLATE = "UPSTAGE_TEST_POSTGRES_TEMPLATE";
 
 /** Every PostgreSQL database a run makes starts with this, so the run's end can drop them all. */
-export const runDatabasePrefix = (run: string) => `upstage_test_${run}_`;
+const runDatabasePrefix = (run: string) => `upstage_test_${run}_`;
 
 /**
  * Migrates one embedded template in a temporary directory and, when
