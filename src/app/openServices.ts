@@ -9,7 +9,7 @@ import { createMetrics, type Metrics } from "../observability/createMetrics.js";
 import { requestLogFields } from "../observability/requestContext.js";
 import { stagingOptionsFrom, type StagingDeps } from "../staging/StagingDeps.js";
 import type { Storage } from "../storage/Storage.js";
-import { createHandlerChain, type UploadHandlerFactory } from "../uploads/createHandlerChain.js";
+import { createHandlerChain, type DoorSteps, type UploadHandlerFactory } from "../uploads/createHandlerChain.js";
 import type { UploadHandler } from "../uploads/UploadHandler.js";
 import { lockDataDir, type DataDirLock } from "./lockDataDir.js";
 import { openStores, type Stores } from "./openStores.js";
@@ -36,8 +36,8 @@ export interface Services {
   readonly staging: StagingDeps;
   /** Every key staging deletes from the storage, as it goes. */
   readonly deletions: Deletions;
-  /** A fresh handler chain, from UPLOAD_HANDLERS, for one upload. */
-  newUploadHandlers(): UploadHandler[];
+  /** A fresh handler chain, from UPLOAD_HANDLERS, for one upload; a door may put its own step in place of a built-in one. */
+  newUploadHandlers(door?: DoorSteps): UploadHandler[];
   close(): Promise<void>;
 }
 
@@ -98,7 +98,7 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     dataDirLock,
     staging,
     deletions,
-    newUploadHandlers: () => makeChain(handlerDeps),
+    newUploadHandlers: (door) => makeChain(handlerDeps, door),
     async close() {
       await stores.close();
       await dataDirLock?.release();

@@ -38,6 +38,6 @@ export async function bytesPendingFor(db: Knex, ownerId: string, now: Date): Pro
 }
 
 /** Up to `limit` uploads past their expiry, oldest first. */
-export function listExpiredResumableUploads(db: Knex, now: Date, limit: number): Promise<Pick<ResumableUploadRow, "id" | "progress_id">[]> {
-  return db<ResumableUploadRow>("resumable_uploads").select("id", "progress_id").where("expires_at", "<=", now).orderBy("expires_at").limit(limit);
+export function listExpiredResumableUploads(db: Knex, now: Date, limit: number): Promise<Pick<ResumableUploadRow, "id" | "progress_id" | "expires_at">[]> {
+  return db<ResumableUploadRow>("resumable_uploads").select("id", "progress_id", "expires_at").where("expires_at", "<=", now).orderBy("expires_at").limit(limit);
 }

@@ -13,7 +13,34 @@ export async function claimUploadId(db: Knex, uploadId: string, userId: string):
   return row?.user_id === userId;
 }
 
-/** Forgets claims older than `before`; returns how many. */
-export function forgetUploadClaims(db: Knex, before: Date): Promise<number> {
-  return db("upload_claims").where("created_at", "<", before).delete();
+/**
+ * Claims `uploadId` for `userId` (as claimUploadId) and marks it busy until
+ * `until`, in one statement, unless an upload under it is in flight already:
+ * two uploads naming one uploadId at once, on any instance, cannot both get it.
+ * @returns "reserved"; "busy" while another upload holds it; "taken" when it is another user's.
+ */
+export async function reserveUploadId(db: Knex, uploadId: string, userId: string, now: Date, until: Date): Promise<"reserved" | "busy" | "taken"> {
+  const { rows } = await db.raw<{ rows: unknown[] }>(
+    `INSERT INTO upload_claims (upload_id, user_id, busy_until) VALUES (?, ?, ?)
+     ON CONFLICT (upload_id) DO UPDATE SET busy_until = EXCLUDED.busy_until
+     WHERE upload_claims.user_id = EXCLUDED.user_id AND (upload_claims.busy_until IS NULL OR upload_claims.busy_until <= ?)
+     RETURNING user_id`,
+    [uploadId, userId, until, now],
+  );
+  if (rows.length > 0) return "reserved";
+  const row = await db("upload_claims").where({ upload_id: uploadId }).first("user_id");
+  return row?.user_id === userId ? "busy" : "taken";
+}
+
+/** Ends the reservation made until `until` (a later one, made after it lapsed, is left alone). */
+export async function releaseUploadId(db: Knex, uploadId: string, until: Date): Promise<void> {
+  await db("upload_claims").where({ upload_id: uploadId, busy_until: until }).update({ busy_until: null });
+}
+
+/** Forgets claims older than `before` that no upload holds; returns how many. */
+export function forgetUploadClaims(db: Knex, before: Date, now: Date = new Date()): Promise<number> {
+  return db("upload_claims")
+    .where("created_at", "<", before)
+    .where((q) => q.whereNull("busy_until").orWhere("busy_until", "<=", now))
+    .delete();
 }

@@ -1,48 +1,80 @@
-// Resumable (tus) uploads, from creation to a staged image, with the same
-// limits, the same pushed progress and the same honest ending as a multipart
-// upload. The tus protocol itself (the HTTP, the data store) is server/'s:
+// Resumable (tus) uploads, from creation to a staged image, through the same
+// door as a multipart upload: the same admission (the uploadId and the
+// quota bytes reserved, under the user's row lock), the same configured
+// handler chain (kept across requests, rebuilt by replay when lost), the same
+// way out. The tus protocol itself (the HTTP, the data store) is server/'s:
 // this module is told what arrives and says what it decides.
-import { quotaExceeded } from "../errors/quotaExceeded.js";
-import { fileTooLarge } from "../errors/fileTooLarge.js";
-import type { Readable, Transform } from "node:stream";
+import { Transform, type Readable } from "node:stream";
 import type { ImageRow } from "../db/rows.js";
 import { bytesStoredBy, countStaged } from "../db/imageQueries.js";
-import { bytesPendingFor, deleteResumableUpload, insertResumableUpload, type ResumableUploadRow } from "../db/resumableUploadQueries.js";
-import { claimUploadId } from "../db/uploadClaimQueries.js";
+import {
+  bytesPendingFor,
+  deleteResumableUpload,
+  findResumableUpload,
+  insertResumableUpload,
+  listExpiredResumableUploads,
+  type ResumableUploadRow,
+} from "../db/resumableUploadQueries.js";
+import { releaseUploadId } from "../db/uploadClaimQueries.js";
+import { lockUser } from "../db/userQueries.js";
 import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
-import { ErrorCode } from "../errors/ErrorCode.js";
+import { fileTooLarge } from "../errors/fileTooLarge.js";
+import { quotaExceeded } from "../errors/quotaExceeded.js";
 import { tooManyStaged } from "../errors/tooManyStaged.js";
-import { UpstageError } from "../errors/UpstageError.js";
-import { createProgressReporter, type ByteCount, type ProgressReporter } from "../progress/createProgressReporter.js";
+import type { ByteCount } from "../progress/createProgressReporter.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
 import { stageReceivedFile } from "../staging/stageReceivedFile.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
-import type { ResumableInspector } from "../uploads/inspectResumable.js";
+import type { DoorSteps } from "../uploads/createHandlerChain.js";
+import type { ChainSource, ResumableChains } from "../uploads/createResumableChains.js";
+import type { ChainRun } from "../uploads/runUploadChain.js";
+import { createStoredFileHandler } from "../uploads/handlers/createStoredFileHandler.js";
 import { sanitizeFilename } from "../uploads/sanitizeFilename.js";
+import type { UploadHandler } from "../uploads/UploadHandler.js";
+import { admitUpload } from "./admitUpload.js";
+import { progressReporterFor } from "./stageUpload.js";
+import type { UploadInFlight, UploadOutcome, UploadsInFlight } from "./uploadsInFlight.js";
+
+export type { ResumableUploadRow } from "../db/resumableUploadQueries.js";
+
+/** The tus data store's side of the uploads: their bytes so far, a copy of them, and their removal. */
+export interface ResumableStore {
+  read(id: string): Readable;
+  /** Copies (or links) the complete upload to `path`. */
+  copyTo(id: string, path: string): Promise<void>;
+  /** Removes the upload's bytes and info from the store. */
+  remove(id: string): Promise<void>;
+  /** The upload is staged from its copy: the store may let its bytes go (once its answer is sent). */
+  finished(id: string): void;
+}
 
 export interface ResumableDeps {
   readonly staging: StagingDeps;
   readonly progress: ProgressBus;
-  readonly inspector: ResumableInspector;
+  readonly inFlight: UploadsInFlight;
+  readonly store: ResumableStore;
+  /** The handler chains kept between an upload's requests. */
+  readonly chains: ResumableChains;
+  /** A fresh chain from UPLOAD_HANDLERS, with this door's `store`. */
+  readonly newUploadHandlers: (door: DoorSteps) => UploadHandler[];
   readonly limits: {
     readonly maxFileSize: number;
     readonly quotaBytes: number;
     readonly maxStagedPerUser: number;
     readonly ttlSeconds: number;
   };
-  /** Milliseconds an answer may wait for its last progress events to reach the bus. */
-  readonly progressFlushMs?: number;
 }
 
-/** The data store's side of one upload: its bytes so far, a copy of them, and its removal. */
-export interface StoredUpload {
-  read(): Readable;
-  /** Copies (or links) the complete upload to `path`. */
-  copyTo(path: string): Promise<void>;
-  /** Removes the upload's bytes and info from the store. */
-  remove(): Promise<void>;
-  /** The upload is staged from its copy: the store may let its bytes go (when its answer is sent). */
-  finished(): void;
+/** Nothing of a request's own to let go: a tus upload's reservations live with its row, until it ends (endResumable). */
+const heldByTheRow = async () => {};
+
+/** The chain's view of the upload: its progress id, its owner, and its declared bytes, which its creation reserved. */
+function chainSourceOf(deps: ResumableDeps, row: ResumableUploadRow): ChainSource {
+  return {
+    handlers: deps.newUploadHandlers({ store: () => createStoredFileHandler({ scratch: deps.staging.scratch, copyTo: (path) => deps.store.copyTo(row.id, path) }) }),
+    upload: { uploadId: row.progress_id, userId: row.owner_id, filename: row.filename ?? "", bytesSeen: 0, reservedBytes: row.byte_length, results: {} },
+    readStored: () => deps.store.read(row.id),
+  };
 }
 
 /**
@@ -50,24 +82,22 @@ export interface StoredUpload {
  * (microseconds), so events of a later PATCH, on this instance or another,
  * are never taken for repeats of an earlier one's.
  */
-function reporterFor(deps: ResumableDeps, row: ResumableUploadRow, meter: ByteCount): ProgressReporter {
-  return createProgressReporter(deps.progress, row.progress_id, meter, {
-    seqFrom: Date.now() * 1000,
-    onPublishError: (error) => deps.staging.log.warn({ err: error, uploadId: row.progress_id }, "progress events not delivered (the bus is down)"),
-  });
+function enterRequest(deps: ResumableDeps, row: ResumableUploadRow, meter: ByteCount): UploadInFlight {
+  const reporter = progressReporterFor(deps, row.progress_id, meter, Date.now() * 1000);
+  return deps.inFlight.enter({ door: "tus", userId: row.owner_id, uploadId: row.progress_id, reporter, release: heldByTheRow });
 }
 
-/** A meter that has counted everything already: for the events after the last byte. */
-function wholeMeter(row: ResumableUploadRow): ByteCount {
-  return { bytesTotal: row.byte_length, bytesReceived: row.byte_length, ended: true, onChange: () => () => {} };
+/** A meter that has counted `bytes` already: for the events after the bytes of a request. */
+function meterAt(row: ResumableUploadRow, bytes: number): ByteCount {
+  return { bytesTotal: row.byte_length, bytesReceived: bytes, ended: bytes >= row.byte_length, onChange: () => () => {} };
 }
 
 /**
- * Before any byte: the limit and the quota, as the chain's `limit` and
- * `quota` handlers would say them, then the row that makes the upload the
- * user's. An incomplete upload counts against the quota whole until it is
- * staged, terminated or expired.
- * @throws UpstageError FILE_TOO_LARGE, QUOTA_EXCEEDED, FORBIDDEN (another user's uploadId).
+ * Admission, before any byte: the file size, then, under the user's row
+ * lock, the quota (an incomplete upload counts whole until it ends), the
+ * staged cap and the uploadId, with the row that makes the upload the
+ * user's. Then the chain starts (`start` on each handler), and may refuse.
+ * @throws UpstageError FILE_TOO_LARGE, QUOTA_EXCEEDED, FORBIDDEN or RATE_LIMITED (the uploadId), or a handler's refusal.
  */
 export async function createResumable(
   deps: ResumableDeps,
@@ -75,49 +105,56 @@ export async function createResumable(
 ): Promise<ResumableUploadRow> {
   const { knex } = deps.staging;
   const { limits } = deps;
-  if (input.byteLength > limits.maxFileSize) {
-    throw fileTooLarge(limits.maxFileSize);
-  }
+  if (input.byteLength > limits.maxFileSize) throw fileTooLarge(limits.maxFileSize);
   const now = deps.staging.now();
-  const [stored, pending, staged] = await Promise.all([bytesStoredBy(knex, input.userId), bytesPendingFor(knex, input.userId, now), countStaged(knex, input.userId, now)]);
-  if (stored + pending + input.byteLength > limits.quotaBytes) {
-    throw quotaExceeded(limits.quotaBytes);
-  }
-  if (staged >= limits.maxStagedPerUser) throw tooManyStaged(limits.maxStagedPerUser);
-  const progressId = input.uploadId ?? input.id;
-  if (!(await claimUploadId(knex, progressId, input.userId))) {
-    throw new UpstageError(ErrorCode.Forbidden, "That uploadId is in use by another user.");
-  }
   const row: ResumableUploadRow = {
     id: input.id,
     owner_id: input.userId,
-    progress_id: progressId,
+    progress_id: input.uploadId ?? input.id,
     byte_length: input.byteLength,
     filename: input.filename === null ? null : sanitizeFilename(input.filename),
     created_at: now,
     expires_at: new Date(now.getTime() + limits.ttlSeconds * 1000),
   };
-  const { created_at: _, ...insert } = row;
-  await insertResumableUpload(knex, insert);
-  deps.staging.log.info({ uploadId: progressId, userId: input.userId, bytesTotal: input.byteLength }, "resumable upload created");
+  await knex.transaction(async (trx) => {
+    await lockUser(trx, input.userId);
+    const held = (await bytesStoredBy(trx, input.userId)) + (await bytesPendingFor(trx, input.userId, now));
+    if (held + input.byteLength > limits.quotaBytes) throw quotaExceeded(limits.quotaBytes);
+    if ((await countStaged(trx, input.userId, now)) >= limits.maxStagedPerUser) throw tooManyStaged(limits.maxStagedPerUser);
+    // The lease is the upload's life: a crash cannot hold the uploadId past its expiry.
+    await admitUpload(trx, { userId: input.userId, uploadId: input.uploadId, now, until: row.expires_at });
+    const { created_at: _, ...insert } = row;
+    await insertResumableUpload(trx, insert);
+  });
+  deps.staging.log.info({ uploadId: row.progress_id, userId: row.owner_id, bytesTotal: row.byte_length }, "resumable upload created");
+  const { handlers, upload } = chainSourceOf(deps, row);
+  try {
+    await deps.chains.begin(row.id, { handlers, upload });
+  } catch (error) {
+    await endResumable(deps, row, enterRequest(deps, row, meterAt(row, 0)), { phase: "FAILED", error });
+    throw error;
+  }
   return row;
+}
+
+/** The upload's row, or undefined when there is none (never made, or ended). */
+export function resumableUpload(deps: ResumableDeps, id: string): Promise<ResumableUploadRow | undefined> {
+  return findResumableUpload(deps.staging.knex, id);
 }
 
 /**
  * One request's bytes, written from `offset`: returns the Transform they go
- * through on their way to the store (the sniff, the running hash, RECEIVING
- * events from the offset on), and `end()` for when the store is done, which
- * answers the refusal, if there was one.
- * A refusal (the bytes are not an image's) is FAILED, and the upload is
- * removed; a client gone mid-request leaves the last state RECEIVING, to be
- * resumed.
+ * through on their way to the store (the handler chain, and RECEIVING events
+ * from the offset on), and `end()` for when the store is done, which answers
+ * the refusal, if there was one. A refusal fails the upload (FAILED with the
+ * handler's code; its row, bytes and reservations go); a client gone
+ * mid-request leaves the last state RECEIVING, to be resumed.
  */
 export async function receiveResumable(
   deps: ResumableDeps,
   row: ResumableUploadRow,
   offset: number,
-  stored: StoredUpload,
-): Promise<{ readonly transform: Transform; end(): Promise<UpstageError | undefined> }> {
+): Promise<{ readonly transform: Transform; end(): Promise<unknown> }> {
   const listeners = new Set<() => void>();
   const meter = {
     bytesTotal: row.byte_length,
@@ -128,86 +165,115 @@ export async function receiveResumable(
       return () => listeners.delete(listener);
     },
   };
-  const reporter = reporterFor(deps, row, meter);
-  const stopReceiving = reporter.trackReceiving();
-  let refusal: UpstageError | undefined;
-  let transform: Transform;
-  try {
-    transform = await deps.inspector.inspect(row.id, offset, () => stored.read(), (length) => {
-      meter.bytesReceived += length;
-      meter.ended = meter.bytesReceived >= row.byte_length;
-      for (const listener of listeners) listener();
-    });
-  } catch (error) {
-    stopReceiving();
-    throw error;
-  }
-  transform.once("error", (error) => {
-    if (error instanceof UpstageError) refusal = error;
+  const request = enterRequest(deps, row, meter);
+  const stopReceiving = request.reporter!.trackReceiving();
+  let refusal: unknown;
+  /** The chain, found (or rebuilt) when the first byte comes. */
+  let run: Promise<ChainRun> | undefined;
+  const transform = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      (run ??= deps.chains.at(row.id, offset, () => chainSourceOf(deps, row)))
+        .then((chain) => chain.push(chunk))
+        .then((data) => {
+          meter.bytesReceived += chunk.length;
+          meter.ended = meter.bytesReceived >= row.byte_length;
+          for (const listener of listeners) listener();
+          callback(null, data);
+        })
+        .catch((error: unknown) => {
+          refusal = unavailabilityOf(error) ?? error;
+          callback(error as Error);
+        });
+    },
   });
+  const start = offset;
   return {
     transform,
     async end() {
       stopReceiving();
-      deps.staging.metrics.receivedBytes.inc(meter.bytesReceived - offset);
-      if (refusal) {
-        reporter.failed(refusal);
-        deps.staging.metrics.uploads.inc({ outcome: "FAILED", code: refusal.code });
-        deps.staging.log.info({ uploadId: row.progress_id, userId: row.owner_id, code: refusal.code }, "resumable upload refused");
-        await abandonResumable(deps, row, stored);
+      deps.staging.metrics.receivedBytes.inc(meter.bytesReceived - start);
+      if (refusal !== undefined) {
+        await endResumable(deps, row, request, { phase: "FAILED", error: refusal });
+        return refusal;
       }
-      await reporter.flushed(deps.progressFlushMs ?? 1000);
-      return refusal;
+      deps.inFlight.leave(request);
+      await request.reporter!.flushed(1000);
+      return undefined;
     },
   };
 }
 
 /**
- * After the last byte: PROCESSING, then the file is staged exactly as a
+ * After the last byte is stored: PROCESSING, the chain's `complete` (the
+ * stored file copied for staging), then the file is staged exactly as a
  * multipart upload's is, then READY (or FAILED with its code). The upload
  * leaves the store either way.
- * @throws UpstageError whatever staging refuses with.
+ * @throws UpstageError whatever a handler or staging refuses with.
  */
-export async function finishResumable(deps: ResumableDeps, row: ResumableUploadRow, stored: StoredUpload): Promise<ImageRow> {
+export async function finishResumable(deps: ResumableDeps, row: ResumableUploadRow): Promise<ImageRow> {
   const { staging } = deps;
-  const reporter = reporterFor(deps, row, wholeMeter(row));
-  reporter.processing();
-  const path = staging.scratch.newPath();
+  const request = enterRequest(deps, row, meterAt(row, row.byte_length));
+  request.reporter!.processing();
+  let file: string | undefined;
   try {
-    const { sha256 } = await deps.inspector.finish(row.id, row.byte_length, () => stored.read());
-    await stored.copyTo(path);
-    deps.inspector.forget(row.id);
+    const run = await deps.chains.at(row.id, row.byte_length, () => chainSourceOf(deps, row));
+    await run.complete();
+    deps.chains.drop(row.id);
+    const { results } = run.upload;
+    file = results.file;
+    // createHandlerChain insists on both.
+    if (file === undefined || results.sha256 === undefined) throw new Error("The upload chain ran without its hash or store handler.");
+    // The declared bytes stop counting as the staged image starts to (staging reserves its bytes under the same lock).
     await deleteResumableUpload(staging.knex, row.id);
-    stored.finished();
+    deps.store.finished(row.id);
     const timer = staging.metrics.stageSeconds.startTimer();
-    const image = await stageReceivedFile(staging, { ownerId: row.owner_id, received: { path, sha256, byteSize: row.byte_length, filename: row.filename } });
+    const image = await stageReceivedFile(staging, { ownerId: row.owner_id, received: { path: file, sha256: results.sha256, byteSize: row.byte_length, filename: row.filename } });
+    file = undefined;
     timer();
-    reporter.ready(image.id);
-    staging.metrics.uploads.inc({ outcome: "READY", code: "" });
-    staging.log.info({ uploadId: row.progress_id, userId: row.owner_id, imageId: image.id }, "resumable upload staged");
-    await reporter.flushed(deps.progressFlushMs ?? 1000);
+    await endResumable(deps, row, request, { phase: "READY", image });
     return image;
   } catch (thrown) {
     const error = unavailabilityOf(thrown) ?? thrown;
-    reporter.failed(error);
-    staging.metrics.uploads.inc({ outcome: "FAILED", code: error instanceof UpstageError ? error.code : ErrorCode.InternalServerError });
-    await Promise.allSettled([abandonResumable(deps, row, stored), staging.scratch.remove(path)]);
-    await reporter.flushed(deps.progressFlushMs ?? 1000);
+    if (file !== undefined) await staging.scratch.remove(file).catch(() => {});
+    await endResumable(deps, row, request, { phase: "FAILED", error });
     throw error;
   }
 }
 
-/** The upload is gone (refused, staged, terminated or expired): its row, its state and its stored bytes. */
-export async function abandonResumable(deps: ResumableDeps, row: Pick<ResumableUploadRow, "id">, stored: StoredUpload): Promise<void> {
-  deps.inspector.forget(row.id);
-  const [removed] = await Promise.allSettled([stored.remove(), deleteResumableUpload(deps.staging.knex, row.id)]);
-  if (removed.status === "rejected") deps.staging.log.debug({ err: removed.reason, id: row.id }, "resumable upload's bytes were gone already");
+/** A terminated upload (tus DELETE) with `offset` bytes received: ABORTED for its subscribers. Its bytes are gone already. */
+export async function terminatedResumable(deps: ResumableDeps, row: ResumableUploadRow, offset: number): Promise<void> {
+  await endResumable(deps, row, enterRequest(deps, row, meterAt(row, offset)), { phase: "ABORTED" });
 }
 
-/** A terminated upload (tus DELETE) with `offset` bytes received: ABORTED for its subscribers. */
-export async function terminatedResumable(deps: ResumableDeps, row: ResumableUploadRow, offset: number): Promise<void> {
-  const reporter = reporterFor(deps, row, { ...wholeMeter(row), bytesReceived: offset });
-  reporter.aborted();
-  deps.staging.metrics.uploads.inc({ outcome: "ABORTED", code: "" });
-  await reporter.flushed(deps.progressFlushMs ?? 1000);
+/**
+ * The sweeper's part: incomplete uploads past RESUMABLE_TTL, their bytes,
+ * rows and reservations, in batches; returns how many.
+ */
+export async function sweepExpiredResumables(deps: ResumableDeps, now: Date): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const batch = await listExpiredResumableUploads(deps.staging.knex, now, 100);
+    for (const row of batch) {
+      await removeResumable(deps, row);
+      removed++;
+    }
+    if (batch.length < 100) return removed;
+  }
+}
+
+/** The one way out for a tus upload: its ending through the finisher, then its row, its bytes, its chain and its uploadId let go. */
+async function endResumable(deps: ResumableDeps, row: ResumableUploadRow, request: UploadInFlight, outcome: UploadOutcome): Promise<void> {
+  // A chain ended by a refusal has aborted already; any other has its handlers' abort now.
+  if (outcome.phase !== "READY") await deps.chains.end(row.id, outcome.phase === "FAILED" ? outcome.error : new Error("terminated"));
+  await Promise.all([deps.inFlight.finish(request, outcome), removeResumable(deps, row, { keepBytes: outcome.phase === "READY" })]);
+}
+
+async function removeResumable(deps: ResumableDeps, row: Pick<ResumableUploadRow, "id" | "progress_id" | "expires_at">, how: { keepBytes?: boolean } = {}): Promise<void> {
+  await deps.chains.end(row.id, new Error("expired"));
+  const [removed] = await Promise.allSettled([
+    how.keepBytes ? Promise.resolve() : deps.store.remove(row.id),
+    deleteResumableUpload(deps.staging.knex, row.id),
+    releaseUploadId(deps.staging.knex, row.progress_id, row.expires_at),
+  ]);
+  if (removed.status === "rejected") deps.staging.log.debug({ err: removed.reason, id: row.id }, "resumable upload's bytes were gone already");
 }

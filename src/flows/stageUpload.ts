@@ -1,8 +1,5 @@
 import type { ImageRow } from "../db/rows.js";
-import { claimUploadId } from "../db/uploadClaimQueries.js";
 import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
 import { createProgressReporter, type ByteCount, type ProgressReporter } from "../progress/createProgressReporter.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
 import { stageReceivedFile } from "../staging/stageReceivedFile.js";
@@ -10,14 +7,17 @@ import type { StagingDeps } from "../staging/StagingDeps.js";
 import { receiveUpload, type IncomingFile } from "../uploads/receiveUpload.js";
 import { UploadAbortedError } from "../errors/UploadAbortedError.js";
 import type { UploadHandler } from "../uploads/UploadHandler.js";
+import { admitUpload } from "./admitUpload.js";
+import type { UploadOutcome, UploadsInFlight } from "./uploadsInFlight.js";
+
+/** Milliseconds a multipart upload holds its uploadId at most, should its process die: the request timeout (10 min) and its processing. */
+const MULTIPART_LEASE_MS = 15 * 60_000;
 
 export interface StageUploadDeps {
   readonly staging: StagingDeps;
   readonly progress: ProgressBus;
-  /** Milliseconds an upload's answer may wait for its last progress events to reach the bus. */
-  readonly progressFlushMs?: number;
-  /** The reporters of uploads under way, so a stopping server can end each with ABORTED. */
-  readonly reporters?: Set<ProgressReporter>;
+  /** The uploads under way on this instance, and their one way out. */
+  readonly inFlight: UploadsInFlight;
 }
 
 export interface UploadRequest {
@@ -31,34 +31,40 @@ export interface UploadRequest {
   readonly meter: (ByteCount & { readonly aborted: boolean }) | null;
 }
 
+/** A reporter's complaint about the bus, said once per upload: a bus that is down would otherwise say so for every event. */
+export function progressReporterFor(deps: { readonly staging: Pick<StagingDeps, "log">; readonly progress: ProgressBus }, uploadId: string, meter: ByteCount, seqFrom?: number): ProgressReporter {
+  let warned = false;
+  return createProgressReporter(deps.progress, uploadId, meter, {
+    ...(seqFrom === undefined ? {} : { seqFrom }),
+    onPublishError(error) {
+      if (warned) return;
+      warned = true;
+      deps.staging.log.warn({ err: error, uploadId }, "progress events not delivered (the bus is down); they are sent again when it returns");
+    },
+  });
+}
+
 /**
- * One upload from bytes to a staged image, and its progress around it:
- * RECEIVING while intake reads the file, PROCESSING while staging makes the
- * image, then READY, FAILED or ABORTED. This is the one place that tells a
- * client gone (ABORTED) from a failure (FAILED with its code). Progress is
- * best-effort: the answer waits at most `progressFlushMs` (1 s) for the bus.
- * @throws UpstageError FORBIDDEN for another user's uploadId, and whatever intake or staging refuses with.
+ * One multipart upload from bytes to a staged image, and its progress around
+ * it: RECEIVING while intake reads the file, PROCESSING while staging makes
+ * the image, then READY, FAILED or ABORTED through the one way out. A client
+ * gone is ABORTED; a failure is FAILED with its code.
+ * @throws UpstageError FORBIDDEN for another user's uploadId, RATE_LIMITED while another upload holds it, and whatever intake or staging refuses with.
  */
 export async function stageUpload(deps: StageUploadDeps, input: UploadRequest): Promise<ImageRow> {
   const { staging } = deps;
-  const flushMs = deps.progressFlushMs ?? 1000;
   // The file may fail (client gone, part missing) while the uploadId is being
-  // claimed; it is awaited below, so its rejection is not unhandled meanwhile.
+  // reserved; it is awaited below, so its rejection is not unhandled meanwhile.
   input.file.catch(() => {});
+  const now = staging.now();
+  const release = await admitUpload(staging.knex, { userId: input.userId, uploadId: input.uploadId, now, until: new Date(now.getTime() + MULTIPART_LEASE_MS) });
+  const reporter = input.uploadId !== null && input.meter ? progressReporterFor(deps, input.uploadId, input.meter) : null;
+  const upload = deps.inFlight.enter({ door: "multipart", userId: input.userId, uploadId: input.uploadId, reporter, release });
   const context = { uploadId: input.uploadId, userId: input.userId };
-  if (input.uploadId !== null && !(await claimUploadId(staging.knex, input.uploadId, input.userId))) {
-    throw new UpstageError(ErrorCode.Forbidden, "That uploadId is in use by another user.");
-  }
-  const reporter: ProgressReporter | null =
-    input.uploadId !== null && input.meter
-      ? createProgressReporter(deps.progress, input.uploadId, input.meter, {
-          // Once per upload: a bus that is down would otherwise say so for every event.
-          onPublishError: once((error) => staging.log.warn({ err: error, uploadId: input.uploadId }, "progress events not delivered (the bus is down); they are sent again when it returns")),
-        })
-      : null;
   staging.log.info({ ...context, bytesTotal: input.meter?.bytesTotal ?? null }, "upload started");
   const stopReceiving = reporter?.trackReceiving();
-  if (reporter) deps.reporters?.add(reporter);
+  let outcome: UploadOutcome;
+  let failure: unknown;
   try {
     let received;
     try {
@@ -71,36 +77,15 @@ export async function stageUpload(deps: StageUploadDeps, input: UploadRequest): 
     const timer = staging.metrics.stageSeconds.startTimer();
     const image = await stageReceivedFile(staging, { ownerId: input.userId, received });
     timer();
-    reporter?.ready(image.id);
-    staging.metrics.uploads.inc({ outcome: "READY", code: "" });
-    await reporter?.flushed(flushMs);
-    return image;
+    outcome = { phase: "READY", image };
   } catch (thrown) {
     // A database that went away or a disk that filled up is said as such, not as an internal error.
-    const error = unavailabilityOf(thrown) ?? thrown;
-    if (error instanceof UploadAbortedError || input.meter?.aborted) {
-      reporter?.aborted();
-      staging.metrics.uploads.inc({ outcome: "ABORTED", code: "" });
-      staging.log.info(context, "upload aborted by the client");
-    } else {
-      reporter?.failed(error);
-      const code = error instanceof UpstageError ? error.code : ErrorCode.InternalServerError;
-      staging.metrics.uploads.inc({ outcome: "FAILED", code });
-      staging.log.info({ ...context, code }, "upload refused");
-    }
-    await reporter?.flushed(flushMs);
-    throw error;
+    failure = unavailabilityOf(thrown) ?? thrown;
+    outcome = failure instanceof UploadAbortedError || input.meter?.aborted ? { phase: "ABORTED" } : { phase: "FAILED", error: failure };
   } finally {
-    if (reporter) deps.reporters?.delete(reporter);
     staging.metrics.receivedBytes.inc(input.meter?.bytesReceived ?? 0);
   }
-}
-
-function once<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
-  let called = false;
-  return (...args) => {
-    if (called) return;
-    called = true;
-    fn(...args);
-  };
+  await deps.inFlight.finish(upload, outcome);
+  if (outcome.phase === "READY") return outcome.image;
+  throw failure;
 }

@@ -1,9 +1,10 @@
 // tus 1.0 at /uploads/ on the same port (@tus/server with @tus/file-store):
 // creation, creation-with-upload, termination and expiration. Every request
 // is a signed-in user's, and an upload is visible to its owner only (404 to
-// anyone else). The bytes go through the same limits, sniff, hash and pushed
-// progress as a multipart upload (flows/resumableUploads.ts); the last
-// PATCH's answer carries the staged image, or the error, as JSON.
+// anyone else). An upload goes through the same admission, the same
+// configured handler chain and the same way out as a multipart one
+// (flows/resumableUploads.ts); the last PATCH's answer carries the staged
+// image, or the error, as JSON.
 import { fileTooLarge } from "../errors/fileTooLarge.js";
 import fs from "node:fs/promises";
 import { createReadStream } from "node:fs";
@@ -13,18 +14,19 @@ import type { Readable } from "node:stream";
 import { FileStore } from "@tus/file-store";
 import { DataStore, ERRORS, EVENTS, Server, type Locker, type Upload } from "@tus/server";
 import type { ImageRow } from "../db/rows.js";
-import { findResumableUpload, listExpiredResumableUploads, type ResumableUploadRow } from "../db/resumableUploadQueries.js";
 import { ErrorCode, httpStatusOf } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
 import {
-  abandonResumable,
   createResumable,
   finishResumable,
   receiveResumable,
+  resumableUpload,
+  sweepExpiredResumables,
   terminatedResumable,
   type ResumableDeps,
-  type StoredUpload,
+  type ResumableStore,
+  type ResumableUploadRow,
 } from "../flows/resumableUploads.js";
 import { uploadIdArgument } from "../graphql/checkArguments.js";
 import { isOwnedBy, type Viewer } from "../staging/access.js";
@@ -62,8 +64,8 @@ function refusal(error: unknown): TusRefusal {
 }
 
 /**
- * The file store, with every write passed through the flow's inspection and
- * every removal telling the flow. Only the extensions upstage supports are
+ * The file store, with every write passed through the upload's handler chain
+ * and every removal telling the flow. Only the extensions upstage supports are
  * named: no deferred length (the limit and quota need Upload-Length up front),
  * no concatenation.
  */
@@ -106,38 +108,37 @@ class InspectedStore extends DataStore {
   }
 }
 
-export async function createResumableUploads(deps: ResumableDeps, options: ResumableUploadsOptions) {
-  await fs.mkdir(options.directory, { recursive: true });
-  const files = new FileStore({ directory: options.directory, expirationPeriodInMilliseconds: deps.limits.ttlSeconds * 1000 });
-  const { knex, log } = deps.staging;
+/** What the tus door works with: the flow's deps, less the data store, which the door makes. */
+export type ResumableDoorDeps = Omit<ResumableDeps, "store">;
 
-  function storedUpload(id: string): StoredUpload {
-    const file = path.join(options.directory, id);
-    return {
-      read: () => createReadStream(file),
-      async copyTo(target) {
-        // A hard link when the scratch directory is on the same disk (it is, under DATA_DIR); a copy otherwise.
-        await fs.link(file, target).catch(() => fs.copyFile(file, target));
-      },
-      remove: () => files.remove(id),
-      // tus still reads the upload's info after the finish hook (a creation-with-upload asks for its
-      // expiry): its bytes go once the answer is sent (POST_FINISH).
-      finished: () => finishedUploads.add(id),
-    };
-  }
+export async function createResumableUploads(doorDeps: ResumableDoorDeps, options: ResumableUploadsOptions) {
+  await fs.mkdir(options.directory, { recursive: true });
+  const files = new FileStore({ directory: options.directory, expirationPeriodInMilliseconds: doorDeps.limits.ttlSeconds * 1000 });
+  const { log } = doorDeps.staging;
+
+  /** Uploads staged from their copy, whose bytes go once their answer is sent (tus still reads a creation-with-upload's info after the finish hook). */
   const finishedUploads = new Set<string>();
+  const resumableStore: ResumableStore = {
+    read: (id) => createReadStream(path.join(options.directory, id)),
+    async copyTo(id, target) {
+      const file = path.join(options.directory, id);
+      // A hard link when the scratch directory is on the same disk (it is, under DATA_DIR); a copy otherwise.
+      await fs.link(file, target).catch(() => fs.copyFile(file, target));
+    },
+    remove: (id) => files.remove(id),
+    finished: (id) => void finishedUploads.add(id),
+  };
+  const deps: ResumableDeps = { ...doorDeps, store: resumableStore };
 
   async function rowOf(id: string): Promise<ResumableUploadRow> {
-    const row = await findResumableUpload(knex, id);
+    const row = await resumableUpload(deps, id);
     if (!row) throw ERRORS.FILE_NOT_FOUND;
     return row;
   }
 
   const store = new InspectedStore(files, {
     async write(stream, id, offset) {
-      const row = await rowOf(id);
-      const stored = storedUpload(id);
-      const receiving = await receiveResumable(deps, row, offset, stored);
+      const receiving = await receiveResumable(deps, await rowOf(id), offset);
       let written: number | undefined;
       let failure: unknown;
       try {
@@ -149,16 +150,13 @@ export async function createResumableUploads(deps: ResumableDeps, options: Resum
         failure = error;
       }
       const refused = await receiving.end();
-      if (refused) throw refusal(refused);
+      if (refused !== undefined) throw refusal(refused);
       if (failure !== undefined) throw failure;
       return written!;
     },
     async removed(id, offset) {
-      const row = await findResumableUpload(knex, id);
-      if (!row) return;
-      // The bytes are gone already.
-      await abandonResumable(deps, row, { ...storedUpload(id), remove: async () => {} });
-      await terminatedResumable(deps, row, offset);
+      const row = await resumableUpload(deps, id);
+      if (row) await terminatedResumable(deps, row, offset);
     },
   });
 
@@ -184,7 +182,7 @@ export async function createResumableUploads(deps: ResumableDeps, options: Resum
     path: RESUMABLE_PATH,
     datastore: store,
     ...(options.locker ? { locker: options.locker } : {}),
-    maxSize: deps.limits.maxFileSize,
+    maxSize: doorDeps.limits.maxFileSize,
     respectForwardedHeaders: true,
     exposedHeaders: [STAGED_IMAGE_ID_HEADER],
     async onIncomingRequest(request, id) {
@@ -198,7 +196,7 @@ export async function createResumableUploads(deps: ResumableDeps, options: Resum
       viewers.set(request, viewer);
       if (request.method === "POST") return;
       // Another user's upload, or one that is gone: the same 404, so ids cannot be probed.
-      const row = await findResumableUpload(knex, id);
+      const row = await resumableUpload(deps, id);
       if (!row || !isOwnedBy(row, viewer.id)) throw { status_code: 404, body: JSON.stringify({ error: { code: ErrorCode.NotFound, message: "No such upload." } }) };
     },
     async onUploadCreate(request, upload) {
@@ -220,7 +218,7 @@ export async function createResumableUploads(deps: ResumableDeps, options: Resum
     },
     async onUploadFinish(request, upload) {
       try {
-        const image = await finishResumable(deps, await rowOf(upload.id), storedUpload(upload.id));
+        const image = await finishResumable(deps, await rowOf(upload.id));
         return {
           // A PATCH answers 200 with the body (204 may carry none); a creation-with-upload keeps its 201 and Location.
           ...(request.method === "PATCH" ? { status_code: 200 } : {}),
@@ -264,21 +262,13 @@ export async function createResumableUploads(deps: ResumableDeps, options: Resum
     },
     /** The sweeper's part: incomplete uploads past RESUMABLE_TTL, their bytes and their rows, and parts no row names. */
     async sweepExpired(now: Date): Promise<number> {
-      let removed = 0;
-      for (;;) {
-        const batch = await listExpiredResumableUploads(knex, now, 100);
-        for (const row of batch) {
-          await abandonResumable(deps, row, storedUpload(row.id));
-          removed++;
-        }
-        if (batch.length < 100) break;
-      }
+      let removed = await sweepExpiredResumables(deps, now);
       // Parts no row names, older than the TTL: a crash between a row and its part (either way round).
       for (const name of await fs.readdir(options.directory)) {
         if (!name.endsWith(".json")) continue;
         const id = name.slice(0, -".json".length);
         const { mtimeMs } = await fs.stat(path.join(options.directory, name)).catch(() => ({ mtimeMs: Infinity }));
-        if (now.getTime() - mtimeMs < deps.limits.ttlSeconds * 1000 || (await findResumableUpload(knex, id))) continue;
+        if (now.getTime() - mtimeMs < deps.limits.ttlSeconds * 1000 || (await resumableUpload(deps, id))) continue;
         await files.remove(id).catch(() => fs.rm(path.join(options.directory, name), { force: true }));
         removed++;
       }

@@ -19,7 +19,6 @@ import type { Viewer } from "../staging/access.js";
 import { createSchema } from "../graphql/createSchema.js";
 import { createOperationPolicy } from "../graphql/createOperationPolicy.js";
 import type { StageUploadDeps } from "../flows/stageUpload.js";
-import type { ProgressReporter } from "../progress/createProgressReporter.js";
 import { createMemoryProgressBus } from "../progress/createMemoryProgressBus.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
 import { createRedisProgressBus } from "../progress/createRedisProgressBus.js";
@@ -30,7 +29,8 @@ import type { Database } from "../db/createDatabase.js";
 import type { Storage } from "../storage/Storage.js";
 import type { UploadHandlerFactory } from "../uploads/createHandlerChain.js";
 import type { BodyMeter } from "../uploads/meterRequestBody.js";
-import { createResumableInspector } from "../uploads/inspectResumable.js";
+import { createResumableChains } from "../uploads/createResumableChains.js";
+import { createUploadsInFlight } from "../flows/uploadsInFlight.js";
 import { attachGraphQLWebSocket, type GraphQLWebSocket } from "./attachGraphQLWebSocket.js";
 import { checkReadiness } from "./checkReadiness.js";
 import { attachRoutes } from "./attachRoutes.js";
@@ -139,9 +139,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
 
     let publicUrl = config.publicUrl ?? "";
     const mediaUrl = async (key: string) => (await storage.urlOf(key)) ?? `${publicUrl}${MEDIA_PREFIX}${key}`;
-    /** The uploads under way, by their reporters: a stop ends each with ABORTED. */
-    const reporters = new Set<ProgressReporter>();
-    const uploading: StageUploadDeps = { staging, progress, reporters };
+    /** The uploads under way on this instance, through either door, and their one way out: a stop ends each with ABORTED. */
+    const inFlight = createUploadsInFlight({ staging });
+    const uploading: StageUploadDeps = { staging, progress, inFlight };
     const contextFor = (viewer: Viewer | null, meter: BodyMeter | null = null): GraphQLContext => ({
       viewer,
       staging,
@@ -175,7 +175,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       {
         staging,
         progress,
-        inspector: createResumableInspector(),
+        inFlight,
+        chains: createResumableChains(),
+        newUploadHandlers: services.newUploadHandlers,
         limits: {
           maxFileSize: config.uploads.maxFileSize,
           quotaBytes: config.uploads.quotaBytes,
@@ -309,12 +311,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
           // close "idle" connections, which include upgraded WebSocket sockets,
           // and subscribers must hear how running uploads end.
           net.Server.prototype.close.call(httpServer);
-          await uploads.drain(config.shutdownGraceSeconds * 1000);
-          // Uploads still processing past the grace are cut too: every
-          // subscriber hears ABORTED before its socket closes. Their image
-          // jobs may finish or not; the intent log covers their files.
-          for (const reporter of reporters) reporter.aborted();
-          await Promise.all([...reporters].map((reporter) => reporter.flushed(1000)));
+          // Uploads past the grace, through either door, are ended with
+          // ABORTED (every subscriber hears it before its socket closes),
+          // then cut. Their image jobs may finish or not; the intent log
+          // covers their files, and a tus upload resumes on the next start.
+          await uploads.drain(config.shutdownGraceSeconds * 1000, () => inFlight.abortAll());
+          await inFlight.abortAll();
           // Their last events are on the bus; give the sockets a moment to send them.
           await new Promise((resolve) => setTimeout(resolve, 100));
           await webSocket.close();

@@ -10,11 +10,11 @@ export interface UploadTracker {
   admit(userId: string, request: IncomingMessage): (() => void) | undefined;
   readonly size: number;
   /**
-   * Waits up to `graceMs` for the uploads in flight to finish, then cuts the
-   * rest (their clients see the connection close, their subscribers ABORTED)
-   * and waits for them to wind up.
+   * Waits up to `graceMs` for the uploads in flight to finish, then runs
+   * `beforeCut` (which ends them for their subscribers), cuts the rest (their
+   * clients see the connection close) and waits for them to wind up.
    */
-  drain(graceMs: number): Promise<void>;
+  drain(graceMs: number, beforeCut?: () => Promise<void>): Promise<void>;
 }
 
 /** Per-user concurrency for uploads, and the list `stop()` drains. */
@@ -58,8 +58,9 @@ export function createUploadTracker(options: { maxPerUser: number }): UploadTrac
     get size() {
       return inFlight.size;
     },
-    async drain(graceMs) {
+    async drain(graceMs, beforeCut) {
       await settled(graceMs);
+      if (inFlight.size > 0) await beforeCut?.();
       for (const request of inFlight.keys()) request.destroy();
       await settled(5000);
     },

@@ -72,7 +72,7 @@ export function createSweeper(
     await cleanPendingFiles(deps);
     const now = deps.now().getTime();
     await forgetExpired(deps.knex, new Date(now - EXPIRY_MEMORY_MS));
-    await forgetUploadClaims(deps.knex, new Date(now - CLAIM_MEMORY_MS));
+    await forgetUploadClaims(deps.knex, new Date(now - CLAIM_MEMORY_MS), new Date(now));
     return removed;
   }
 

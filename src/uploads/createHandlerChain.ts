@@ -37,17 +37,20 @@ export class UploadHandlersError extends Error {
   override readonly name = "UploadHandlersError";
 }
 
+/** What a door puts in place of a built-in step: the tus door's `store` is its data store. */
+export type DoorSteps = Readonly<Partial<Record<"store", () => UploadHandler>>>;
+
 /**
  * Checks the configured handler names once, at start (before anything is
  * opened), and returns a function that makes a fresh chain (new handler
- * instances) for each upload.
+ * instances) for each upload, with a door's own steps where it has them.
  * @param custom handlers an application adds, by name, next to the built-in ones.
  * @throws UploadHandlersError for an unknown or repeated name, or a missing hash or store.
  */
 export function createHandlerChain(
   names: readonly string[],
   custom: Readonly<Record<string, UploadHandlerFactory>> = {},
-): (deps: UploadHandlerDeps) => UploadHandler[] {
+): (deps: UploadHandlerDeps, door?: DoorSteps) => UploadHandler[] {
   const factories = { ...builtInUploadHandlers, ...custom };
   // `progress` was a handler once; progress is now reported around the chain, so the name is accepted and skipped.
   const listed = names.filter((name) => !(name === "progress" && !("progress" in custom)));
@@ -59,6 +62,5 @@ export function createHandlerChain(
   if (repeated.length > 0) throw new UploadHandlersError(`UPLOAD_HANDLERS repeats: ${repeated.join(", ")}.`);
   const missing = REQUIRED.filter((name) => !listed.includes(name));
   if (missing.length > 0) throw new UploadHandlersError(`UPLOAD_HANDLERS must include: ${missing.join(", ")}.`);
-  const chosen = listed.map((name) => factories[name]!);
-  return (deps) => chosen.map((make) => make(deps));
+  return (deps, door = {}) => listed.map((name) => door[name as keyof DoorSteps]?.() ?? factories[name]!(deps));
 }

@@ -24,7 +24,7 @@ export async function receiveUpload(
   who: { readonly userId: string; readonly uploadId: string | null },
 ): Promise<ReceivedFile> {
   const incoming = await file;
-  const upload: UploadContext = { ...who, filename: incoming.filename, bytesSeen: 0, results: {} };
+  const upload: UploadContext = { ...who, filename: incoming.filename, bytesSeen: 0, reservedBytes: 0, results: {} };
   await runUploadChain(() => incoming.createReadStream(), handlers, upload);
   const { file: path, sha256 } = upload.results;
   // createHandlerChain insists on both.

@@ -11,6 +11,7 @@ import { rawUpload } from "../helpers/rawUpload.js";
 import { startS3Server } from "../helpers/s3Server.js";
 import { spawnServer, tokenFor, type ServerProcess } from "../helpers/spawnServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
+import { slowTusPatch } from "../helpers/tus.js";
 import { waitFor } from "../helpers/waitFor.js";
 
 const leftovers = cleanedAfterEach();
@@ -18,25 +19,30 @@ const environment = () => processEnvironment(leftovers);
 const start = async (env: Record<string, string>): Promise<ServerProcess> => leftovers.server(await spawnServer(env));
 
 describe("SIGTERM during uploads", () => {
-  it("stops taking connections, lets a short upload finish, cuts a long one as ABORTED, and exits 0", async () => {
+  it("stops taking connections, lets a short upload finish, cuts long ones at either door as ABORTED, and exits 0", async () => {
     const env: Record<string, string> = { ...(await environment()), SHUTDOWN_GRACE: "2", LOG_LEVEL: "debug" };
     const server = await start(env);
     const quickToken = await tokenFor(env["DATA_DIR"]!, "quick");
     const slowToken = await tokenFor(env["DATA_DIR"]!, "slow");
+    const tusToken = await tokenFor(env["DATA_DIR"]!, "slow-tus");
     const quickId = randomUUID();
     const slowId = randomUUID();
+    const tusId = randomUUID();
 
     const quickWatch = wsClient(server.graphqlUrl, quickToken);
     const slowWatch = wsClient(server.graphqlUrl, slowToken);
     const quickEvents = collect(quickWatch, UPLOAD_PROGRESS, { uploadId: quickId });
     const slowEvents = collect(slowWatch, UPLOAD_PROGRESS, { uploadId: slowId });
-    for (const uploadId of [quickId, slowId]) await server.logged((entry) => entry["msg"] === "upload watched" && entry["uploadId"] === uploadId, `that ${uploadId} is watched`);
+    const tusWatch = wsClient(server.graphqlUrl, tusToken);
+    const tusEvents = collect(tusWatch, UPLOAD_PROGRESS, { uploadId: tusId });
+    for (const uploadId of [quickId, slowId, tusId]) await server.logged((entry) => entry["msg"] === "upload watched" && entry["uploadId"] === uploadId, `that ${uploadId} is watched`);
 
     const file = await jpeg(500, 500);
     // About a second to send, and about a minute.
     const quick = rawUpload(server.graphqlUrl, file, { token: quickToken, uploadId: quickId, chunkSize: Math.ceil(file.length / 20), delayMs: 50 });
     const slow = rawUpload(server.graphqlUrl, file, { token: slowToken, uploadId: slowId, chunkSize: 2048, delayMs: 200 });
-    await waitFor(async () => (await metricValue(server.url, "upstage_active_uploads")) === 2, "both uploads in flight");
+    const slowTus = slowTusPatch(server.url, file, { token: tusToken, uploadId: tusId, chunkSize: 2048, delayMs: 200 });
+    await waitFor(async () => (await metricValue(server.url, "upstage_active_uploads")) === 3, "the three uploads in flight");
     server.child.kill("SIGTERM");
     // It stops listening as it logs this.
     await server.logged((entry) => entry["msg"] === "stopping", "that it is stopping");
@@ -48,8 +54,10 @@ describe("SIGTERM during uploads", () => {
     expect((await quickEvents).events.at(-1).uploadProgress.phase).toBe("READY");
     expect((await slow).status).toBeUndefined();
     expect((await slowEvents).events.at(-1).uploadProgress.phase).toBe("ABORTED");
+    expect(await slowTus).toBeUndefined();
+    expect((await tusEvents).events.at(-1).uploadProgress.phase).toBe("ABORTED");
     expect(await server.exited).toBe(0);
-    await Promise.all([quickWatch.dispose(), slowWatch.dispose()]);
+    await Promise.all([quickWatch.dispose(), slowWatch.dispose(), tusWatch.dispose()]);
   }, 60_000);
 });
 

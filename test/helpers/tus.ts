@@ -1,3 +1,4 @@
+import http from "node:http";
 import * as tus from "tus-js-client";
 
 export interface TusResult {
@@ -58,5 +59,44 @@ export function uploadHalf(bytes: Buffer, options: tus.UploadOptions & { readonl
         };
       },
     }).then(() => reject(new Error("The upload finished before it was stopped.")), reject);
+  });
+}
+
+/**
+ * Creates a tus upload of `bytes` under `uploadId` with a plain request, then
+ * sends them in one PATCH in paced chunks (a slow network): resolves with
+ * the PATCH's status, or undefined when the connection was cut first.
+ */
+export async function slowTusPatch(
+  baseUrl: string,
+  bytes: Buffer,
+  options: { readonly token: string; readonly uploadId: string; readonly chunkSize: number; readonly delayMs: number },
+): Promise<number | undefined> {
+  const headers = { authorization: `Bearer ${options.token}`, "tus-resumable": "1.0.0" };
+  const created = await fetch(`${baseUrl}/uploads/`, {
+    method: "POST",
+    headers: { ...headers, "upload-length": String(bytes.length), "upload-metadata": `uploadId ${Buffer.from(options.uploadId).toString("base64")}` },
+  });
+  if (created.status !== 201) throw new Error(`The tus creation was refused with ${created.status}: ${await created.text()}`);
+  const location = new URL(created.headers.get("location")!, baseUrl);
+  return new Promise((resolve) => {
+    const request = http.request(location, {
+      method: "PATCH",
+      headers: { ...headers, "upload-offset": "0", "content-type": "application/offset+octet-stream", "content-length": String(bytes.length) },
+    });
+    request.once("response", (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.once("error", () => resolve(undefined));
+    let sent = 0;
+    const next = () => {
+      if (request.destroyed) return;
+      if (sent >= bytes.length) return void request.end();
+      request.write(bytes.subarray(sent, sent + options.chunkSize));
+      sent += options.chunkSize;
+      setTimeout(next, options.delayMs);
+    };
+    next();
   });
 }

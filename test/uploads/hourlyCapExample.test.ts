@@ -1,29 +1,9 @@
 // The worked example of the README's "Writing your own handler", run as it is written there.
 import { describe, expect, it } from "vitest";
-import { ErrorCode } from "../../src/errors/ErrorCode.js";
-import { UpstageError } from "../../src/errors/UpstageError.js";
-import type { UploadHandler } from "../../src/uploads/UploadHandler.js";
+import { createHourlyCap } from "../helpers/hourlyCap.js";
 import { errorCode, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
 import { startTestServer } from "../helpers/startTestServer.js";
-
-// README: begin hourly-cap
-/** Refuses a user's upload past `perHour` uploads in the last hour (one instance's memory). */
-function createHourlyCap(perHour: number) {
-  const recent = new Map<string, number[]>();
-  return (): UploadHandler => ({
-    name: "hourly-cap",
-    start(upload) {
-      const hourAgo = Date.now() - 3_600_000;
-      const times = (recent.get(upload.userId) ?? []).filter((t) => t > hourAgo);
-      if (times.length >= perHour) {
-        throw new UpstageError(ErrorCode.QuotaExceeded, `At most ${perHour} uploads an hour; try again later.`);
-      }
-      recent.set(upload.userId, [...times, Date.now()]);
-    },
-  });
-}
-// README: end hourly-cap
 
 describe("the README's hourly cap", () => {
   it("refuses the upload past the cap with QUOTA_EXCEEDED, before its body is read", async () => {
