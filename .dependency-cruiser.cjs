@@ -67,6 +67,20 @@ module.exports = {
       to: { path: "^src/db/", dependencyTypesNot: ["type-only"] },
     },
     {
+      name: "wiring-not-db",
+      severity: "error",
+      comment: "server/ wires transports to flows/ and staging/; it never reaches db/ itself (a row's type is fine). Queries go through the services that own them.",
+      from: { path: "^src/server/" },
+      to: { path: "^src/db/", dependencyTypesNot: ["type-only"] },
+    },
+    {
+      name: "flows-not-wiring",
+      severity: "error",
+      comment: "flows/ are called by the transports and call the services: nothing below server/ and graphql/ imports them back.",
+      from: { path: "^src/(staging|images|storage|db|progress|uploads)/" },
+      to: { path: "^src/flows/" },
+    },
+    {
       name: "sql-in-db",
       severity: "error",
       comment: "SQL lives in db/: nothing else builds queries with knex.",

@@ -11,6 +11,7 @@ import { stagingOptionsFrom, type StagingDeps } from "../staging/StagingDeps.js"
 import type { Storage } from "../storage/Storage.js";
 import { createHandlerChain, type DoorSteps, type UploadHandlerFactory } from "../uploads/createHandlerChain.js";
 import type { UploadHandler } from "../uploads/UploadHandler.js";
+import { SingleRunnerJob, withSingleRunner, type SingleRunnerResult } from "../db/withSingleRunner.js";
 import { lockDataDir, type DataDirLock } from "./lockDataDir.js";
 import { openStores, type Stores } from "./openStores.js";
 
@@ -36,6 +37,11 @@ export interface Services {
   readonly staging: StagingDeps;
   /** Every key staging deletes from the storage, as it goes. */
   readonly deletions: Deletions;
+  /** The jobs one instance runs at a time (the others skip theirs): the sweeper's pass, and reconciliation. */
+  readonly alone: {
+    sweep<T>(run: () => Promise<T>): Promise<SingleRunnerResult<T>>;
+    reconcile<T>(run: () => Promise<T>): Promise<SingleRunnerResult<T>>;
+  };
   /** A fresh handler chain, from UPLOAD_HANDLERS, for one upload; a door may put its own step in place of a built-in one. */
   newUploadHandlers(door?: DoorSteps): UploadHandler[];
   close(): Promise<void>;
@@ -98,6 +104,10 @@ export async function openServices(config: Config, options: ServicesOptions = {}
     dataDirLock,
     staging,
     deletions,
+    alone: {
+      sweep: (run) => withSingleRunner(stores.database, SingleRunnerJob.Sweep, run),
+      reconcile: (run) => withSingleRunner(stores.database, SingleRunnerJob.Reconcile, run),
+    },
     newUploadHandlers: (door) => makeChain(handlerDeps, door),
     async close() {
       await stores.close();

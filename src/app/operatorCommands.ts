@@ -1,5 +1,4 @@
 import { readStats } from "../db/statsQueries.js";
-import { SingleRunnerJob, withSingleRunner } from "../db/withSingleRunner.js";
 import { createSweeper } from "../staging/createSweeper.js";
 import { reconcileStorage } from "../staging/reconcileStorage.js";
 import { regeneratePresets } from "../staging/regeneratePresets.js";
@@ -30,13 +29,13 @@ export const operatorCommands: Commands = {
     return { database: services.stores.database.kind, applied: services.stores.migrated };
   },
 
-  async sweep({ stores, staging }) {
-    const sweeper = createSweeper(staging, { intervalSeconds: 0, exclusive: (run) => withSingleRunner(stores.database, SingleRunnerJob.Sweep, run) });
+  async sweep({ staging, alone }) {
+    const sweeper = createSweeper(staging, { intervalSeconds: 0, exclusive: alone.sweep });
     return sweeper.sweep();
   },
 
-  async reconcile({ stores, staging }, options) {
-    const run = await withSingleRunner(stores.database, SingleRunnerJob.Reconcile, () => reconcileStorage(staging, options));
+  async reconcile({ staging, alone }, options) {
+    const run = await alone.reconcile(() => reconcileStorage(staging, options));
     if (!run.ran) throw new Error("Another instance is reconciling now; try again in a moment.");
     return { dryRun: options.dryRun, ...run.result };
   },

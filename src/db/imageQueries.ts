@@ -154,6 +154,12 @@ export async function findServableContentType(db: Knex, key: string): Promise<st
   return row?.content_type;
 }
 
+/** The live images whose original's key is `<stem>.<ext>`: one, or several sharing its file. */
+export function findLiveImagesByKeyStem(db: Knex, stem: string): Promise<ImageRow[]> {
+  // Keys are [a-z0-9/.-] only (isStorageKey), so the stem holds no LIKE wildcard.
+  return db<ImageRow>("images").where("storage_key", "like", `${stem}.%`).whereIn("status", LIVE_STATUSES).limit(10);
+}
+
 /**
  * Bytes of a user's staged and committed images (what counts against a
  * quota); files that several of its rows share count once.

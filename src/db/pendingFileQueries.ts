@@ -7,13 +7,18 @@ export interface PendingFileRow {
   readonly created_at: Date;
 }
 
-/** Records the intent to write `keys` (a key already pending stays as it is). */
+/**
+ * Records `keys` as pending under `instance` from now, taking over the
+ * intents of keys pending already (a racing request's, or a failed delete's):
+ * the latest writer owns the intent, so no clean-up deletes a file it is
+ * about to write.
+ */
 export async function recordPendingFiles(db: Knex, keys: readonly string[], instance: string): Promise<void> {
   if (keys.length === 0) return;
   await db("pending_files")
     .insert(keys.map((storage_key) => ({ storage_key, instance })))
     .onConflict("storage_key")
-    .ignore();
+    .merge({ instance: db.raw("EXCLUDED.instance"), created_at: db.fn.now() });
 }
 
 /** Forgets the intents of `keys`: in the transaction that records their rows, or once their files are deleted. */

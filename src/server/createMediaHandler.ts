@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Knex } from "knex";
 import { LRUCache } from "lru-cache";
 import parseRange from "range-parser";
-import { findServableContentType } from "../db/imageQueries.js";
+import { RETRY_AFTER_SECONDS } from "../errors/asServiceUnavailable.js";
+import { ErrorCode } from "../errors/ErrorCode.js";
+import { UpstageError } from "../errors/UpstageError.js";
 import type { Deletions } from "../storage/notifyDeletes.js";
 import type { Storage } from "../storage/Storage.js";
 import { isStorageKey } from "../storage/storageKey.js";
@@ -45,9 +46,19 @@ const SMALL_FILE_BYTES = 64 * 1024;
  * request capped this route at about 1 000 requests a second on the embedded
  * database (bench B6).
  * If-None-Match follows RFC 9110 §13.1.2: weak comparison, and `*`.
+ *
+ * A database or storage that cannot answer is 503 with Retry-After, never a
+ * 404 (the file is not gone) nor a 500; a rendition rendered again on a miss
+ * past its image's renders for the minute is 429 with Retry-After.
  */
 export function createMediaHandler(
-  deps: { knex: Knex; storage: Storage; deletions: Deletions },
+  deps: {
+    /** The content type a key may be served with, or undefined (404): staging's servableContentType. */
+    contentTypeOf(key: string): Promise<string | undefined>;
+    storage: Storage;
+    deletions: Deletions;
+    onUnavailable(error: unknown, key: string): void;
+  },
   options: { cacheSize?: number; cacheBytes?: number; revalidateMs?: number } = {},
 ) {
   const revalidateMs = options.revalidateMs ?? 1000;
@@ -68,7 +79,7 @@ export function createMediaHandler(
     if (cached && performance.now() - cached.checkedAt < revalidateMs) return cached;
     const checkedAt = performance.now();
     const deletedBefore = deleted;
-    const contentType = await findServableContentType(deps.knex, key);
+    const contentType = await deps.contentTypeOf(key);
     if (!contentType) {
       known.delete(key);
       return undefined;
@@ -108,6 +119,24 @@ export function createMediaHandler(
     known.delete(key);
     notFound(response);
   };
+  /** The store or the database cannot answer now; the file may well be there. */
+  const unavailable = (error: unknown, key: string, response: ServerResponse) => {
+    if (error instanceof UpstageError && error.code === ErrorCode.RateLimited) {
+      response.writeHead(429, { "content-type": "text/plain; charset=utf-8", "retry-after": "60" }).end(`${error.message}\n`);
+      return;
+    }
+    deps.onUnavailable(error, key);
+    response.writeHead(503, { "content-type": "text/plain; charset=utf-8", "retry-after": String(RETRY_AFTER_SECONDS) }).end("The media storage cannot serve now; try again later.\n");
+  };
+  /** A read that failed before its first byte: 404 when the file is gone, 503 when the store cannot say. */
+  const readFailed = async (error: unknown, key: string, response: ServerResponse) => {
+    const still = await deps.storage.stat(key).then(
+      (stat) => (stat ? "there" : "gone"),
+      () => "unknown",
+    );
+    if (still === "gone") forget(key, response);
+    else unavailable(error, key, response);
+  };
 
   return async function serveMedia(request: IncomingMessage, response: ServerResponse, pathname: string): Promise<void> {
     if (request.method !== "GET" && request.method !== "HEAD") {
@@ -115,7 +144,12 @@ export function createMediaHandler(
       return;
     }
     const key = pathname.slice(MEDIA_PREFIX.length);
-    const stat = await describe(key);
+    let stat: Described | undefined;
+    try {
+      stat = await describe(key);
+    } catch (error) {
+      return unavailable(error, key, response);
+    }
     if (!stat) return notFound(response);
     const { etag } = stat;
     const headers: Record<string, string | number> = { ...stat.headers };
@@ -145,23 +179,30 @@ export function createMediaHandler(
       return;
     }
     if (request.method === "HEAD") {
-      if (!(await deps.storage.stat(key))) return forget(key, response);
+      let there;
+      try {
+        there = await deps.storage.stat(key);
+      } catch (error) {
+        return unavailable(error, key, response);
+      }
+      if (!there) return forget(key, response);
       response.writeHead(range ? 206 : 200, headers).end();
       return;
     }
     // Headers are set, not sent: they leave with the first byte. A file gone
-    // since it was described fails before that, and is still a 404.
+    // since it was described fails before that, and is still a 404; a store
+    // that cannot answer is a 503.
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     response.statusCode = range ? 206 : 200;
     const body = deps.storage.read(key, range);
     await new Promise<void>((resolve) => {
-      body.once("error", () => {
-        if (response.headersSent) response.destroy();
-        else {
-          for (const name of Object.keys(headers)) response.removeHeader(name);
-          forget(key, response);
+      body.once("error", (error) => {
+        if (response.headersSent) {
+          response.destroy();
+          return resolve();
         }
-        resolve();
+        for (const name of Object.keys(headers)) response.removeHeader(name);
+        void readFailed(error, key, response).then(resolve);
       });
       response.once("close", () => {
         body.destroy();

@@ -30,6 +30,7 @@ import {
 } from "../flows/resumableUploads.js";
 import { uploadIdArgument } from "../graphql/checkArguments.js";
 import { isOwnedBy, type Viewer } from "../staging/access.js";
+import { discardRestAfterAnswer } from "./discardRestAfterAnswer.js";
 
 export const RESUMABLE_PATH = "/uploads";
 /** The header of the last PATCH's answer that names the staged image. */
@@ -252,6 +253,7 @@ export async function createResumableUploads(doorDeps: ResumableDoorDeps, option
           const release = options.admit(viewer.id, request);
           if (!release) {
             const { status_code, body } = refusal(new UpstageError(ErrorCode.RateLimited, "Too many uploads in flight; wait for one to finish."));
+            discardRestAfterAnswer(request, response);
             response.writeHead(status_code, { "tus-resumable": "1.0.0", "content-type": "application/json", "retry-after": "1" }).end(body);
             return;
           }

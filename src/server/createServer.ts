@@ -1,6 +1,5 @@
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
-import { LRUCache } from "lru-cache";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -11,8 +10,6 @@ import { createAuthenticator } from "../auth/createAuthenticator.js";
 import { loadAuthSecret, type AuthSecret } from "../auth/loadAuthSecret.js";
 import { mintToken } from "../auth/mintToken.js";
 import type { Config } from "../config.js";
-import { ensureUser } from "../db/userQueries.js";
-import { SingleRunnerJob, withSingleRunner } from "../db/withSingleRunner.js";
 import type { GraphQLContext } from "../graphql/context.js";
 import { createProfileLoader } from "../graphql/createProfileLoader.js";
 import type { Viewer } from "../staging/access.js";
@@ -25,6 +22,8 @@ import { createRedisProgressBus } from "../progress/createRedisProgressBus.js";
 import { createSweeper, type Sweeper } from "../staging/createSweeper.js";
 import { cleanPendingFiles } from "../staging/fileIntents.js";
 import { reconcileStaged } from "../staging/reconcileStaged.js";
+import { servableContentType } from "../staging/servableMedia.js";
+import { createViewerLookup } from "../staging/createViewerLookup.js";
 import type { Database } from "../db/createDatabase.js";
 import type { Storage } from "../storage/Storage.js";
 import type { UploadHandlerFactory } from "../uploads/createHandlerChain.js";
@@ -123,7 +122,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     const sweeper = createSweeper(staging, {
       intervalSeconds: config.staging.sweepIntervalSeconds,
       alsoSweep: (now) => resumable?.sweepExpired(now) ?? Promise.resolve(0),
-      exclusive: (run) => withSingleRunner(database, SingleRunnerJob.Sweep, run),
+      exclusive: services.alone.sweep,
       onSweep(result) {
         if (result instanceof Error) return metrics.sweeperRuns.inc({ result: "failed" });
         metrics.sweeperRuns.inc({ result: result.skipped ? "skipped" : "swept" });
@@ -132,7 +131,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     });
     // What a crash left: files without rows (the intent log), and staged rows without files.
     await cleanPendingFiles(staging);
-    const reconciled = await withSingleRunner(database, SingleRunnerJob.Reconcile, () => reconcileStaged(staging));
+    const reconciled = await services.alone.reconcile(() => reconcileStaged(staging));
     if (reconciled.ran && reconciled.result > 0) {
       log.warn({ images: reconciled.result }, "staged images without their files were marked for deletion");
     }
@@ -151,25 +150,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       profiles: createProfileLoader(staging),
       upload: meter ? { meter, handlers: services.newUploadHandlers() } : null,
     });
-    // Users are never deleted, and the context carries only the viewer's id:
-    // an HTTP request's user row is made on first sight, once per user and
-    // process, not looked up on every request. A WebSocket asks the database
-    // as it connects (one lookup for a long-lived socket), so a database that
-    // is down is told at once (close 1013) rather than on the first operation.
-    // Whether the viewer is an admin is the token's to say, on every request.
-    const knownUsers = new LRUCache<string, true>({ max: 10_000 });
-    const connectingViewerOf = async (authorization: string | undefined): Promise<Viewer | undefined> => {
-      const identity = await authenticator.authenticate(authorization);
-      if (!identity) return undefined;
-      const { id } = await ensureUser(database.knex, identity.userId, identity.username);
-      knownUsers.set(id, true);
-      return { id, isAdmin: identity.isAdmin };
-    };
-    const viewerOf = async (authorization: string | undefined): Promise<Viewer | undefined> => {
-      const identity = await authenticator.authenticate(authorization);
-      if (!identity) return undefined;
-      return knownUsers.has(identity.userId) ? { id: identity.userId, isAdmin: identity.isAdmin } : connectingViewerOf(authorization);
-    };
+    const { viewerOf, connectingViewerOf } = createViewerLookup(database, (authorization) => authenticator.authenticate(authorization));
 
     resumable = await createResumableUploads(
       {
@@ -251,7 +232,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         { apollo, uploads, viewerOf, contextFor },
         { maxFileSize: config.uploads.maxFileSize, idleTimeoutMs: config.uploads.idleTimeoutSeconds * 1000 },
       ),
-      media: createMediaHandler({ knex: database.knex, storage, deletions: services.deletions }),
+      media: createMediaHandler({
+        contentTypeOf: (key) => servableContentType(staging, key),
+        storage,
+        deletions: services.deletions,
+        onUnavailable: (error, key) => log.warn({ err: error, key }, "media not served: the storage or the database cannot answer"),
+      }),
       resumable: { path: RESUMABLE_PATH, handler: resumable.handle },
       webPages: createWebPagesHandler({ graphqlPath: GRAPHQL_PATH, devTokenPath: devSignIn ? DEV_TOKEN_PATH : undefined }),
       webPagePaths: WEB_PAGE_PATHS,

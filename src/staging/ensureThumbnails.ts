@@ -27,6 +27,8 @@ const TOUCH_EVERY_MS = 60 * 60 * 1000;
  * stored beside it and recorded, so the next request is a lookup. New ones
  * asked by `who` count against that user's RENDITIONS_PER_MINUTE, and past
  * MAX_RENDITIONS_PER_IMAGE the least recently used on-demand ones go.
+ * With `onlyKey`, nothing is looked up or made unless the one size asked is
+ * answered under that storage key (the media route's render on a miss).
  * @throws UpstageError BAD_USER_INPUT when a size is outside the bounds; RATE_LIMITED past the render budget.
  */
 export async function ensureThumbnails(
@@ -34,6 +36,7 @@ export async function ensureThumbnails(
   stored: ImageRow,
   asked: readonly ThumbnailSpec[],
   who?: { readonly userId: string },
+  options: { readonly onlyKey?: string } = {},
 ): Promise<ThumbnailRow[]> {
   for (const spec of asked) checkThumbnailSize(spec, deps.options.thumbnailMaxSize);
   // A COVER box is cut around the focal point: an image staged before it existed is sampled first.
@@ -43,6 +46,7 @@ export async function ensureThumbnails(
   const source = framing.crop ?? { width: image.width, height: image.height };
   const answered = asked.map((spec) => ({ ...snapRendition(spec, source, deps.options), ...framing }));
   const specs = new Map(answered.map((spec) => [variantOf(spec), spec]));
+  if (options.onlyKey !== undefined && ![...specs.keys()].every((variant) => thumbnailKey(image.storage_key, variant) === options.onlyKey)) return [];
   const presets = new Set(presetSpecs(deps.options.presets, formatOfContentType(image.content_type)).map((spec) => variantOf({ ...spec, ...framing })));
   const rowsOf = async () => new Map((await findThumbnails(deps.knex, image.id, [...specs.keys()])).map((row) => [row.variant, row]));
   let found = await rowsOf();
@@ -85,6 +89,7 @@ async function evictRenditions(deps: ThumbnailDeps, image: ImageRow, keep: { pre
   if (over <= 0) return;
   const evicted = onDemand.filter((row) => !keep.asked.has(row.variant)).slice(0, over);
   await deleteThumbnails(deps.knex, image.id, evicted.map((row) => row.variant));
-  await removeUnnamedFiles(deps, evicted.map((row) => row.storage_key));
   deps.metrics.renditionsEvicted.inc(evicted.length);
+  // A delete that fails (the storage is down) is the sweeper's to retry; the answer does not wait on it.
+  await removeUnnamedFiles(deps, evicted.map((row) => row.storage_key)).catch(() => {});
 }

@@ -22,10 +22,18 @@ export function settleFiles(trx: Knex.Transaction, keys: readonly string[]): Pro
   return clearPendingFiles(trx, keys);
 }
 
+/** The intents whose delete failed: the clean-up's next pass (the sweeper's) tries each again, whoever wrote it. */
+const ABANDONED = "abandoned";
+
+/** Files no row names whose delete failed (the storage is down): their delete is retried on the sweeper's next pass. */
+export function retryDeletes(deps: Pick<StagingDeps, "knex">, keys: readonly string[]): Promise<void> {
+  return recordPendingFiles(deps.knex, keys, ABANDONED);
+}
+
 /**
  * After a failure: deletes the files of `keys` that no row names, then
- * forgets their intents. A delete that fails (storage down) leaves its
- * intent, so the clean-up tries again later.
+ * forgets their intents. A delete that fails (storage down) is left to the
+ * next clean-up pass (retryDeletes).
  */
 export async function abandonFiles(deps: Pick<StagingDeps, "knex" | "storage">, keys: readonly string[]): Promise<void> {
   if (keys.length === 0) return;
@@ -40,14 +48,15 @@ export async function abandonFiles(deps: Pick<StagingDeps, "knex" | "storage">, 
     }),
   );
   await clearPendingFiles(deps.knex, deleted.filter((key): key is string => key !== undefined));
+  await retryDeletes(deps, keys.filter((_, i) => deleted[i] === undefined));
 }
 
 /** A pending file is abandoned when its process is gone (this host), or it is older than this, whoever wrote it. */
 const PENDING_FILE_GRACE_MS = 60 * 60 * 1000; // 1 hour: longer than any upload or commit takes
 
 /**
- * Deletes the files a dead process, or a failed clean-up, left pending (and
- * not named by any row), and forgets their intents. Works the same on local
+ * Deletes the files a dead process, a failure or a failed delete left
+ * pending (and not named by any row), and forgets their intents. Works the same on local
  * disk and S3; a delete that fails stays pending for the next pass.
  * @returns how many intents were settled.
  */
@@ -56,7 +65,7 @@ export async function cleanPendingFiles(deps: Pick<StagingDeps, "knex" | "storag
   const oldest = deps.now().getTime() - PENDING_FILE_GRACE_MS;
   const pending = await listPendingFiles(deps.knex, options.batchSize ?? 500);
   const abandoned = pending.filter((row) => {
-    if (row.created_at.getTime() < oldest) return true;
+    if (row.instance === ABANDONED || row.created_at.getTime() < oldest) return true;
     return row.instance !== deps.instance && isDeadInstanceOf(row.instance, host);
   });
   if (abandoned.length === 0) return 0;

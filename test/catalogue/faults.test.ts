@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Storage } from "../../src/storage/Storage.js";
-import { errorCode, stageFile } from "../helpers/graphqlClient.js";
+import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
 import { rawUpload } from "../helpers/rawUpload.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
@@ -99,6 +99,38 @@ describe("storage that fails", () => {
       const result = await stageFile(t.graphqlUrl, await jpeg(20, 20), { token: await t.token("unlucky") });
       expect(errorCode(result)).toBe("SERVICE_UNAVAILABLE");
       expect(JSON.stringify(result.body)).not.toMatch(/ENOSPC|stack|node_modules/);
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe("a delete that fails while the storage is down", () => {
+  it("is retried on the next sweep: an evicted rendition's file does not outlive its row once the storage is back", async () => {
+    let down = false;
+    const failingDeletes = (storage: Storage): Storage =>
+      Object.create(storage, {
+        delete: { value: async (key: string) => (down ? Promise.reject(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })) : storage.delete(key)) },
+      });
+    const t = await startTestServer({ MAX_RENDITIONS_PER_IMAGE: "1" }, { wrapStorage: failingDeletes });
+    try {
+      const token = await t.token("evicted-in-outage");
+      const staged = await stageFile(t.graphqlUrl, await jpeg(600, 400), { token });
+      const id = staged.body.data!["stageImage"].id as string;
+      const thumbnail = async (w: number) => (await graphql(t.graphqlUrl, "query($id: ID!, $w: Int!) { image(id: $id) { thumbnail(width: $w) { url } } }", { id, w }, token)).body;
+      expect((await thumbnail(64)).errors).toBeUndefined();
+      down = true;
+      // The second size evicts the first: its row goes, its file's delete fails; the answer does not.
+      expect((await thumbnail(96)).errors).toBeUndefined();
+      const unnamed = async () => {
+        const { knex } = t.server.database;
+        const named = new Set<string>([...(await knex("images").pluck("storage_key")), ...(await knex("thumbnails").pluck("storage_key"))]);
+        return (await t.files()).filter((file) => file.startsWith("media/") && !named.has(file.slice("media/".length)));
+      };
+      expect(await unnamed()).toEqual([expect.stringMatching(/\.64xauto\.cover\.jpg$/)]);
+      down = false;
+      await t.server.sweeper.sweep();
+      expect(await unnamed()).toEqual([]);
     } finally {
       await t.stop();
     }

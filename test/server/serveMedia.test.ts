@@ -1,8 +1,10 @@
 import http from "node:http";
+import { Readable } from "node:stream";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
-import { jpeg } from "../helpers/images.js";
+import { jpeg, scenery } from "../helpers/images.js";
+import type { ByteRange, Storage } from "../../src/storage/Storage.js";
 import { DISCARD } from "../helpers/operations.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { waitFor } from "../helpers/waitFor.js";
@@ -122,6 +124,36 @@ describe("GET /media/…", () => {
 
   it("refuses writes with 405", async () => {
     expect((await fetch(url, { method: "DELETE" })).status).toBe(405);
+  });
+});
+
+describe("GET /media/… while the storage cannot answer", () => {
+  it("is 503 with Retry-After, never 404 or 500, for a file described before and one never served; and 200 again once it is back", async () => {
+    let down = false;
+    const unreachable = () => Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9000"), { code: "ECONNREFUSED" });
+    const flaky = (storage: Storage): Storage =>
+      Object.create(storage, {
+        stat: { value: async (key: string) => (down ? Promise.reject(unreachable()) : storage.stat(key)) },
+        read: { value: (key: string, range?: ByteRange) => (down ? Readable.from((async function* () { throw unreachable(); })()) : storage.read(key, range)) },
+      });
+    const s = await startTestServer({}, { wrapStorage: flaky });
+    try {
+      const token = await s.token("outage-media");
+      // A large one is streamed from the storage on every request; the small one is remembered once served.
+      const large = (await stageFile(s.graphqlUrl, await scenery(1600, 1200), { token })).body.data!["stageImage"].image.url;
+      const small = (await stageFile(s.graphqlUrl, await jpeg(64, 64), { token })).body.data!["stageImage"].image.url;
+      expect((await fetch(large)).status).toBe(200);
+      down = true;
+      for (const response of [await fetch(large), await fetch(large, { method: "HEAD" }), await fetch(small)]) {
+        expect(response.status).toBe(503);
+        expect(response.headers.get("retry-after")).toMatch(/^\d+$/);
+      }
+      down = false;
+      expect((await fetch(large)).status).toBe(200);
+      expect((await fetch(small)).status).toBe(200);
+    } finally {
+      await s.stop();
+    }
   });
 });
 

@@ -95,6 +95,42 @@ describe("MAX_RENDITIONS_PER_IMAGE", () => {
   });
 });
 
+describe("an answered rendition URL", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ MAX_RENDITIONS_PER_IMAGE: "3", RENDITIONS_PER_MINUTE: "1000" });
+  });
+  afterAll(() => t.stop());
+
+  it("stays fetchable after the cap evicts its file: ten sizes asked at once each answer 200 at their size, and the cap still holds", async () => {
+    const token = await t.token("cacher");
+    const imageId = await stageOne(t, token, 900, 600);
+    const widths = [16, 32, 48, 64, 80, 96, 128, 160, 192, 256];
+    const answers = await Promise.all(widths.map(async (w) => (await graphql(t.graphqlUrl, THUMBNAIL, { id: imageId, w }, token)).body.data!["image"].thumbnail as { url: string; width: number }));
+    expect(await onDemand(t, imageId)).toHaveLength(3);
+    // A client that cached the answers (Apollo Client does) fetches them later, in any order.
+    for (const answer of [...answers].reverse()) {
+      const { response, metadata } = await fetchImage(answer.url);
+      expect(response.status).toBe(200);
+      expect(metadata.width).toBe(answer.width);
+    }
+    expect((await onDemand(t, imageId)).length).toBeLessThanOrEqual(3);
+  });
+
+  it("is rendered again only for a size the policy answers, of a live image: a forged size or a deleted image is 404", async () => {
+    const token = await t.token("forger");
+    const imageId = await stageOne(t, token, 900, 600);
+    const { url } = (await graphql(t.graphqlUrl, THUMBNAIL, { id: imageId, w: 64 }, token)).body.data!["image"].thumbnail as { url: string };
+    expect(url).toMatch(/\.64xauto\.cover\.jpg$/);
+    // 65 is not on the ladder, and 2000 is past THUMBNAIL_MAX_SIZE: never made, never rendered on a miss.
+    for (const forged of [url.replace(".64xauto.", ".65xauto."), url.replace(".64xauto.", ".2000xauto.")]) expect((await fetch(forged)).status).toBe(404);
+    expect(await onDemand(t, imageId)).toEqual([expect.stringMatching(/^64xauto\.cover\./)]);
+    const discarded = await graphql(t.graphqlUrl, "mutation($id: ID!) { discardStagedImage(id: $id) }", { id: imageId }, token);
+    expect(discarded.body.errors).toBeUndefined();
+    expect((await fetch(url)).status).toBe(404);
+  });
+});
+
 describe("RENDITIONS_PER_MINUTE", () => {
   let t: TestServer;
   beforeAll(async () => {
