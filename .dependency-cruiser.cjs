@@ -69,9 +69,9 @@ module.exports = {
     {
       name: "wiring-not-db",
       severity: "error",
-      comment: "server/ wires transports to flows/ and staging/; it never reaches db/ itself (a row's type is fine). Queries go through the services that own them.",
+      comment: "server/ wires transports to flows/ and staging/; it never reaches db/ itself, not even for a type. Queries go through the services that own them.",
       from: { path: "^src/server/" },
-      to: { path: "^src/db/", dependencyTypesNot: ["type-only"] },
+      to: { path: "^src/db/" },
     },
     {
       name: "flows-not-wiring",

@@ -4,7 +4,7 @@
 // handler chain (kept across requests, rebuilt by replay when lost), the same
 // way out. The tus protocol itself (the HTTP, the data store) is server/'s:
 // this module is told what arrives and says what it decides.
-import { Transform, type Readable } from "node:stream";
+import { Transform } from "node:stream";
 import type { ImageRow } from "../db/rows.js";
 import { bytesStoredBy, countStaged } from "../db/imageQueries.js";
 import {
@@ -25,6 +25,7 @@ import type { ByteCount } from "../progress/createProgressReporter.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
 import { stageReceivedFile } from "../staging/stageReceivedFile.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
+import type { ResumableParts } from "../storage/createResumableParts.js";
 import type { DoorSteps } from "../uploads/createHandlerChain.js";
 import type { ChainSource, ResumableChains } from "../uploads/createResumableChains.js";
 import type { ChainRun } from "../uploads/runUploadChain.js";
@@ -37,22 +38,12 @@ import type { UploadInFlight, UploadOutcome, UploadsInFlight } from "./uploadsIn
 
 export type { ResumableUploadRow } from "../db/resumableUploadQueries.js";
 
-/** The tus data store's side of the uploads: their bytes so far, a copy of them, and their removal. */
-export interface ResumableStore {
-  read(id: string): Readable;
-  /** Copies (or links) the complete upload to `path`. */
-  copyTo(id: string, path: string): Promise<void>;
-  /** Removes the upload's bytes and info from the store. */
-  remove(id: string): Promise<void>;
-  /** The upload is staged from its copy: the store may let its bytes go (once its answer is sent). */
-  finished(id: string): void;
-}
-
 export interface ResumableDeps {
   readonly staging: StagingDeps;
   readonly progress: ProgressBus;
   readonly inFlight: UploadsInFlight;
-  readonly store: ResumableStore;
+  /** The bytes stored so far of each upload (the tus data store's). */
+  readonly parts: ResumableParts;
   /** The handler chains kept between an upload's requests. */
   readonly chains: ResumableChains;
   /** A fresh chain from UPLOAD_HANDLERS, with this door's `store`. */
@@ -71,9 +62,9 @@ const heldByTheRow = async () => {};
 /** The chain's view of the upload: its progress id, its owner, and its declared bytes, which its creation reserved. */
 function chainSourceOf(deps: ResumableDeps, row: ResumableUploadRow): ChainSource {
   return {
-    handlers: deps.newUploadHandlers({ store: () => createStoredFileHandler({ scratch: deps.staging.scratch, copyTo: (path) => deps.store.copyTo(row.id, path) }) }),
+    handlers: deps.newUploadHandlers({ store: () => createStoredFileHandler({ scratch: deps.staging.scratch, copyTo: (path) => deps.parts.copyTo(row.id, path) }) }),
     upload: { uploadId: row.progress_id, userId: row.owner_id, filename: row.filename ?? "", bytesSeen: 0, reservedBytes: row.byte_length, results: {} },
-    readStored: () => deps.store.read(row.id),
+    readStored: () => deps.parts.read(row.id),
   };
 }
 
@@ -206,8 +197,9 @@ export async function receiveResumable(
 /**
  * After the last byte is stored: PROCESSING, the chain's `complete` (the
  * stored file copied for staging), then the file is staged exactly as a
- * multipart upload's is, then READY (or FAILED with its code). The upload
- * leaves the store either way.
+ * multipart upload's is, then READY (or FAILED with its code). A failed
+ * upload's bytes go with it; a staged one's stay for the door to remove once
+ * its answer is sent (tus reads the upload's info after this).
  * @throws UpstageError whatever a handler or staging refuses with.
  */
 export async function finishResumable(deps: ResumableDeps, row: ResumableUploadRow): Promise<ImageRow> {
@@ -225,7 +217,6 @@ export async function finishResumable(deps: ResumableDeps, row: ResumableUploadR
     if (file === undefined || results.sha256 === undefined) throw new Error("The upload chain ran without its hash or store handler.");
     // The declared bytes stop counting as the staged image starts to (staging reserves its bytes under the same lock).
     await deleteResumableUpload(staging.knex, row.id);
-    deps.store.finished(row.id);
     const timer = staging.metrics.stageSeconds.startTimer();
     const image = await stageReceivedFile(staging, { ownerId: row.owner_id, received: { path: file, sha256: results.sha256, byteSize: row.byte_length, filename: row.filename } });
     file = undefined;
@@ -271,7 +262,7 @@ async function endResumable(deps: ResumableDeps, row: ResumableUploadRow, reques
 async function removeResumable(deps: ResumableDeps, row: Pick<ResumableUploadRow, "id" | "progress_id" | "expires_at">, how: { keepBytes?: boolean } = {}): Promise<void> {
   await deps.chains.end(row.id, new Error("expired"));
   const [removed] = await Promise.allSettled([
-    how.keepBytes ? Promise.resolve() : deps.store.remove(row.id),
+    how.keepBytes ? Promise.resolve() : deps.parts.remove(row.id),
     deleteResumableUpload(deps.staging.knex, row.id),
     releaseUploadId(deps.staging.knex, row.progress_id, row.expires_at),
   ]);

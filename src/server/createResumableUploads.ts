@@ -7,13 +7,11 @@
 // image, or the error, as JSON.
 import { fileTooLarge } from "../errors/fileTooLarge.js";
 import fs from "node:fs/promises";
-import { createReadStream } from "node:fs";
 import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { FileStore } from "@tus/file-store";
 import { DataStore, ERRORS, EVENTS, Server, type Locker, type Upload } from "@tus/server";
-import type { ImageRow } from "../db/rows.js";
 import { ErrorCode, httpStatusOf } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
@@ -25,11 +23,11 @@ import {
   sweepExpiredResumables,
   terminatedResumable,
   type ResumableDeps,
-  type ResumableStore,
   type ResumableUploadRow,
 } from "../flows/resumableUploads.js";
 import { uploadIdArgument } from "../graphql/checkArguments.js";
 import { isOwnedBy, type Viewer } from "../staging/access.js";
+import { createResumableParts } from "../storage/createResumableParts.js";
 import { discardRestAfterAnswer } from "./discardRestAfterAnswer.js";
 
 export const RESUMABLE_PATH = "/uploads";
@@ -109,27 +107,17 @@ class InspectedStore extends DataStore {
   }
 }
 
-/** What the tus door works with: the flow's deps, less the data store, which the door makes. */
-export type ResumableDoorDeps = Omit<ResumableDeps, "store">;
+/** What the tus door works with: the flow's deps, less the parts, which live where the door's data store keeps them. */
+export type ResumableDoorDeps = Omit<ResumableDeps, "parts">;
 
 export async function createResumableUploads(doorDeps: ResumableDoorDeps, options: ResumableUploadsOptions) {
   await fs.mkdir(options.directory, { recursive: true });
   const files = new FileStore({ directory: options.directory, expirationPeriodInMilliseconds: doorDeps.limits.ttlSeconds * 1000 });
   const { log } = doorDeps.staging;
 
-  /** Uploads staged from their copy, whose bytes go once their answer is sent (tus still reads a creation-with-upload's info after the finish hook). */
+  /** Uploads staged, whose bytes go once their answer is sent (tus still reads a creation-with-upload's info after the finish hook). */
   const finishedUploads = new Set<string>();
-  const resumableStore: ResumableStore = {
-    read: (id) => createReadStream(path.join(options.directory, id)),
-    async copyTo(id, target) {
-      const file = path.join(options.directory, id);
-      // A hard link when the scratch directory is on the same disk (it is, under DATA_DIR); a copy otherwise.
-      await fs.link(file, target).catch(() => fs.copyFile(file, target));
-    },
-    remove: (id) => files.remove(id),
-    finished: (id) => void finishedUploads.add(id),
-  };
-  const deps: ResumableDeps = { ...doorDeps, store: resumableStore };
+  const deps: ResumableDeps = { ...doorDeps, parts: createResumableParts(options.directory) };
 
   async function rowOf(id: string): Promise<ResumableUploadRow> {
     const row = await resumableUpload(deps, id);
@@ -169,7 +157,7 @@ export async function createResumableUploads(doorDeps: ResumableDoorDeps, option
     return viewer;
   }
 
-  async function answerFor(image: ImageRow): Promise<string> {
+  async function answerFor(image: Awaited<ReturnType<typeof finishResumable>>): Promise<string> {
     return JSON.stringify({
       stagedImage: {
         id: image.id,
@@ -220,6 +208,7 @@ export async function createResumableUploads(doorDeps: ResumableDoorDeps, option
     async onUploadFinish(request, upload) {
       try {
         const image = await finishResumable(deps, await rowOf(upload.id));
+        finishedUploads.add(upload.id);
         return {
           // A PATCH answers 200 with the body (204 may carry none); a creation-with-upload keeps its 201 and Location.
           ...(request.method === "PATCH" ? { status_code: 200 } : {}),

@@ -24,7 +24,7 @@ import { cleanPendingFiles } from "../staging/fileIntents.js";
 import { reconcileStaged } from "../staging/reconcileStaged.js";
 import { servableContentType } from "../staging/servableMedia.js";
 import { createViewerLookup } from "../staging/createViewerLookup.js";
-import type { Database } from "../db/createDatabase.js";
+import type { Stores } from "../app/openStores.js";
 import type { Storage } from "../storage/Storage.js";
 import type { UploadHandlerFactory } from "../uploads/createHandlerChain.js";
 import type { BodyMeter } from "../uploads/meterRequestBody.js";
@@ -50,7 +50,7 @@ export interface UpstageServer {
   /** The base URL clients use (PUBLIC_URL, or http://localhost:<port>). */
   readonly url: string;
   readonly port: number;
-  readonly database: Database;
+  readonly database: Stores["database"];
   readonly storage: Storage;
   readonly sweeper: Sweeper;
   readonly authSecret: AuthSecret;

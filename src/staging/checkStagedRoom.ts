@@ -1,5 +1,6 @@
 import type { Knex } from "knex";
 import { bytesStoredBy, countStaged } from "../db/imageQueries.js";
+import { bytesPendingFor } from "../db/resumableUploadQueries.js";
 import { lockUser } from "../db/userQueries.js";
 import { quotaExceeded } from "../errors/quotaExceeded.js";
 import { tooManyStaged } from "../errors/tooManyStaged.js";
@@ -16,8 +17,8 @@ export interface StagedRoom {
 
 /**
  * That the owner may stage one more image: fewer than `maxStaged` staged
- * images of theirs are live, and their images' bytes with `newBytes` stay
- * within `quotaBytes`. Takes the owner's row lock for the rest of the
+ * images of theirs are live, and their images' bytes, with what their tus
+ * uploads under way have reserved and `newBytes`, stay within `quotaBytes`. Takes the owner's row lock for the rest of the
  * transaction, so uploads finishing together cannot pass either limit between
  * them: the quota handler refuses early, one upload at a time; this is what
  * holds under a burst, on every instance.
@@ -26,5 +27,7 @@ export interface StagedRoom {
 export async function checkStagedRoom(trx: Knex.Transaction, ownerId: string, now: Date, room: StagedRoom): Promise<void> {
   await lockUser(trx, ownerId);
   if ((await countStaged(trx, ownerId, now)) >= room.maxStaged) throw tooManyStaged(room.maxStaged);
-  if (room.newBytes > 0 && (await bytesStoredBy(trx, ownerId)) + room.newBytes > room.quotaBytes) throw quotaExceeded(room.quotaBytes);
+  if (room.newBytes === 0) return;
+  const held = (await bytesStoredBy(trx, ownerId)) + (await bytesPendingFor(trx, ownerId, now));
+  if (held + room.newBytes > room.quotaBytes) throw quotaExceeded(room.quotaBytes);
 }

@@ -10,6 +10,7 @@ import { rawUpload } from "../helpers/rawUpload.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { metricValue } from "../helpers/metricValue.js";
+import { neighbourUpload } from "../helpers/neighbourUpload.js";
 import { waitFor } from "../helpers/waitFor.js";
 
 let t: TestServer;
@@ -123,9 +124,7 @@ describe("WebSocket limits", () => {
     "holds under a burst on %s: of 60 subscribes sent at once, MAX_SUBSCRIPTIONS_PER_CONNECTION are held and the rest are RATE_LIMITED",
     async (_where, username) => {
       // The second case runs with the server busy: another user's slow upload is in flight through the burst.
-      const neighbour =
-        username === "owner" ? rawUpload(t.graphqlUrl, await jpeg(400, 400), { token: await t.token("neighbour"), chunkSize: 4096, delayMs: 10 }) : undefined;
-      if (neighbour) await waitFor(async () => (await metricValue(t.url, "upstage_active_uploads")) === 1, "the neighbour's upload is in flight");
+      const neighbour = await neighbourUpload(t, username === "owner", "neighbour");
       const client = wsClient(t.graphqlUrl, username === "owner" ? owner : await t.token(username));
       const ids = Array.from({ length: 60 }, () => randomUUID());
       const refused = new Map<string, unknown>();
@@ -141,7 +140,7 @@ describe("WebSocket limits", () => {
       expect(new Set([...refused.values()].map((errors) => (errors as { extensions: { code: string } }[])[0]!.extensions.code))).toEqual(new Set(["RATE_LIMITED"]));
       await client.dispose();
       await Promise.all(outcomes);
-      expect((await neighbour)?.status ?? 200).toBe(200);
+      expect((await neighbour.done)?.status ?? 200).toBe(200);
     },
   );
 });

@@ -110,6 +110,29 @@ describeWhen(!adminUrl || !redisUrl ? "DATABASE_URL and REDIS_URL (a PostgreSQL 
     expect((await fetch(`${b.url}/media/${key}`)).status).toBe(200);
   });
 
+  it("limits per user hold across instances under a burst: one upload per uploadId, and the quota's reserved bytes", async () => {
+    const [a, b, c] = instances as [ServerProcess, ServerProcess, ServerProcess];
+    const bearer = await token("burst-everywhere");
+    const uploadId = randomUUID();
+    const files = await Promise.all([0, 1, 2, 3].map((i) => jpeg(300 + i, 200)));
+    const answers = await Promise.all(files.map((file, i) => rawUpload([a, b, c, a][i]!.graphqlUrl, file, { token: bearer, uploadId, chunkSize: 8 * 1024, delayMs: 2 })));
+    const codes = answers.map((answer) => answer.body?.errors?.[0]?.extensions?.code ?? (answer.body?.data?.stageImage ? "STAGED" : answer.status));
+    expect(codes.sort()).toEqual(["RATE_LIMITED", "RATE_LIMITED", "RATE_LIMITED", "STAGED"]);
+
+    // Twelve tus creations of 20 MB at once, four on each instance, against the 200 MiB quota: ten fit.
+    const creations = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        fetch(`${[a, b, c][i % 3]!.url}/uploads/`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${bearer}`, "tus-resumable": "1.0.0", "upload-length": String(20_000_000) },
+        }),
+      ),
+    );
+    const statuses = creations.map((response) => response.status).sort();
+    expect(statuses).toEqual([...Array(10).fill(201), 403, 403]);
+    for (const refused of creations.filter((response) => response.status === 403)) expect(await refused.json()).toMatchObject({ error: { code: "QUOTA_EXCEEDED" } });
+  });
+
   it("sweeps on one instance at a time: none while another holds the sweep, then the expired image goes", async () => {
     // Its staged images expire after 2 s; every instance tries to sweep each second.
     const shortLived = await instance({ STAGE_TTL: "2" });

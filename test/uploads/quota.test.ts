@@ -3,6 +3,7 @@ import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg, photo } from "../helpers/images.js";
 import { DISCARD } from "../helpers/operations.js";
 import { metricValue } from "../helpers/metricValue.js";
+import { neighbourUpload } from "../helpers/neighbourUpload.js";
 import { rawUpload } from "../helpers/rawUpload.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { waitFor } from "../helpers/waitFor.js";
@@ -74,13 +75,9 @@ describe("quota under a burst", () => {
   it.each([["a cold server", "first"], ["a busy server", "second"]])("holds on %s when one user sends four uploads at once: at most what fits is staged, each other one is QUOTA_EXCEEDED, and nothing is left behind", async (where, username) => {
     const token = await roomForTwo.token(username);
     // Busy: another user's slow upload is in flight through the burst.
-    const neighbour =
-      where === "a busy server"
-        ? rawUpload(roomForTwo.graphqlUrl, await jpeg(400, 400), { token: await roomForTwo.token(`${username}-neighbour`), chunkSize: 4096, delayMs: 10 })
-        : undefined;
-    if (neighbour) await waitFor(async () => (await metricValue(roomForTwo.url, "upstage_active_uploads")) === 1, "the neighbour's upload is in flight");
+    const neighbour = await neighbourUpload(roomForTwo, where === "a busy server", `${username}-neighbour`);
     const answers = await Promise.all(files.map((file) => stageFile(roomForTwo.graphqlUrl, file, { token })));
-    expect((await neighbour)?.status ?? 200).toBe(200);
+    expect((await neighbour.done)?.status ?? 200).toBe(200);
     const staged = answers.filter((answer) => !answer.body.errors).map((answer) => answer.body.data!["stageImage"].image.byteSize as number);
     const refused = answers.filter((answer) => answer.body.errors).map(errorCode);
     expect(refused.length).toBeGreaterThan(0);
@@ -92,5 +89,39 @@ describe("quota under a burst", () => {
     const left = await roomForTwo.files();
     expect(left.filter((file) => file.startsWith("tmp/"))).toEqual([]);
     expect(left.filter((file) => file.startsWith("media/") && !named.has(file.slice("media/".length)))).toEqual([]);
+  });
+
+  it.each([["a cold server", "tus-first"], ["a busy server", "tus-second"]])("holds on %s for tus creations at once, and for both doors together: their declared bytes are reserved as each is created", async (where, username) => {
+    const token = await roomForTwo.token(username);
+    const neighbour = await neighbourUpload(roomForTwo, where === "a busy server", `${username}-neighbour`);
+    // Each declares 40% of the quota: two fit.
+    const create = () =>
+      fetch(`${roomForTwo.url}/uploads/`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "tus-resumable": "1.0.0", "upload-length": String(Math.floor(quota * 0.4)) },
+      });
+    const creations = await Promise.all([create(), create(), create(), create()]);
+    expect(creations.map((response) => response.status).sort()).toEqual([201, 201, 403, 403]);
+    // What the two hold is reserved: an upload through the other door that would pass the quota with them is refused.
+    expect(errorCode(await stageFile(roomForTwo.graphqlUrl, files[0]!, { token }))).toBe("QUOTA_EXCEEDED");
+    expect((await neighbour.done)?.status ?? 200).toBe(200);
+    for (const created of creations.filter((response) => response.status === 201)) {
+      expect((await fetch(new URL(created.headers.get("location")!, roomForTwo.url), { method: "DELETE", headers: { authorization: `Bearer ${token}`, "tus-resumable": "1.0.0" } })).status).toBe(204);
+    }
+  });
+
+  it("holds between the doors: a multipart upload under way when tus creations take the room is refused as its row would be inserted", async () => {
+    const token = await roomForTwo.token("between-doors");
+    const slow = rawUpload(roomForTwo.graphqlUrl, files[1]!, { token, chunkSize: 4096, delayMs: 10 });
+    await waitFor(async () => (await metricValue(roomForTwo.url, "upstage_active_uploads")) === 1, "the multipart upload is in flight");
+    const create = () =>
+      fetch(`${roomForTwo.url}/uploads/`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "tus-resumable": "1.0.0", "upload-length": String(Math.floor(quota * 0.4)) },
+      });
+    expect([(await create()).status, (await create()).status]).toEqual([201, 201]);
+    const answer = await slow;
+    expect(answer.body.errors?.[0]?.extensions?.code).toBe("QUOTA_EXCEEDED");
+    expect(await roomForTwo.server.database.knex("images").where({ owner_id: "between-doors" })).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorCode, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
 import { metricValue } from "../helpers/metricValue.js";
+import { neighbourUpload } from "../helpers/neighbourUpload.js";
 import { rawUpload } from "../helpers/rawUpload.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
@@ -24,8 +25,7 @@ describe("one uploadId, one upload in flight", () => {
     async (where, username) => {
       const token = await t.token(`same-id-${username}`);
       // Busy: another user's slow upload is in flight through the burst.
-      const neighbour = where === "a busy server" ? rawUpload(t.graphqlUrl, await jpeg(400, 400), { token: await t.token(`${username}-neighbour`), chunkSize: 4096, delayMs: 10 }) : undefined;
-      if (neighbour) await waitFor(async () => (await metricValue(t.url, "upstage_active_uploads")) === 1, "the neighbour's upload is in flight");
+      const neighbour = await neighbourUpload(t, where === "a busy server", `${username}-neighbour`);
       const uploadId = randomUUID();
       const ws = wsClient(t.graphqlUrl, token);
       const endings: unknown[] = [];
@@ -34,7 +34,7 @@ describe("one uploadId, one upload in flight", () => {
       });
       await t.subscribed(uploadId);
       const answers = await Promise.all(files.map((file) => stageFile(t.graphqlUrl, file, { token, uploadId })));
-      expect((await neighbour)?.status ?? 200).toBe(200);
+      expect((await neighbour.done)?.status ?? 200).toBe(200);
       const staged = answers.filter((answer) => !answer.body.errors);
       expect(staged).toHaveLength(1);
       expect(answers.filter((answer) => answer.body.errors).map(errorCode)).toEqual(["RATE_LIMITED", "RATE_LIMITED", "RATE_LIMITED"]);
