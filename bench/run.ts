@@ -16,17 +16,18 @@ import { receiveCase } from "./cases/receive.js";
 import { servingCase } from "./cases/serving.js";
 import { stageCases } from "./cases/stage.js";
 import { throughputCases } from "./cases/throughput.js";
+import { tusReceiveCase } from "./cases/tusReceive.js";
 import { startUpstage } from "./lib/benchServers.js";
 import { photoJpeg } from "./lib/photo.js";
 import { toMarkdown, toRow, type CaseResult } from "./lib/report.js";
 
 const smoke = process.argv.includes("--smoke");
-/** `--only B3,B4`: run just those groups of cases (B1, B2, B3, B4 with B5 and B8, B6, B7, Q); results go to bench/results.only.*. */
+/** `--only B3,B4`: run just those groups of cases (B1, B2, B3, B4 with B5 and B8, B6, B7, B9, Q); results go to bench/results.only.*. */
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
 const runs = (group: string) => !only || only.includes(group);
 const scale = smoke
-  ? { receiveMiB: 4, rounds: 1, bigMiB: 16, concurrent: 2, eachMiB: 4, stage: [800, 600], uploads: 4, servingSeconds: 1, sizes: 2 }
-  : { receiveMiB: 256, rounds: 3, bigMiB: 1024, concurrent: 8, eachMiB: 128, stage: [4000, 3000], uploads: 100, servingSeconds: 5, sizes: 10 };
+  ? { receiveMiB: 4, rounds: 1, bigMiB: 16, concurrent: 2, eachMiB: 4, stage: [800, 600], uploads: 4, servingSeconds: 1, sizes: 2, tusMiB: 12 }
+  : { receiveMiB: 256, rounds: 3, bigMiB: 1024, concurrent: 8, eachMiB: 128, stage: [4000, 3000], uploads: 100, servingSeconds: 5, sizes: 10, tusMiB: 64 };
 
 async function main(): Promise<void> {
   // The sharp-alone baseline gets the threads the server gives libvips (IMAGE_THREADS' default).
@@ -66,6 +67,10 @@ async function main(): Promise<void> {
     if (runs("B6")) {
       log("B6 serving");
       results.push(await servingCase(upstage, twoMegabytes, scale.servingSeconds, scale.rounds));
+    }
+    if (runs("B9")) {
+      log("B9 tus receive");
+      results.push(await tusReceiveCase(upstage, scale.tusMiB, scale.rounds));
     }
     if (runs("B7")) {
       log("B7 on-demand thumbnails");

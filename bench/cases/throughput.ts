@@ -9,6 +9,7 @@ import { STAGE_ID, type Upstage } from "../lib/benchServers.js";
 import type { CaseResult } from "../lib/report.js";
 import { memoryOf, resetPeak } from "../lib/procStatus.js";
 import { quantile } from "../lib/stats.js";
+import { metricValue } from "../../test/helpers/metricValue.js";
 import { sizeLabel } from "../lib/report.js";
 
 /** B4's baseline: sharp decoding the same files to raw pixels, all at once (the uploads' concurrency); images per second. */
@@ -40,6 +41,7 @@ export async function throughputCases(upstage: Upstage, uploads: number, photo: 
   const decodeRate = await decodeAllWithSharp(photo, uploads);
   const pid = upstage.process.child.pid!;
   await resetPeak(pid);
+  const busyBefore = await metricValue(upstage.process.url, "upstage_event_loop_busy_seconds_total");
   const started = performance.now();
   // /healthz every 50 ms while the uploads run: the server must still answer it at once.
   const healthLatencies: number[] = [];
@@ -86,6 +88,7 @@ export async function throughputCases(upstage: Upstage, uploads: number, photo: 
   const seconds = (performance.now() - started) / 1000;
   loaded = false;
   await probing;
+  const busyMs = ((await metricValue(upstage.process.url, "upstage_event_loop_busy_seconds_total")) - busyBefore) * 1000;
   const { peakMiB } = await memoryOf(pid);
   const bareLatencies = await bare.stop();
   const p50 = quantile(latencies, 0.5);
@@ -100,6 +103,15 @@ export async function throughputCases(upstage: Upstage, uploads: number, photo: 
     target: { ratioAtLeast: 0.5, text: "0 errors, 0 events lost or crossed" },
     met: errors === 0 && eventProblems === 0,
     notes: `errors ${errors}, uploads whose events were lost, out of order or crossed ${eventProblems}; latency p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; of which receiving (request start to PROCESSING) p50 ${quantile(receivingTimes, 0.5).toFixed(0)} ms, p99 ${quantile(receivingTimes, 0.99).toFixed(0)} ms`,
+  },
+  {
+    id: "B4c",
+    name: "main-thread busy time per staged photo over B4 (performance.eventLoopUtilization)",
+    unit: "ms",
+    higherIsBetter: false,
+    samples: [busyMs / uploads],
+    target: { atMost: 25 },
+    notes: `the server's main thread was busy ${(busyMs / 1000).toFixed(1)} s of the ${seconds.toFixed(1)} s B4 took (${((busyMs / 1000 / seconds) * 100).toFixed(0)} %), /healthz probes included`,
   },
   {
     id: "B4l",

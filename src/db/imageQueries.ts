@@ -160,21 +160,6 @@ export function findLiveImagesByKeyStem(db: Knex, stem: string): Promise<ImageRo
   return db<ImageRow>("images").where("storage_key", "like", `${stem}.%`).whereIn("status", LIVE_STATUSES).limit(10);
 }
 
-/**
- * Bytes of a user's staged and committed images (what counts against a
- * quota); files that several of its rows share count once.
- */
-export async function bytesStoredBy(db: Knex, ownerId: string): Promise<number> {
-  const files = db<ImageRow>("images")
-    .distinctOn("storage_key")
-    .select("storage_key", "byte_size")
-    .where({ owner_id: ownerId })
-    .whereIn("status", LIVE_STATUSES)
-    .as("files");
-  const row = await db.from(files).sum<{ total: string | number | null }>({ total: "byte_size" }).first();
-  return Number(row?.total ?? 0);
-}
-
 /** A staged or committed image of `ownerId` with these bytes (content-hash dedupe), or undefined. */
 export function findImageWithHash(db: Knex, ownerId: string, sha256: string): Promise<ImageRow | undefined> {
   return db<ImageRow>("images").where({ owner_id: ownerId, sha256 }).whereIn("status", LIVE_STATUSES).orderBy("created_at", "desc").first();
@@ -205,16 +190,6 @@ export function listStaged(db: Knex, ownerId: string, now: Date): Promise<ImageR
     .where({ owner_id: ownerId, status: "STAGED" })
     .andWhere("expires_at", ">", now)
     .orderBy([{ column: "created_at", order: "desc" }, { column: "id", order: "desc" }]);
-}
-
-/** How many staged images of the owner's have not expired. */
-export async function countStaged(db: Knex, ownerId: string, now: Date): Promise<number> {
-  const row = await db<ImageRow>("images")
-    .where({ owner_id: ownerId, status: "STAGED" })
-    .andWhere("expires_at", ">", now)
-    .count<{ count: string | number }>({ count: "*" })
-    .first();
-  return Number(row?.count ?? 0);
 }
 
 /** What the admin list is filtered by; every field is optional. */

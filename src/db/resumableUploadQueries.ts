@@ -27,16 +27,6 @@ export async function deleteResumableUpload(db: Knex, id: string): Promise<boole
   return (await db("resumable_uploads").where({ id }).delete()) > 0;
 }
 
-/** The bytes `ownerId`'s unexpired resumable uploads will take, counted whole from the start. */
-export async function bytesPendingFor(db: Knex, ownerId: string, now: Date): Promise<number> {
-  const row = await db("resumable_uploads")
-    .where({ owner_id: ownerId })
-    .where("expires_at", ">", now)
-    .sum<{ total: string | number | null }>({ total: "byte_length" })
-    .first();
-  return Number(row?.total ?? 0);
-}
-
 /** Up to `limit` uploads past their expiry, oldest first. */
 export function listExpiredResumableUploads(db: Knex, now: Date, limit: number): Promise<Pick<ResumableUploadRow, "id" | "progress_id" | "expires_at">[]> {
   return db<ResumableUploadRow>("resumable_uploads").select("id", "progress_id", "expires_at").where("expires_at", "<=", now).orderBy("expires_at").limit(limit);

@@ -6,9 +6,8 @@
 // this module is told what arrives and says what it decides.
 import { Transform } from "node:stream";
 import type { ImageRow } from "../db/rows.js";
-import { bytesStoredBy, countStaged } from "../db/imageQueries.js";
+import { holdingsOf } from "../db/holdingsQueries.js";
 import {
-  bytesPendingFor,
   deleteResumableUpload,
   findResumableUpload,
   insertResumableUpload,
@@ -109,9 +108,9 @@ export async function createResumable(
   };
   await knex.transaction(async (trx) => {
     await lockUser(trx, input.userId);
-    const held = (await bytesStoredBy(trx, input.userId)) + (await bytesPendingFor(trx, input.userId, now));
-    if (held + input.byteLength > limits.quotaBytes) throw quotaExceeded(limits.quotaBytes);
-    if ((await countStaged(trx, input.userId, now)) >= limits.maxStagedPerUser) throw tooManyStaged(limits.maxStagedPerUser);
+    const held = await holdingsOf(trx, input.userId, now);
+    if (held.storedBytes + held.pendingBytes + input.byteLength > limits.quotaBytes) throw quotaExceeded(limits.quotaBytes);
+    if (held.staged >= limits.maxStagedPerUser) throw tooManyStaged(limits.maxStagedPerUser);
     // The lease is the upload's life: a crash cannot hold the uploadId past its expiry.
     await admitUpload(trx, { userId: input.userId, uploadId: input.uploadId, now, until: row.expires_at });
     const { created_at: _, ...insert } = row;

@@ -1,9 +1,10 @@
+import fs from "node:fs/promises";
 import sharp from "sharp";
 import type { JpegEncoder } from "../config.js";
 import { asDecodeError } from "./decodeError.js";
 import { encode } from "./encode.js";
 import type { StoredFormat } from "./imageFormat.js";
-import { pixelsInput, renderFromPixels, type RenderedThumbnail } from "./renderThumbnails.js";
+import { pixelsInFile, renderFromPixels, type RenderedThumbnail } from "./renderThumbnails.js";
 import { sampleImage, type ImageSample } from "./sampleImage.js";
 import type { ThumbnailSpec } from "./ThumbnailSpec.js";
 
@@ -27,12 +28,15 @@ export interface ProcessedImage {
  * Everything staging makes of an upload, from one decode. `input` is decoded
  * once, in full (a damaged file fails here), turned upright by its EXIF
  * orientation, converted to sRGB, stripped of all metadata and scaled to fit
- * `maxDimension`, into raw pixels held in memory (2048 × 1536 × 3 = 9 MiB).
- * A small copy is sampled first (placeholder, colour, ThumbHash, focal
- * point: sampleImage.ts); the stored original (written to `output`) and each
+ * `maxDimension`, into raw pixels (2048 × 1536 × 3 = 9 MiB) written beside
+ * `output` in libvips' own format, which each later pipeline maps instead of
+ * decoding: the pixels never enter the JS heap, where each upload's 9 MiB
+ * Buffer cost a major garbage collection (bench B4c). A small copy is
+ * sampled first (placeholder, colour, ThumbHash, focal point:
+ * sampleImage.ts); the stored original (written to `output`) and each
  * thumbnail, cut around that point, are then encoded from those pixels, in
- * parallel on libvips' threads. Re-encoding also drops whatever trailed the image data
- * (polyglots).
+ * parallel on libvips' threads. Re-encoding also drops whatever trailed the
+ * image data (polyglots).
  *
  * Shrink-on-load: libvips decodes a JPEG (or WebP) at 1/2, 1/4 or 1/8 scale
  * whenever that scale is still at least `maxDimension`, so a 48 MP photo is
@@ -44,18 +48,18 @@ export interface ProcessedImage {
  * @throws UpstageError UNSUPPORTED_MEDIA_TYPE when the pixels cannot be decoded.
  */
 export async function processImage(input: string, output: string, options: ProcessOptions): Promise<ProcessedImage> {
+  const pixelsFile = `${output}.pixels.v`;
   try {
-    const { data, info } = await sharp(input, { limitInputPixels: options.maxPixels, failOn: "warning" })
+    const info = await sharp(input, { limitInputPixels: options.maxPixels, failOn: "warning" })
       .autoOrient()
       .resize({ width: options.maxDimension, height: options.maxDimension, fit: "inside", withoutEnlargement: true })
-      .raw({ depth: "uchar" })
-      .toBuffer({ resolveWithObject: true });
-    const pixels = { data, width: info.width, height: info.height, channels: info.channels };
-    const sample = await sampleImage(pixelsInput(pixels));
+      .toFile(pixelsFile);
+    const pixels = pixelsInFile(pixelsFile, info);
+    const sample = await sampleImage(pixels.open());
     const specs = options.thumbnails.map((spec) => ({ ...spec, focus: sample.focus }));
     // Both settle before either failure is thrown: the caller removes `output` then, and no write may follow.
     const [written, rendered] = await Promise.allSettled([
-      encode(pixelsInput(pixels), options.format, options.jpegEncoder).toFile(output),
+      encode(pixels.open(), options.format, options.jpegEncoder).toFile(output),
       renderFromPixels(pixels, specs, options.jpegEncoder),
     ]);
     if (written.status === "rejected") throw written.reason;
@@ -64,5 +68,7 @@ export async function processImage(input: string, output: string, options: Proce
     return { original: { width: stored.width, height: stored.height, byteSize: stored.size }, thumbnails: rendered.value, sample };
   } catch (error) {
     throw asDecodeError(error);
+  } finally {
+    await fs.rm(pixelsFile, { force: true });
   }
 }

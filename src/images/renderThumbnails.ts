@@ -11,12 +11,29 @@ export interface RenderedThumbnail {
   readonly height: number;
 }
 
-/** Decoded pixels in memory: 8 bits a channel, sRGB or grey, with or without alpha. */
+/**
+ * Decoded pixels, 8 bits a channel, sRGB or grey, with or without alpha: in
+ * memory, or in a libvips file (`.v`) that libvips maps into memory, so no
+ * pipeline over them decodes anything or puts them on the JS heap.
+ */
 export interface Pixels {
-  readonly data: Buffer;
   readonly width: number;
   readonly height: number;
-  readonly channels: 1 | 2 | 3 | 4;
+  readonly channels: number;
+  /** A new pipeline over the pixels. */
+  open(): Sharp;
+}
+
+/** Pixels in a Buffer. Not `clone()` of one pipeline: sharp's clone structured-clones its options, the buffer with them, so each would copy the pixels on the main thread. */
+export function pixelsInMemory(data: Buffer, size: { width: number; height: number; channels: number }): Pixels {
+  const { width, height, channels } = size;
+  return { width, height, channels, open: () => sharp(data, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 } }) };
+}
+
+/** Pixels in a libvips file (written with `toFile("….v")`): mapped, not decoded, by each pipeline that opens them. */
+export function pixelsInFile(path: string, size: { width: number; height: number; channels: number }): Pixels {
+  const { width, height, channels } = size;
+  return { width, height, channels, open: () => sharp(path) };
 }
 
 const sharpFit = { COVER: "cover", CONTAIN: "contain", INSIDE: "inside" } as const;
@@ -40,7 +57,7 @@ export async function renderThumbnails(
     const [only] = specs;
     if (specs.length < 2 && only?.fit !== "COVER") return only ? [await renderOne(input, only, jpegEncoder)] : [];
     const { data, info } = await input.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
-    return await renderFromPixels({ data, width: info.width, height: info.height, channels: info.channels }, specs, jpegEncoder);
+    return await renderFromPixels(pixelsInMemory(data, info), specs, jpegEncoder);
   } catch (error) {
     throw asDecodeError(error);
   }
@@ -56,7 +73,7 @@ export async function renderFromPixels(pixels: Pixels, specs: readonly Thumbnail
   const scale = Math.min(1, 2 * Math.max(...specs.map((spec) => scaleOf(spec, regionOf(spec, pixels)))));
   const source = scale < 0.5 ? await reduce(pixels, scale) : pixels;
   const scaled = (crop: CropRect | null | undefined) => (crop && source !== pixels ? scaleCrop(crop, source.width / pixels.width, source) : crop);
-  return Promise.all(specs.map(async (spec) => ({ ...(await renderOne(pixelsInput(source), { ...spec, crop: scaled(spec.crop) }, jpegEncoder, source)), spec })));
+  return Promise.all(specs.map(async (spec) => ({ ...(await renderOne(source.open(), { ...spec, crop: scaled(spec.crop) }, jpegEncoder, source)), spec })));
 }
 
 /**
@@ -94,15 +111,6 @@ function clamp(value: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, value));
 }
 
-/**
- * A new pipeline over pixels in memory. Not `clone()`: sharp's clone
- * structured-clones its options, the input buffer with them, so each clone of
- * a 2048 × 1536 image would copy 9 MiB on the main thread.
- */
-export function pixelsInput(pixels: Pixels): Sharp {
-  return sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } });
-}
-
 function regionOf(spec: ThumbnailSpec, pixels: Pixels): { width: number; height: number } {
   return spec.crop ?? pixels;
 }
@@ -118,11 +126,12 @@ function scaleOf(spec: ThumbnailSpec, region: { width: number; height: number })
 async function reduce(pixels: Pixels, scale: number): Promise<Pixels> {
   const width = Math.max(1, Math.round(pixels.width * scale));
   const height = Math.max(1, Math.round(pixels.height * scale));
-  const { data, info } = await pixelsInput(pixels)
+  const { data, info } = await pixels
+    .open()
     .resize({ width, height, fit: "fill" })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, channels: info.channels };
+  return pixelsInMemory(data, info);
 }
 
 function scaleCrop(crop: CropRect, factor: number, within: { width: number; height: number }): CropRect {

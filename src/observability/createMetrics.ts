@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** The outcome of one upload, as its terminal progress event says. */
@@ -53,6 +54,15 @@ export function createMetrics(live: LiveCounts): Metrics {
     registers,
     collect() {
       this.set(live.activeSubscriptions());
+    },
+  });
+  new Counter({
+    name: "upstage_event_loop_busy_seconds_total",
+    help: "Time this process's main thread spent running code, not waiting (performance.eventLoopUtilization): divided by the uploads staged meanwhile, the main-thread cost of one.",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(performance.eventLoopUtilization().active / 1000);
     },
   });
   return {

@@ -1,6 +1,5 @@
 import type { Knex } from "knex";
-import { bytesStoredBy, countStaged } from "../db/imageQueries.js";
-import { bytesPendingFor } from "../db/resumableUploadQueries.js";
+import { holdingsOf } from "../db/holdingsQueries.js";
 import { lockUser } from "../db/userQueries.js";
 import { quotaExceeded } from "../errors/quotaExceeded.js";
 import { tooManyStaged } from "../errors/tooManyStaged.js";
@@ -26,8 +25,7 @@ export interface StagedRoom {
  */
 export async function checkStagedRoom(trx: Knex.Transaction, ownerId: string, now: Date, room: StagedRoom): Promise<void> {
   await lockUser(trx, ownerId);
-  if ((await countStaged(trx, ownerId, now)) >= room.maxStaged) throw tooManyStaged(room.maxStaged);
-  if (room.newBytes === 0) return;
-  const held = (await bytesStoredBy(trx, ownerId)) + (await bytesPendingFor(trx, ownerId, now));
-  if (held + room.newBytes > room.quotaBytes) throw quotaExceeded(room.quotaBytes);
+  const held = await holdingsOf(trx, ownerId, now);
+  if (held.staged >= room.maxStaged) throw tooManyStaged(room.maxStaged);
+  if (room.newBytes > 0 && held.storedBytes + held.pendingBytes + room.newBytes > room.quotaBytes) throw quotaExceeded(room.quotaBytes);
 }

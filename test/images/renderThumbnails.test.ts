@@ -1,6 +1,6 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { pixelsInput, renderFromPixels, type Pixels } from "../../src/images/renderThumbnails.js";
+import { pixelsInMemory, renderFromPixels, type Pixels } from "../../src/images/renderThumbnails.js";
 import { sampleImage } from "../../src/images/sampleImage.js";
 import type { ThumbnailSpec } from "../../src/images/ThumbnailSpec.js";
 
@@ -11,7 +11,7 @@ async function pictureWithRedSquare(): Promise<Pixels> {
     .composite([{ input: square, left: 1560, top: 80 }])
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, channels: info.channels };
+  return pixelsInMemory(data, info);
 }
 
 /** Where the red pixels of a thumbnail are, as fractions of its width and height. */
@@ -36,7 +36,7 @@ async function redCentre(jpeg: Buffer): Promise<{ x: number; y: number; share: n
 describe("renderFromPixels", () => {
   it("finds the salient region as the automatic focal point, and cuts every COVER size around it, at its exact size", async () => {
     const pixels = await pictureWithRedSquare();
-    const { focus } = await sampleImage(pixelsInput(pixels));
+    const { focus } = await sampleImage(pixels.open());
     // The square's centre is at (1640/1800, 160/1200) = (0.91, 0.13).
     expect(focus.auto).toBe(true);
     expect(focus.x).toBeGreaterThan(0.75);

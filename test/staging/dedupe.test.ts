@@ -1,6 +1,6 @@
 // Content-hash dedupe: one user's same bytes are stored once; deletes count references.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bytesStoredBy } from "../../src/db/imageQueries.js";
+import { holdingsOf } from "../../src/db/holdingsQueries.js";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
 import { COMMIT_PROFILE, DISCARD } from "../helpers/operations.js";
@@ -34,7 +34,7 @@ describe("the same bytes staged twice", () => {
     expect(await media()).toEqual(filesAfterFirst);
     const rows = await t.server.database.knex("images").where({ owner_id: "twice" }).orderBy("created_at");
     expect(rows.map((row) => row.original_filename)).toEqual(["one.jpg", "two.jpg"]);
-    expect(await bytesStoredBy(t.server.database.knex, "twice")).toBe(Number(rows[0].byte_size));
+    expect((await holdingsOf(t.server.database.knex, "twice", new Date())).storedBytes).toBe(Number(rows[0].byte_size));
   });
 
   it("keeps shared files until the last row naming them goes", async () => {

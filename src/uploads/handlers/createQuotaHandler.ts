@@ -1,7 +1,6 @@
 import { quotaExceeded } from "../../errors/quotaExceeded.js";
 import type { Knex } from "knex";
-import { bytesStoredBy, countStaged } from "../../db/imageQueries.js";
-import { bytesPendingFor } from "../../db/resumableUploadQueries.js";
+import { holdingsOf, type Holdings } from "../../db/holdingsQueries.js";
 import { tooManyStaged } from "../../errors/tooManyStaged.js";
 import type { UploadContext, UploadHandler } from "../UploadHandler.js";
 
@@ -19,24 +18,18 @@ export function createQuotaHandler(options: { knex: Knex; quotaBytes: number; ma
   const refuse = () => quotaExceeded(options.quotaBytes);
 
   /** What the user holds besides this upload: images, and resumable uploads under way (counted whole; their bytes are promised). */
-  async function usedBesides(upload: UploadContext): Promise<number> {
-    const [bytes, pending] = await Promise.all([bytesStoredBy(options.knex, upload.userId), bytesPendingFor(options.knex, upload.userId, new Date())]);
-    return bytes + pending - upload.reservedBytes;
-  }
+  const usedBesides = (held: Holdings, upload: UploadContext) => held.storedBytes + held.pendingBytes - upload.reservedBytes;
 
   return {
     name: "quota",
     async start(upload) {
-      const [besides, staged] = await Promise.all([
-        usedBesides(upload),
-        options.maxStagedPerUser === undefined ? 0 : countStaged(options.knex, upload.userId, new Date()),
-      ]);
-      used = besides;
+      const held = await holdingsOf(options.knex, upload.userId, new Date());
+      used = usedBesides(held, upload);
       if (used >= options.quotaBytes) throw refuse();
-      if (options.maxStagedPerUser !== undefined && staged >= options.maxStagedPerUser) throw tooManyStaged(options.maxStagedPerUser);
+      if (options.maxStagedPerUser !== undefined && held.staged >= options.maxStagedPerUser) throw tooManyStaged(options.maxStagedPerUser);
     },
     async resume(upload) {
-      used = await usedBesides(upload);
+      used = usedBesides(await holdingsOf(options.knex, upload.userId, new Date()), upload);
     },
     chunk(_data, upload) {
       if (used + upload.bytesSeen > options.quotaBytes) throw refuse();
