@@ -27,6 +27,8 @@ export async function startUpstage(env: Record<string, string> = {}): Promise<Up
     MAX_FILE_SIZE: String(2 * 1024 ** 3),
     QUOTA_BYTES: String(64 * 1024 ** 3),
     MAX_CONCURRENT_UPLOADS: "16",
+    // `BENCH_DATABASE_URL=postgres://…` runs the server on that PostgreSQL database instead of the embedded one.
+    ...(globalThis.process.env["BENCH_DATABASE_URL"] ? { DATABASE_URL: globalThis.process.env["BENCH_DATABASE_URL"] } : {}),
     ...env,
     // `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` profiles the server under the bench.
   }, globalThis.process.env["BENCH_SERVER_NODE_ARGS"]?.split(" ").filter(Boolean));

@@ -8,6 +8,9 @@ import type { StagingDeps } from "../staging/StagingDeps.js";
 /**
  * A user's subscription to an upload's progress: the uploadId becomes theirs
  * when nobody has used it yet (so the upload, sent later, is theirs too).
+ * The bus subscription is taken first, so that the events published while
+ * the claim waits on a busy database are kept; none reaches the subscriber
+ * before the claim says the uploadId is theirs.
  * @throws UpstageError FORBIDDEN when the uploadId belongs to another user.
  */
 export async function watchUpload(
@@ -15,10 +18,14 @@ export async function watchUpload(
   userId: string,
   uploadId: string,
 ): Promise<AsyncIterableIterator<UploadEvent>> {
-  if (!(await claimUploadId(deps.staging.knex, uploadId, userId))) {
-    throw new UpstageError(ErrorCode.Forbidden, "That uploadId belongs to another user.");
-  }
   const subscription = deps.progress.subscribe(uploadId);
+  let claimed = false;
+  try {
+    claimed = await claimUploadId(deps.staging.knex, uploadId, userId);
+  } finally {
+    if (!claimed) await subscription.return?.();
+  }
+  if (!claimed) throw new UpstageError(ErrorCode.Forbidden, "That uploadId belongs to another user.");
   // From here on every event reaches the subscriber (with Redis, once the channel's SUBSCRIBE is confirmed).
   void subscription.live.then(() => deps.staging.log.debug({ uploadId, userId }, "upload watched"));
   return subscription;
