@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import os from "node:os";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
@@ -7,7 +8,7 @@ import WebSocket from "ws";
 import { stageFile } from "../../test/helpers/graphqlClient.js";
 import { STAGE_ID, type Upstage } from "../lib/benchServers.js";
 import type { CaseResult } from "../lib/report.js";
-import { memoryOf, resetPeak } from "../lib/procStatus.js";
+import { cpuMsOf, memoryOf, resetPeak } from "../lib/procStatus.js";
 import { quantile } from "../lib/stats.js";
 import { metricValue } from "../../test/helpers/metricValue.js";
 import { sizeLabel } from "../lib/report.js";
@@ -42,6 +43,7 @@ export async function throughputCases(upstage: Upstage, uploads: number, photo: 
   const pid = upstage.process.child.pid!;
   await resetPeak(pid);
   const busyBefore = await metricValue(upstage.process.url, "upstage_event_loop_busy_seconds_total");
+  const cpuBefore = await cpuMsOf(pid);
   const started = performance.now();
   // /healthz every 50 ms while the uploads run: the server must still answer it at once.
   const healthLatencies: number[] = [];
@@ -89,6 +91,7 @@ export async function throughputCases(upstage: Upstage, uploads: number, photo: 
   loaded = false;
   await probing;
   const busyMs = ((await metricValue(upstage.process.url, "upstage_event_loop_busy_seconds_total")) - busyBefore) * 1000;
+  const cpuMs = (await cpuMsOf(pid)) - cpuBefore;
   const { peakMiB } = await memoryOf(pid);
   const bareLatencies = await bare.stop();
   const p50 = quantile(latencies, 0.5);
@@ -111,7 +114,7 @@ export async function throughputCases(upstage: Upstage, uploads: number, photo: 
     higherIsBetter: false,
     samples: [busyMs / uploads],
     target: { atMost: 25 },
-    notes: `the server's main thread was busy ${(busyMs / 1000).toFixed(1)} s of the ${seconds.toFixed(1)} s B4 took (${((busyMs / 1000 / seconds) * 100).toFixed(0)} %), /healthz probes included`,
+    notes: `the server's main thread was busy ${(busyMs / 1000).toFixed(1)} s of the ${seconds.toFixed(1)} s B4 took (${((busyMs / 1000 / seconds) * 100).toFixed(0)} %), /healthz probes included; the server process used ${(cpuMs / 1000).toFixed(1)} s of CPU on all its threads, ${(cpuMs / uploads).toFixed(0)} ms a photo, against ${((2 * 1000) / decodeRate).toFixed(0)} ms a photo for the baseline's decode on the same ${os.availableParallelism()} cores`,
   },
   {
     id: "B4l",

@@ -29,6 +29,8 @@ export async function startUpstage(env: Record<string, string> = {}): Promise<Up
     MAX_CONCURRENT_UPLOADS: "16",
     // `BENCH_DATABASE_URL=postgres://…` runs the server on that PostgreSQL database instead of the embedded one.
     ...(globalThis.process.env["BENCH_DATABASE_URL"] ? { DATABASE_URL: globalThis.process.env["BENCH_DATABASE_URL"] } : {}),
+    // `BENCH_SERVER_ENV="IMAGE_CONCURRENCY=2 IMAGE_THREADS=1"` sets more of the server's variables.
+    ...Object.fromEntries((globalThis.process.env["BENCH_SERVER_ENV"] ?? "").split(" ").filter(Boolean).map((pair) => pair.split("=", 2) as [string, string])),
     ...env,
     // `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` profiles the server under the bench.
   }, globalThis.process.env["BENCH_SERVER_NODE_ARGS"]?.split(" ").filter(Boolean));

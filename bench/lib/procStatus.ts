@@ -11,3 +11,11 @@ export async function memoryOf(pid: number): Promise<{ rssMiB: number; peakMiB: 
 export async function resetPeak(pid: number): Promise<void> {
   await fs.writeFile(`/proc/${pid}/clear_refs`, "5");
 }
+
+/** CPU time a process has used so far, user and system, on all its threads (Linux /proc; clock ticks of 1/100 s), in ms. */
+export async function cpuMsOf(pid: number): Promise<number> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8");
+  // The fields after the command's closing parenthesis: utime and stime are the 12th and 13th of them.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
