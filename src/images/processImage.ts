@@ -31,12 +31,11 @@ export interface ProcessedImage {
  * `maxDimension`, into raw pixels (2048 × 1536 × 3 = 9 MiB) written beside
  * `output` in libvips' own format, which each later pipeline maps instead of
  * decoding: the pixels never enter the JS heap, where each upload's 9 MiB
- * Buffer cost a major garbage collection (bench B4c). A small copy is
- * sampled first (placeholder, colour, ThumbHash, focal point:
- * sampleImage.ts); the stored original (written to `output`) and each
- * thumbnail, cut around that point, are then encoded from those pixels, in
- * parallel on libvips' threads. Re-encoding also drops whatever trailed the
- * image data (polyglots).
+ * Buffer cost a major garbage collection (bench B4c). From those pixels, on
+ * libvips' threads and at the same time: the stored original (written to
+ * `output`), and a small copy sampled (placeholder, colour, ThumbHash, focal
+ * point: sampleImage.ts) and then each thumbnail cut around that point.
+ * Re-encoding also drops whatever trailed the image data (polyglots).
  *
  * Shrink-on-load: libvips decodes a JPEG (or WebP) at 1/2, 1/4 or 1/8 scale
  * whenever that scale is still at least `maxDimension`, so a 48 MP photo is
@@ -55,17 +54,22 @@ export async function processImage(input: string, output: string, options: Proce
       .resize({ width: options.maxDimension, height: options.maxDimension, fit: "inside", withoutEnlargement: true })
       .toFile(pixelsFile);
     const pixels = pixelsInFile(pixelsFile, info);
-    const sample = await sampleImage(pixels.open());
-    const specs = options.thumbnails.map((spec) => ({ ...spec, focus: sample.focus }));
+    // The original needs nothing of the sample: its encode (single-threaded
+    // in libjpeg-turbo, the longest step after the decode) starts at once,
+    // beside the sample and the thumbnails cut around its focal point.
     // Both settle before either failure is thrown: the caller removes `output` then, and no write may follow.
-    const [written, rendered] = await Promise.allSettled([
+    const [written, made] = await Promise.allSettled([
       encode(pixels.open(), options.format, options.jpegEncoder).toFile(output),
-      renderFromPixels(pixels, specs, options.jpegEncoder),
+      (async () => {
+        const sample = await sampleImage(pixels.open());
+        const specs = options.thumbnails.map((spec) => ({ ...spec, focus: sample.focus }));
+        return { sample, thumbnails: await renderFromPixels(pixels, specs, options.jpegEncoder) };
+      })(),
     ]);
     if (written.status === "rejected") throw written.reason;
-    if (rendered.status === "rejected") throw rendered.reason;
+    if (made.status === "rejected") throw made.reason;
     const stored = written.value;
-    return { original: { width: stored.width, height: stored.height, byteSize: stored.size }, thumbnails: rendered.value, sample };
+    return { original: { width: stored.width, height: stored.height, byteSize: stored.size }, ...made.value };
   } catch (error) {
     throw asDecodeError(error);
   } finally {
