@@ -14,6 +14,7 @@ const unitSeams = [
   "test/images/renderThumbnails.test.ts",
   "test/storage/storageContract.test.ts",
   "test/uploads/createHandlerChain.test.ts",
+  "test/uploads/createResumableChains.test.ts",
   "test/uploads/processMultipart.test.ts",
 ];
 
