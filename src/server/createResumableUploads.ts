@@ -68,7 +68,7 @@ function refusal(error: unknown): TusRefusal {
  * named: no deferred length (the limit and quota need Upload-Length up front),
  * no concatenation.
  */
-class InspectedStore extends DataStore {
+class ChainedFileStore extends DataStore {
   override extensions = ["creation", "creation-with-upload", "termination", "expiration"];
 
   constructor(
@@ -125,7 +125,7 @@ export async function createResumableUploads(doorDeps: ResumableDoorDeps, option
     return row;
   }
 
-  const store = new InspectedStore(files, {
+  const store = new ChainedFileStore(files, {
     async write(stream, id, offset) {
       const receiving = await receiveResumable(deps, await rowOf(id), offset);
       let written: number | undefined;
