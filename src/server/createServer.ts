@@ -22,7 +22,7 @@ import { createRedisProgressBus } from "../progress/createRedisProgressBus.js";
 import { createSweeper, type Sweeper } from "../staging/createSweeper.js";
 import { cleanPendingFiles } from "../staging/fileIntents.js";
 import { reconcileStaged } from "../staging/reconcileStaged.js";
-import { servableContentType } from "../staging/servableMedia.js";
+import { rendersOnMiss, servableContentType } from "../staging/servableMedia.js";
 import { createViewerLookup } from "../staging/createViewerLookup.js";
 import type { Stores } from "../app/openStores.js";
 import type { Storage } from "../storage/Storage.js";
@@ -137,7 +137,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     }
 
     let publicUrl = config.publicUrl ?? "";
-    const mediaUrl = async (key: string) => (await storage.urlOf(key)) ?? `${publicUrl}${MEDIA_PREFIX}${key}`;
+    // An on-demand rendition is always served through /media/, which renders it again after an eviction.
+    const mediaUrl = async (key: string) =>
+      (rendersOnMiss(key, staging.options.presets) ? undefined : await storage.urlOf(key)) ?? `${publicUrl}${MEDIA_PREFIX}${key}`;
     /** The uploads under way on this instance, through either door, and their one way out: a stop ends each with ABORTED. */
     const inFlight = createUploadsInFlight({ staging });
     const uploading: StageUploadDeps = { staging, progress, inFlight };

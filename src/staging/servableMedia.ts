@@ -25,6 +25,20 @@ function askedBy(key: string): { readonly stem: string; readonly spec: Thumbnail
 }
 
 /**
+ * Whether `key` is an on-demand rendition's (a thumbnail of a size that is
+ * not a preset): the cap may evict its file, and `/media/` renders it again
+ * on a miss. Its URL is therefore always the server's `/media/` one, on S3
+ * too, where a bucket URL would answer 404 once the file was evicted; the
+ * originals and the presets, which are never evicted, keep the bucket's URLs.
+ */
+export function rendersOnMiss(key: string, presets: readonly { readonly width: number; readonly height: number }[]): boolean {
+  const asked = askedBy(key);
+  if (!asked) return false;
+  const { width, height, fit } = asked.spec;
+  return !(fit === "COVER" && presets.some((preset) => preset.width === width && preset.height === height));
+}
+
+/**
  * What `/media/<key>` may serve: the content type of a live image's original
  * or thumbnail, or undefined (404).
  *

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
 import { fetchImage, jpeg } from "../helpers/images.js";
+import { startS3Server } from "../helpers/s3Server.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 
 const THUMBNAIL = /* GraphQL */ `
@@ -128,6 +129,32 @@ describe("an answered rendition URL", () => {
     const discarded = await graphql(t.graphqlUrl, "mutation($id: ID!) { discardStagedImage(id: $id) }", { id: imageId }, token);
     expect(discarded.body.errors).toBeUndefined();
     expect((await fetch(url)).status).toBe(404);
+  });
+});
+
+describe("an answered rendition URL, with STORAGE=s3", () => {
+  it("is the server's /media/ one, so it is rendered again after an eviction; the presets keep the bucket's URLs", async () => {
+    const s3 = await startS3Server();
+    const t = await startTestServer({ ...s3.env, MAX_RENDITIONS_PER_IMAGE: "1" });
+    try {
+      const token = await t.token("bucket-cacher");
+      const staged = await stageFile(t.graphqlUrl, await jpeg(900, 600), { token });
+      const id = staged.body.data!["stageImage"].id as string;
+      const preset = (staged.body.data!["stageImage"].image.thumbnails as { url: string }[])[0]!.url;
+      expect(preset.startsWith(`${t.url}/media/`)).toBe(false);
+      const ask = async (w: number) => (await graphql(t.graphqlUrl, THUMBNAIL, { id, w }, token)).body.data!["image"].thumbnail as { url: string; width: number };
+      const first = await ask(64);
+      expect(first.url.startsWith(`${t.url}/media/`)).toBe(true);
+      await ask(96);
+      // 64 was evicted from the bucket by 96; its URL still answers.
+      expect(await onDemand(t, id)).toEqual([expect.stringMatching(/^96xauto\./)]);
+      const { response, metadata } = await fetchImage(first.url);
+      expect(response.status).toBe(200);
+      expect(metadata.width).toBe(64);
+    } finally {
+      await t.stop();
+      await s3.stop();
+    }
   });
 });
 
