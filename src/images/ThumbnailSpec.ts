@@ -52,6 +52,14 @@ export function variantOf(spec: ThumbnailSpec): string {
   return `${spec.width}x${spec.height ?? "auto"}.${spec.fit.toLowerCase()}${crop}${focus}.${extensionOf[spec.format]}`;
 }
 
+/** The size, fit and format a variant name says (its crop and focal point aside): variantOf's inverse, or undefined for a name it never writes. */
+export function sizeOfVariant(variant: string): Pick<ThumbnailSpec, "width" | "height" | "fit" | "format"> | undefined {
+  const match = /^(\d{1,5})x(\d{1,5}|auto)\.(cover|contain|inside)(?:\.c\d+x\d+x\d+x\d+)?(?:\.f\d+x\d+)?\.([a-z0-9]+)$/.exec(variant);
+  const format = match && (Object.keys(extensionOf) as StoredFormat[]).find((candidate) => extensionOf[candidate] === match[4]);
+  if (!match || !format) return undefined;
+  return { width: Number(match[1]), height: match[2] === "auto" ? null : Number(match[2]), fit: match[3]!.toUpperCase() as Fit, format };
+}
+
 /** True for a variant made from the whole original, without a chosen focal point: one any image of the same bytes can share. */
 export function isSharableVariant(variant: string): boolean {
   return !/\.(c\d+x\d+x\d+x\d+|f\d+x\d+)\./.test(variant);

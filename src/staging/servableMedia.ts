@@ -1,27 +1,13 @@
 import { findLiveImagesByKeyStem, findServableContentType } from "../db/imageQueries.js";
-import type { StoredFormat } from "../images/imageFormat.js";
-import { extensionOf } from "../images/imageFormat.js";
-import { thumbnailKey } from "../storage/storageKey.js";
-import type { ThumbnailSpec } from "../images/ThumbnailSpec.js";
+import { sizeOfVariant, type ThumbnailSpec } from "../images/ThumbnailSpec.js";
+import { splitThumbnailKey } from "../storage/storageKey.js";
 import { ensureThumbnails, type ThumbnailDeps } from "./ensureThumbnails.js";
 
-/** `<stem>.<w>x<h|auto>.<fit>[.c…][.f…].<ext>`: a thumbnail's key, as thumbnailKey and variantOf write it. */
-const THUMBNAIL_KEY = /^(images\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f-]{36})\.(\d{1,5})x(\d{1,5}|auto)\.(cover|contain|inside)(?:\.c\d+x\d+x\d+x\d+)?(?:\.f\d+x\d+)?\.([a-z0-9]+)$/;
-
-const formatOfExtension = new Map(Object.entries(extensionOf).map(([format, extension]) => [extension, format as StoredFormat]));
-
-/** The size a thumbnail key asks for, or undefined for any other key. */
+/** The size a thumbnail key asks for, with its original's stem; undefined for any other key. */
 function askedBy(key: string): { readonly stem: string; readonly spec: ThumbnailSpec } | undefined {
-  const match = THUMBNAIL_KEY.exec(key);
-  const format = match && formatOfExtension.get(match[5]!);
-  if (!match || !format) return undefined;
-  const spec: ThumbnailSpec = {
-    width: Number(match[2]),
-    height: match[3] === "auto" ? null : Number(match[3]),
-    fit: match[4]!.toUpperCase() as ThumbnailSpec["fit"],
-    format,
-  };
-  return { stem: match[1]!, spec };
+  const split = splitThumbnailKey(key);
+  const spec = split && sizeOfVariant(split.variant);
+  return split && spec ? { stem: split.stem, spec } : undefined;
 }
 
 /**
@@ -60,7 +46,6 @@ export async function servableContentType(deps: ThumbnailDeps, key: string): Pro
   const { thumbnailMaxSize } = deps.options;
   if (!asked || asked.spec.width > thumbnailMaxSize || (asked.spec.height ?? 0) > thumbnailMaxSize) return undefined;
   for (const image of await findLiveImagesByKeyStem(deps.knex, asked.stem)) {
-    if (thumbnailKey(image.storage_key, "") !== `${asked.stem}.`) continue;
     const [row] = await ensureThumbnails(deps, image, [asked.spec], { userId: `image:${image.id}` }, { onlyKey: key });
     if (row?.storage_key === key) return row.content_type;
   }
