@@ -51,6 +51,7 @@ const EnvSchema = z.object({
     .default([...DEFAULT_UPLOAD_HANDLERS]),
   UPLOAD_IDLE_TIMEOUT: integer(1).default(30),
   RESUMABLE_TTL: integer(60).default(24 * 60 * 60),
+  DIRECT_UPLOAD_TTL: integer(60).max(604_800).default(15 * 60),
   RESUMABLE_DIR: z.string().min(1).optional(),
   UPLOAD_WAIT_TIMEOUT: integer(1).default(300),
   MAX_CONCURRENT_UPLOADS: integer(1).default(4),
@@ -149,6 +150,8 @@ export interface Config {
     readonly maxConcurrentPerUser: number;
     /** Seconds an incomplete resumable (tus) upload is kept from its creation. */
     readonly resumableTtlSeconds: number;
+    /** Seconds a direct upload's presigned URL works (S3's limit is 7 days); it may be staged for 5 minutes more. */
+    readonly directUploadTtlSeconds: number;
     /** Where tus keeps incomplete uploads: DATA_DIR/resumable, or a directory every instance shares. */
     readonly resumableDir: string;
   };
@@ -256,6 +259,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       waitTimeoutSeconds: e.UPLOAD_WAIT_TIMEOUT,
       maxConcurrentPerUser: e.MAX_CONCURRENT_UPLOADS,
       resumableTtlSeconds: e.RESUMABLE_TTL,
+      directUploadTtlSeconds: e.DIRECT_UPLOAD_TTL,
       resumableDir: path.resolve(e.RESUMABLE_DIR ?? path.join(e.DATA_DIR, "resumable")),
     },
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,

@@ -2,7 +2,9 @@ import path from "node:path";
 import type { Config } from "../config.js";
 import { createDatabase, type Database } from "../db/createDatabase.js";
 import { createLocalStorage } from "../storage/createLocalStorage.js";
+import { createS3DirectUploadBucket } from "../storage/createS3DirectUploadBucket.js";
 import { createS3Storage } from "../storage/createS3Storage.js";
+import type { DirectUploadBucket } from "../storage/DirectUploadBucket.js";
 import { createScratch, type Scratch } from "../storage/createScratch.js";
 import type { Storage } from "../storage/Storage.js";
 import { redactUrl, StartupError, systemCodeOf } from "./StartupError.js";
@@ -12,6 +14,8 @@ export interface Stores {
   readonly database: Database;
   readonly scratch: Scratch;
   readonly storage: Storage;
+  /** The bucket's quarantine for direct uploads; only with STORAGE=s3. */
+  readonly directUploads: DirectUploadBucket | undefined;
   /** The migrations applied when the database was opened. */
   readonly migrated: readonly string[];
   /** Closes the storage, the scratch directory, then the database. */
@@ -45,13 +49,16 @@ export async function openStores(
             minFreeBytes: Math.max(64 * 1024 * 1024, 2 * config.uploads.maxFileSize),
           });
     const storage = options.wrapStorage ? options.wrapStorage(chosen) : chosen;
+    const directUploads = config.storage.kind === "s3" ? createS3DirectUploadBucket(config.storage) : undefined;
     const opened = scratch;
     return {
       database,
       scratch: opened,
       storage,
+      directUploads,
       migrated,
       async close() {
+        directUploads?.close();
         await storage.close();
         await opened.close();
         await database.close();

@@ -12,6 +12,12 @@ export enum ErrorCode {
   ImageTooLarge = "IMAGE_TOO_LARGE",
   QuotaExceeded = "QUOTA_EXCEEDED",
   StagedImageExpired = "STAGED_IMAGE_EXPIRED",
+  /** A direct upload that was not staged in time (DIRECT_UPLOAD_TTL); its bytes are gone. */
+  UploadExpired = "UPLOAD_EXPIRED",
+  /** Another request is staging that direct upload now; its uploadProgress says how it ends. */
+  UploadInProgress = "UPLOAD_IN_PROGRESS",
+  /** Direct uploads need STORAGE=s3; this server keeps its files elsewhere (uploadOptions.direct is false). */
+  DirectUploadsUnavailable = "DIRECT_UPLOADS_UNAVAILABLE",
   /** Too many uploads or subscriptions at once; try again when one has finished. */
   RateLimited = "RATE_LIMITED",
   /** The database, the storage or the disk cannot serve now (down, or full); retry later (HTTP 503 with Retry-After). */
@@ -30,6 +36,9 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   [ErrorCode.ImageTooLarge]: 422,
   [ErrorCode.QuotaExceeded]: 413,
   [ErrorCode.StagedImageExpired]: 410,
+  [ErrorCode.UploadExpired]: 410,
+  [ErrorCode.UploadInProgress]: 409,
+  [ErrorCode.DirectUploadsUnavailable]: 501,
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.ServiceUnavailable]: 503,
   [ErrorCode.InternalServerError]: 500,

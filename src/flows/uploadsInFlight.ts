@@ -9,7 +9,7 @@ import type { ProgressReporter } from "../progress/createProgressReporter.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
 
 /** The door an upload came in by. */
-export type UploadDoor = "multipart" | "tus";
+export type UploadDoor = "multipart" | "tus" | "direct";
 
 /** How an upload ended. */
 export type UploadOutcome =

@@ -1,5 +1,6 @@
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
+import type { DirectUploadDeps } from "../flows/directUploads.js";
 import type { StageUploadDeps } from "../flows/stageUpload.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
 import type { BodyMeter } from "../uploads/meterRequestBody.js";
@@ -15,6 +16,10 @@ export interface GraphQLContext {
   readonly progress: ProgressBus;
   /** What an upload's flow works with (staging, the bus, the uploads under way). */
   readonly uploading: StageUploadDeps;
+  /** What the direct upload door works with (its bucket is undefined without STORAGE=s3). */
+  readonly directUploads: DirectUploadDeps;
+  /** What this server takes, and through which doors. */
+  readonly uploadOptions: () => UploadOptionsModel;
   /** Absolute URL of a stored object: the storage's own (public or presigned), or the server's `/media/`. */
   readonly mediaUrl: (key: string) => Promise<string>;
   /** Profiles by user id, batched per tick (createProfileLoader). */
@@ -52,4 +57,15 @@ export interface UploadRequest {
    * Django's `request.upload_handlers.insert(0, …)`; it affects this request only.
    */
   readonly handlers: UploadHandler[];
+}
+
+/** `Query.uploadOptions`: what a server takes, and through which doors (see schema.graphql). */
+export interface UploadOptionsModel {
+  readonly maxFileSize: number;
+  readonly acceptedFormats: string[];
+  readonly multipart: boolean;
+  readonly resumable: boolean;
+  readonly resumableEndpoint: string;
+  readonly direct: boolean;
+  readonly maxConcurrentUploads: number;
 }

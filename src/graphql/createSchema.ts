@@ -5,6 +5,7 @@ import { DateTimeResolver } from "graphql-scalars";
 import GraphQLUpload from "graphql-upload/GraphQLUpload.mjs";
 import type { Resolvers } from "./generated/resolvers.js";
 import { ImageConnection, PhotoConnection } from "./resolvers/Connection.js";
+import { DirectUpload } from "./resolvers/DirectUpload.js";
 import { Image } from "./resolvers/Image.js";
 import { Photo } from "./resolvers/Photo.js";
 import { Mutation } from "./resolvers/Mutation.js";
@@ -34,6 +35,7 @@ const resolvers: Resolvers = {
   Photo,
   PhotoConnection,
   ImageConnection,
+  DirectUpload,
 };
 
 /** Binds the resolvers to schema.graphql; a resolver for a field the schema lacks fails here. */

@@ -17,5 +17,8 @@ export const ACCEPTED_FORMATS_IN_WORDS = `${ACCEPTED_FORMATS.slice(0, -1)
   .map((format) => format.name)
   .join(", ")} or ${ACCEPTED_FORMATS.at(-1)!.name}`;
 
+/** Every media type upstage reads (uploadOptions.acceptedFormats). */
+export const ACCEPTED_MEDIA_TYPE_LIST: readonly string[] = ACCEPTED_FORMATS.flatMap((format) => format.mediaTypes);
+
 /** The value of a file input's `accept` attribute. */
-export const ACCEPTED_MEDIA_TYPES = ACCEPTED_FORMATS.flatMap((format) => format.mediaTypes).join(",");
+export const ACCEPTED_MEDIA_TYPES = ACCEPTED_MEDIA_TYPE_LIST.join(",");

@@ -10,12 +10,14 @@ import { createAuthenticator } from "../auth/createAuthenticator.js";
 import { loadAuthSecret, type AuthSecret } from "../auth/loadAuthSecret.js";
 import { mintToken } from "../auth/mintToken.js";
 import type { Config } from "../config.js";
-import type { GraphQLContext } from "../graphql/context.js";
+import type { GraphQLContext, UploadOptionsModel } from "../graphql/context.js";
 import { createProfileLoader } from "../graphql/createProfileLoader.js";
 import type { Viewer } from "../staging/access.js";
 import { createSchema } from "../graphql/createSchema.js";
 import { createOperationPolicy } from "../graphql/createOperationPolicy.js";
 import type { StageUploadDeps } from "../flows/stageUpload.js";
+import { sweepExpiredDirectUploads, type DirectUploadDeps } from "../flows/directUploads.js";
+import { ACCEPTED_MEDIA_TYPE_LIST } from "../images/acceptedFormats.js";
 import { createMemoryProgressBus } from "../progress/createMemoryProgressBus.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
 import { createRedisProgressBus } from "../progress/createRedisProgressBus.js";
@@ -117,11 +119,27 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     const progress = overrides.wrapProgressBus ? overrides.wrapProgressBus(bus) : bus;
     opened.push(() => progress.close());
 
+    /** The uploads under way on this instance, through any door, and their one way out: a stop ends each with ABORTED. */
+    const inFlight = createUploadsInFlight({ staging });
+    const directUploads: DirectUploadDeps = {
+      staging,
+      progress,
+      inFlight,
+      bucket: stores.directUploads,
+      newUploadHandlers: services.newUploadHandlers,
+      limits: {
+        maxFileSize: config.uploads.maxFileSize,
+        quotaBytes: config.uploads.quotaBytes,
+        maxStagedPerUser: config.uploads.maxStagedPerUser,
+        maxOpen: config.uploads.maxConcurrentPerUser,
+        urlTtlSeconds: config.uploads.directUploadTtlSeconds,
+      },
+    };
     /** Made once the viewer's lookup exists (below); the sweeper asks it for expired uploads. */
     let resumable: ResumableUploads | undefined;
     const sweeper = createSweeper(staging, {
       intervalSeconds: config.staging.sweepIntervalSeconds,
-      alsoSweep: (now) => resumable?.sweepExpired(now) ?? Promise.resolve(0),
+      alsoSweep: async (now) => (await sweepExpiredDirectUploads(directUploads, now)) + ((await resumable?.sweepExpired(now)) ?? 0),
       exclusive: services.alone.sweep,
       onSweep(result) {
         if (result instanceof Error) return metrics.sweeperRuns.inc({ result: "failed" });
@@ -140,14 +158,23 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     // An on-demand rendition is always served through /media/, which renders it again after an eviction.
     const mediaUrl = async (key: string) =>
       (rendersOnMiss(key, staging.options.presets) ? undefined : await storage.urlOf(key)) ?? `${publicUrl}${MEDIA_PREFIX}${key}`;
-    /** The uploads under way on this instance, through either door, and their one way out: a stop ends each with ABORTED. */
-    const inFlight = createUploadsInFlight({ staging });
     const uploading: StageUploadDeps = { staging, progress, inFlight };
+    const uploadOptions = (): UploadOptionsModel => ({
+      maxFileSize: config.uploads.maxFileSize,
+      acceptedFormats: [...ACCEPTED_MEDIA_TYPE_LIST],
+      multipart: true,
+      resumable: true,
+      resumableEndpoint: `${publicUrl}${RESUMABLE_PATH}/`,
+      direct: directUploads.bucket !== undefined,
+      maxConcurrentUploads: config.uploads.maxConcurrentPerUser,
+    });
     const contextFor = (viewer: Viewer | null, meter: BodyMeter | null = null): GraphQLContext => ({
       viewer,
       staging,
       progress,
       uploading,
+      directUploads,
+      uploadOptions,
       mediaUrl,
       profiles: createProfileLoader(staging),
       upload: meter ? { meter, handlers: services.newUploadHandlers() } : null,

@@ -1,18 +1,17 @@
 import { createReadStream } from "node:fs";
 import fs from "node:fs/promises";
-import { PassThrough, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  S3Client,
-  S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { StorageConfig } from "../config.js";
 import { contentTypeOfKey } from "./contentTypeOfKey.js";
+import { isS3NotFound, readS3Object, s3ClientOf } from "./s3ClientOf.js";
 import type { ByteRange, Storage, StorageBody } from "./Storage.js";
 import { isStorageKey } from "./storageKey.js";
 import { IMMUTABLE_CACHE_CONTROL } from "./immutableCacheControl.js";
@@ -29,16 +28,7 @@ export type S3StorageOptions = Extract<StorageConfig, { kind: "s3" }> & {
  * Thumbnails sit beside their original (`<uuid>.<variant>` next to `<uuid>.<ext>`).
  */
 export function createS3Storage(options: S3StorageOptions): Storage {
-  const client = new S3Client({
-    region: options.region,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    forcePathStyle: options.forcePathStyle,
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-    // Checksums only where S3 requires them: S3-compatible stores do not all
-    // take the SDK's newer default (CRC32 trailers on every request).
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
+  const client = s3ClientOf(options);
   const Bucket = options.bucket;
   const partSize = options.partSize ?? 8 * 1024 * 1024;
 
@@ -51,7 +41,7 @@ export function createS3Storage(options: S3StorageOptions): Storage {
     try {
       return await client.send(new HeadObjectCommand({ Bucket, Key: checkedKey(key) }));
     } catch (error) {
-      if (isNotFound(error)) return undefined;
+      if (isS3NotFound(error)) return undefined;
       throw error;
     }
   }
@@ -94,19 +84,8 @@ export function createS3Storage(options: S3StorageOptions): Storage {
       return found ? { byteSize: found.ContentLength ?? 0, modifiedAt: found.LastModified ?? new Date(0) } : undefined;
     },
 
-    read(key: string, range?: ByteRange): Readable {
-      const out = new PassThrough();
-      client
-        .send(new GetObjectCommand({ Bucket, Key: checkedKey(key), ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }))
-        .then((object) => {
-          const body = object.Body as Readable;
-          body.on("error", (error) => out.destroy(error));
-          out.on("close", () => body.destroy());
-          body.pipe(out);
-        })
-        .catch((error: unknown) => out.destroy(error as Error));
-      return out;
-    },
+    read: (key: string, range?: ByteRange): Readable =>
+      readS3Object(client, { Bucket, Key: checkedKey(key), ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }),
 
     async delete(key) {
       await client.send(new DeleteObjectCommand({ Bucket, Key: checkedKey(key) }));
@@ -139,8 +118,4 @@ export function createS3Storage(options: S3StorageOptions): Storage {
       client.destroy();
     },
   };
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof S3ServiceException && (error.name === "NotFound" || error.name === "NoSuchKey" || error.$metadata.httpStatusCode === 404);
 }

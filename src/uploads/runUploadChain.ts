@@ -80,18 +80,19 @@ export async function startChainRun(handlers: readonly UploadHandler[], upload: 
 
 /**
  * Opens a file's bytes and feeds them through `handlers` in order (the
- * multipart door's driver of the runner). The next chunk is read only when
+ * driver of the runner for a door that reads a whole file: multipart, and
+ * a direct upload's read-back, whose chain is resumed: it started at creation). The next chunk is read only when
  * every handler is done with the last one, so a slow handler (or disk) slows
  * the read and nothing piles up in memory. On any error the source is
  * destroyed at once and `abort` runs on each started handler, last first;
  * the error is then rethrown.
  */
-export async function runUploadChain(open: () => Readable, handlers: readonly UploadHandler[], upload: UploadContext): Promise<void> {
+export async function runUploadChain(open: () => Readable, handlers: readonly UploadHandler[], upload: UploadContext, how: { resume?: boolean } = {}): Promise<void> {
   let source: Readable | undefined;
   let run: ChainRun | undefined;
   try {
     source = open();
-    run = await startChainRun(handlers, upload);
+    run = await startChainRun(handlers, upload, how);
     for await (const chunk of source as AsyncIterable<Buffer>) await run.push(chunk);
     await run.complete();
   } catch (error) {

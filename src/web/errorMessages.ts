@@ -12,6 +12,9 @@ const MESSAGES: Record<string, string> = {
   IMAGE_TOO_LARGE: "That image has too many pixels. Tick “Shrink before sending”, or choose a smaller one.",
   QUOTA_EXCEEDED: "You have reached a limit: your storage, or the uploads waiting to be saved. Save or discard those waiting, or remove an image.",
   STAGED_IMAGE_EXPIRED: "The uploaded image expired before it was saved. Choose the file again.",
+  UPLOAD_EXPIRED: "The upload took too long and expired. Choose the file again.",
+  UPLOAD_IN_PROGRESS: "That upload is being processed already. Wait for it to finish.",
+  DIRECT_UPLOADS_UNAVAILABLE: "This server takes uploads through itself only. Send the file again.",
   RATE_LIMITED: "Another upload of yours is still running. Wait for it to finish.",
   INTERNAL_SERVER_ERROR: "Something went wrong on the server. Try again in a moment.",
 };

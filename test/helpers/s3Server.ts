@@ -18,8 +18,13 @@ export interface TestS3Server {
 
 const ACCESS_KEY = "S3RVER"; // s3rver's fixed development credentials
 
-/** An S3-compatible server (s3rver) on a free loopback port, with one empty bucket, its data in a temp directory. */
-export async function startS3Server(bucket = "upstage-test"): Promise<TestS3Server> {
+/**
+ * An S3-compatible server (s3rver) on a free loopback port, with one empty
+ * bucket, its data in a temp directory. `strictSignatures` checks every
+ * signature (a presigned PUT's signed Content-Length, say); s3rver then also
+ * refuses the SDK's correct signatures of bucket-level requests (listings).
+ */
+export async function startS3Server(bucket = "upstage-test", options: { strictSignatures?: boolean } = {}): Promise<TestS3Server> {
   const directory = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-s3-"));
   const server = new S3rver({
     address: "127.0.0.1",
@@ -30,7 +35,7 @@ export async function startS3Server(bucket = "upstage-test"): Promise<TestS3Serv
     // s3rver signs bucket-level paths ("/bucket/?list-type=2") without their
     // trailing slash and so refuses the SDK's correct signatures there; it
     // still checks that each request is signed with the right key id.
-    allowMismatchedSignatures: true,
+    allowMismatchedSignatures: !options.strictSignatures,
   });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;

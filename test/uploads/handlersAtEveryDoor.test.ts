@@ -3,7 +3,6 @@
 // connection and a restart between PATCHes.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorCode, UpstageError, type UploadHandler } from "../../src/serverApi.js";
 import { cleanedAfterEach } from "../helpers/cleanedAfterEach.js";
 import { errorCode, stageFile } from "../helpers/graphqlClient.js";
 import { createHourlyCap } from "../helpers/hourlyCap.js";
@@ -11,23 +10,8 @@ import { jpeg, scenery } from "../helpers/images.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { createTestDatabase } from "../helpers/testDatabases.js";
+import { createScanner, MARKER, SCANNED } from "../helpers/scanner.js";
 import { refusalOf, tusUpload, uploadHalf } from "../helpers/tus.js";
-
-const MARKER = Buffer.from("X5O!P%@AP-UPSTAGE-TEST-MARKER");
-const SCANNED = "A scanner found a marked file.";
-
-/** A byte scanner of the kind an antivirus hook is: it refuses a file holding MARKER, wherever the chunks split it. */
-const createScanner = (): UploadHandler => {
-  let tail = Buffer.alloc(0);
-  return {
-    name: "scanner",
-    chunk(data) {
-      const window = Buffer.concat([tail, data]);
-      if (window.includes(MARKER)) throw new UpstageError(ErrorCode.UnsupportedMediaType, SCANNED);
-      tail = window.subarray(Math.max(0, window.length - (MARKER.length - 1)));
-    },
-  };
-};
 
 const HANDLERS = "hourly-cap,scanner,limit,sniff,quota,hash,store";
 const CHUNK = 16 * 1024;

@@ -4,6 +4,7 @@ import type { UserRow, ImageRow, ThumbnailRow, PhotoWithImage } from '../../db/r
 import type { ImageSourceRow } from '../../staging/imageSources.js';
 import type { UploadEvent } from '../../progress/UploadEvent.js';
 import type { PhotoEdgeModel, PhotoConnectionModel, ImageEdgeModel, ImageConnectionModel } from '../connection.js';
+import type { CreatedDirectUpload } from '../../flows/directUploads.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -57,6 +58,17 @@ export type CommitProfileInput = {
   stagedImageId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+export type CreateDirectUploadInput = {
+  /** The file's exact size in bytes: the bucket refuses a body of any other size. */
+  byteSize: Scalars['Int']['input'];
+  /** The file's media type as the client believes it; only refused early when it is not an image's. The bytes decide. */
+  contentType?: InputMaybe<Scalars['String']['input']>;
+  /** The file's name as the user knows it; kept (sanitized) for display only. */
+  filename: Scalars['String']['input'];
+  /** The uploadId to publish progress under (subscribe first); the direct upload's id when left out. */
+  uploadId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 /** A region of an image, in its pixels. */
 export type Crop = {
   __typename?: 'Crop';
@@ -71,6 +83,21 @@ export type CropInput = {
   width: Scalars['Int']['input'];
   x: Scalars['Int']['input'];
   y: Scalars['Int']['input'];
+};
+
+/** Where and how to send a direct upload's bytes. */
+export type DirectUpload = {
+  __typename?: 'DirectUpload';
+  /** When the URL stops working. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** Headers to send as they are (the signature covers them); the body must be exactly `byteSize` bytes. */
+  headers: Array<HttpHeader>;
+  /** Pass it to `stageDirectUpload` (and `cancelDirectUpload`). */
+  id: Scalars['ID']['output'];
+  /** The HTTP method: PUT. */
+  method: Scalars['String']['output'];
+  /** The presigned URL: send the file's bytes as the body. */
+  url: Scalars['String']['output'];
 };
 
 /**
@@ -93,6 +120,12 @@ export type FocalPoint = {
 export type FocalPointInput = {
   x: Scalars['Float']['input'];
   y: Scalars['Float']['input'];
+};
+
+export type HttpHeader = {
+  __typename?: 'HttpHeader';
+  name: Scalars['String']['output'];
+  value: Scalars['String']['output'];
 };
 
 export type Image = {
@@ -245,6 +278,13 @@ export type Mutation = {
    */
   addPhotos: Array<Photo>;
   /**
+   * Gives a direct upload up before it is staged: its object, its reservations
+   * and its uploadId go, and its subscribers hear ABORTED. False when it was
+   * staged already (use `discardStagedImage`).
+   * Errors: NOT_FOUND, UPLOAD_IN_PROGRESS, UNAUTHENTICATED, SERVICE_UNAVAILABLE.
+   */
+  cancelDirectUpload: Scalars['Boolean']['output'];
+  /**
    * Saves the profile form in one transaction. Fields left out stay unchanged;
    * `stagedImageId` makes that staged image the avatar and removes the old one;
    * `crop` chooses the part of it the avatar shows, `focalPoint` the point its
@@ -256,6 +296,22 @@ export type Mutation = {
    * UNAUTHENTICATED, SERVICE_UNAVAILABLE.
    */
   commitProfile: User;
+  /**
+   * Starts a direct upload (STORAGE=s3): the file's bytes go straight to the
+   * bucket, not through this server. Reserves `byteSize` against the quota, a
+   * place among MAX_CONCURRENT_UPLOADS open direct uploads, and the uploadId,
+   * and answers a presigned request for exactly `byteSize` bytes: send the file
+   * as its body, with its headers, before `expiresAt`; then call
+   * `stageDirectUpload`. Subscribers of the uploadId (or of the answer's id)
+   * hear RECEIVING at 0; the bucket reports no progress, so a client shows its own.
+   * Errors: DIRECT_UPLOADS_UNAVAILABLE (this server has no S3 storage; see
+   * `uploadOptions.direct`), FILE_TOO_LARGE (byteSize over MAX_FILE_SIZE),
+   * UNSUPPORTED_MEDIA_TYPE (a contentType that is not an image's),
+   * QUOTA_EXCEEDED, RATE_LIMITED (too many direct uploads open; another upload
+   * under this uploadId in flight), FORBIDDEN (another user's uploadId),
+   * BAD_USER_INPUT, UNAUTHENTICATED, SERVICE_UNAVAILABLE.
+   */
+  createDirectUpload: DirectUpload;
   /**
    * Admin only: removes an image wherever it is used (avatar or photo), with its files.
    * Errors: FORBIDDEN (not an admin), NOT_FOUND, BAD_USER_INPUT (an id that is
@@ -274,6 +330,21 @@ export type Mutation = {
    * that is not staged), UNAUTHENTICATED, SERVICE_UNAVAILABLE.
    */
   discardStagedImage: Scalars['Boolean']['output'];
+  /**
+   * Stages a direct upload once its bytes are in the bucket: they are read back
+   * through the same handler chain as any upload's (the size, the sniff, the
+   * quota, the hash, custom handlers) and staged. Progress goes out under the
+   * uploadId given to `createDirectUpload` (or the direct upload's id):
+   * PROCESSING, then READY or FAILED. Staging it again answers the same staged
+   * image. The quarantine object is deleted either way.
+   * Errors: NOT_FOUND (no such direct upload of the viewer's, or nothing sent
+   * to it yet: send, then stage again), UPLOAD_EXPIRED, UPLOAD_IN_PROGRESS
+   * (another request is staging it), BAD_USER_INPUT (a size other than
+   * declared; another uploadId), FILE_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE,
+   * IMAGE_TOO_LARGE, QUOTA_EXCEEDED, DIRECT_UPLOADS_UNAVAILABLE,
+   * UNAUTHENTICATED, SERVICE_UNAVAILABLE (retry: the upload is kept).
+   */
+  stageDirectUpload: StagedImage;
   /**
    * Uploads an image and stages it: it is checked, turned upright, stripped of
    * metadata, scaled and thumbnailed, and kept until `expiresAt` unless committed
@@ -302,8 +373,18 @@ export type MutationAddPhotosArgs = {
 };
 
 
+export type MutationCancelDirectUploadArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationCommitProfileArgs = {
   input: CommitProfileInput;
+};
+
+
+export type MutationCreateDirectUploadArgs = {
+  input: CreateDirectUploadInput;
 };
 
 
@@ -319,6 +400,12 @@ export type MutationDeletePhotoArgs = {
 
 export type MutationDiscardStagedImageArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationStageDirectUploadArgs = {
+  id: Scalars['ID']['input'];
+  uploadId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -386,6 +473,11 @@ export type Query = {
    * Errors: UNAUTHENTICATED, SERVICE_UNAVAILABLE.
    */
   stagedImages: Array<StagedImage>;
+  /**
+   * What this server takes and through which doors, so a client chooses
+   * instead of hard-coding. No sign-in needed.
+   */
+  uploadOptions: UploadOptions;
   /** A user by id. Requires a signed-in user. */
   user?: Maybe<User>;
   /** The signed-in user, or null without a token. */
@@ -461,6 +553,25 @@ export type UploadError = {
   /** One of the contract's error codes. */
   code: Scalars['String']['output'];
   message: Scalars['String']['output'];
+};
+
+/** What a server takes, and through which doors. */
+export type UploadOptions = {
+  __typename?: 'UploadOptions';
+  /** The media types upstage reads (for a file input's `accept`). */
+  acceptedFormats: Array<Scalars['String']['output']>;
+  /** `createDirectUpload` and `stageDirectUpload` (STORAGE=s3). */
+  direct: Scalars['Boolean']['output'];
+  /** MAX_CONCURRENT_UPLOADS: uploads a user may have in flight at once (and direct uploads open). */
+  maxConcurrentUploads: Scalars['Int']['output'];
+  /** MAX_FILE_SIZE, in bytes. */
+  maxFileSize: Scalars['Float']['output'];
+  /** `stageImage` over a GraphQL multipart request. */
+  multipart: Scalars['Boolean']['output'];
+  /** tus 1.0 at `resumableEndpoint`. */
+  resumable: Scalars['Boolean']['output'];
+  /** The tus endpoint's absolute URL. */
+  resumableEndpoint: Scalars['String']['output'];
 };
 
 export type UploadPhase =
@@ -585,12 +696,15 @@ export type ResolversTypes = {
   AddPhotosInput: AddPhotosInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CommitProfileInput: CommitProfileInput;
+  CreateDirectUploadInput: CreateDirectUploadInput;
   Crop: ResolverTypeWrapper<Crop>;
   CropInput: CropInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DirectUpload: ResolverTypeWrapper<CreatedDirectUpload>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   FocalPoint: ResolverTypeWrapper<FocalPoint>;
   FocalPointInput: FocalPointInput;
+  HttpHeader: ResolverTypeWrapper<HttpHeader>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Image: ResolverTypeWrapper<ImageRow>;
   ImageConnection: ResolverTypeWrapper<ImageConnectionModel>;
@@ -614,6 +728,7 @@ export type ResolversTypes = {
   UpdatePhotoInput: UpdatePhotoInput;
   Upload: ResolverTypeWrapper<Scalars['Upload']['output']>;
   UploadError: ResolverTypeWrapper<UploadError>;
+  UploadOptions: ResolverTypeWrapper<UploadOptions>;
   UploadPhase: UploadPhase;
   UploadProgress: ResolverTypeWrapper<UploadEvent>;
   User: ResolverTypeWrapper<UserRow>;
@@ -625,12 +740,15 @@ export type ResolversParentTypes = {
   AddPhotosInput: AddPhotosInput;
   Boolean: Scalars['Boolean']['output'];
   CommitProfileInput: CommitProfileInput;
+  CreateDirectUploadInput: CreateDirectUploadInput;
   Crop: Crop;
   CropInput: CropInput;
   DateTime: Scalars['DateTime']['output'];
+  DirectUpload: CreatedDirectUpload;
   Float: Scalars['Float']['output'];
   FocalPoint: FocalPoint;
   FocalPointInput: FocalPointInput;
+  HttpHeader: HttpHeader;
   ID: Scalars['ID']['output'];
   Image: ImageRow;
   ImageConnection: ImageConnectionModel;
@@ -651,6 +769,7 @@ export type ResolversParentTypes = {
   UpdatePhotoInput: UpdatePhotoInput;
   Upload: Scalars['Upload']['output'];
   UploadError: UploadError;
+  UploadOptions: UploadOptions;
   UploadProgress: UploadEvent;
   User: UserRow;
 };
@@ -666,10 +785,23 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DirectUploadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DirectUpload'] = ResolversParentTypes['DirectUpload']> = {
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  headers?: Resolver<Array<ResolversTypes['HttpHeader']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type FocalPointResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FocalPoint'] = ResolversParentTypes['FocalPoint']> = {
   auto?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   x?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   y?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type HttpHeaderResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['HttpHeader'] = ResolversParentTypes['HttpHeader']> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type ImageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Image'] = ResolversParentTypes['Image']> = {
@@ -713,10 +845,13 @@ export type ImageSourceResolvers<ContextType = GraphQLContext, ParentType extend
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addPhotos?: Resolver<Array<ResolversTypes['Photo']>, ParentType, ContextType, RequireFields<MutationAddPhotosArgs, 'input'>>;
+  cancelDirectUpload?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationCancelDirectUploadArgs, 'id'>>;
   commitProfile?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationCommitProfileArgs, 'input'>>;
+  createDirectUpload?: Resolver<ResolversTypes['DirectUpload'], ParentType, ContextType, RequireFields<MutationCreateDirectUploadArgs, 'input'>>;
   deleteImage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteImageArgs, 'id'>>;
   deletePhoto?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeletePhotoArgs, 'id'>>;
   discardStagedImage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDiscardStagedImageArgs, 'id'>>;
+  stageDirectUpload?: Resolver<ResolversTypes['StagedImage'], ParentType, ContextType, RequireFields<MutationStageDirectUploadArgs, 'id'>>;
   stageImage?: Resolver<ResolversTypes['StagedImage'], ParentType, ContextType, RequireFields<MutationStageImageArgs, 'file'>>;
   updatePhoto?: Resolver<ResolversTypes['Photo'], ParentType, ContextType, RequireFields<MutationUpdatePhotoArgs, 'input'>>;
 };
@@ -752,6 +887,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   image?: Resolver<Maybe<ResolversTypes['Image']>, ParentType, ContextType, RequireFields<QueryImageArgs, 'id'>>;
   images?: Resolver<ResolversTypes['ImageConnection'], ParentType, ContextType, RequireFields<QueryImagesArgs, 'first'>>;
   stagedImages?: Resolver<Array<ResolversTypes['StagedImage']>, ParentType, ContextType>;
+  uploadOptions?: Resolver<ResolversTypes['UploadOptions'], ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   viewer?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
 };
@@ -782,6 +918,16 @@ export type UploadErrorResolvers<ContextType = GraphQLContext, ParentType extend
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type UploadOptionsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UploadOptions'] = ResolversParentTypes['UploadOptions']> = {
+  acceptedFormats?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  direct?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  maxConcurrentUploads?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxFileSize?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  multipart?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  resumable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  resumableEndpoint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type UploadProgressResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UploadProgress'] = ResolversParentTypes['UploadProgress']> = {
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   bytesReceived?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -805,7 +951,9 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
 export type Resolvers<ContextType = GraphQLContext> = {
   Crop?: CropResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DirectUpload?: DirectUploadResolvers<ContextType>;
   FocalPoint?: FocalPointResolvers<ContextType>;
+  HttpHeader?: HttpHeaderResolvers<ContextType>;
   Image?: ImageResolvers<ContextType>;
   ImageConnection?: ImageConnectionResolvers<ContextType>;
   ImageEdge?: ImageEdgeResolvers<ContextType>;
@@ -821,6 +969,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Thumbnail?: ThumbnailResolvers<ContextType>;
   Upload?: GraphQLScalarType;
   UploadError?: UploadErrorResolvers<ContextType>;
+  UploadOptions?: UploadOptionsResolvers<ContextType>;
   UploadProgress?: UploadProgressResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 };

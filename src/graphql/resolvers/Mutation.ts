@@ -6,10 +6,11 @@ import { deletePhoto } from "../../staging/deletePhoto.js";
 import { updatePhoto } from "../../staging/updatePhoto.js";
 import { ErrorCode } from "../../errors/ErrorCode.js";
 import { UpstageError } from "../../errors/UpstageError.js";
-import { imageIdArgument, textArgument, uploadIdArgument } from "../checkArguments.js";
+import { imageIdArgument, isUuid, textArgument, uploadIdArgument } from "../checkArguments.js";
 import { requireAdmin, requireViewer } from "../context.js";
 import type { MutationResolvers } from "../generated/resolvers.js";
 import { stageUpload } from "../../flows/stageUpload.js";
+import { cancelDirectUpload, createDirectUpload, stageDirectUpload } from "../../flows/directUploads.js";
 
 export const Mutation: MutationResolvers = {
   stageImage(_parent, { file, uploadId }, context) {
@@ -75,4 +76,40 @@ export const Mutation: MutationResolvers = {
     requireAdmin(context);
     return deleteImage(context.staging, imageIdArgument(id, "id"));
   },
+
+  createDirectUpload(_parent, { input }, context) {
+    const viewer = requireViewer(context);
+    return createDirectUpload(context.directUploads, {
+      userId: viewer.id,
+      filename: textArgument(input.filename, "filename", MAX_FILENAME_LENGTH),
+      contentType: textArgument(input.contentType ?? null, "contentType", MAX_CONTENT_TYPE_LENGTH),
+      byteSize: input.byteSize,
+      uploadId: input.uploadId == null ? null : uploadIdArgument(input.uploadId, "input.uploadId"),
+    });
+  },
+
+  stageDirectUpload(_parent, { id, uploadId }, context) {
+    const viewer = requireViewer(context);
+    return stageDirectUpload(context.directUploads, {
+      userId: viewer.id,
+      id: directUploadIdArgument(id),
+      uploadId: uploadId == null ? null : uploadIdArgument(uploadId),
+    });
+  },
+
+  cancelDirectUpload(_parent, { id }, context) {
+    const viewer = requireViewer(context);
+    return cancelDirectUpload(context.directUploads, { userId: viewer.id, id: directUploadIdArgument(id) });
+  },
 };
+
+/** A filename's length as browsers and file systems allow (255 bytes), with room for what people type. */
+const MAX_FILENAME_LENGTH = 1024;
+/** RFC 6838 allows 127 characters on each side of the slash. */
+const MAX_CONTENT_TYPE_LENGTH = 255;
+
+/** A direct upload's id is a UUID; anything else names none (NOT_FOUND, as for one that does not exist). */
+function directUploadIdArgument(id: string): string {
+  if (!isUuid(id)) throw new UpstageError(ErrorCode.NotFound, `No direct upload with id ${id}.`);
+  return id;
+}

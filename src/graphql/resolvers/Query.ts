@@ -19,6 +19,8 @@ function listKey(key: unknown): ImageListKey | undefined {
 }
 
 export const Query: QueryResolvers = {
+  uploadOptions: (_parent, _args, context) => context.uploadOptions(),
+
   // The context's row is as the server first saw the user (it is cached); names and avatar are read now.
   viewer: async (_parent, _args, context) => (context.viewer ? ((await context.profiles.load(context.viewer.id)) ?? null) : null),
 

@@ -19,13 +19,16 @@ export function createStoreHandler(options: { scratch: Scratch }): UploadHandler
   const path = options.scratch.newPath();
   let out: WriteStream | undefined;
   let failed: Error | undefined;
+  async function open(): Promise<void> {
+    out = createWriteStream(path, { flags: "wx", mode: 0o600, highWaterMark: WRITE_BUFFER_BYTES });
+    out.on("error", (error) => (failed = error));
+    await once(out, "open");
+  }
   return {
     name: "store",
-    async start() {
-      out = createWriteStream(path, { flags: "wx", mode: 0o600, highWaterMark: WRITE_BUFFER_BYTES });
-      out.on("error", (error) => (failed = error));
-      await once(out, "open");
-    },
+    start: open,
+    // A rebuilt chain gets every byte from the first: its file starts anew.
+    resume: open,
     chunk(data) {
       if (failed) throw failed;
       if (!out!.write(data)) return once(out!, "drain").then(() => undefined);

@@ -1,0 +1,333 @@
+// Direct uploads (STORAGE=s3): the client sends the bytes straight to the
+// bucket with a presigned PUT, and the API servers see only two small
+// requests. It is a third door into the same admission (the size, the quota
+// and staged cap, a concurrency place and the uploadId, reserved under the
+// user's row lock before the URL is handed out), the same configured
+// handler chain (the object is read back through it, so a scanner sees
+// these bytes too, as they really are in the bucket) and the same way out.
+import { randomUUID } from "node:crypto";
+import { pipeline, Transform } from "node:stream";
+import {
+  deleteDirectUpload,
+  findDirectUpload,
+  giveBackDirectUpload,
+  insertDirectUpload,
+  listExpiredDirectUploads,
+  markDirectUploadStaged,
+  takeDirectUploadForStaging,
+  type DirectUploadRow,
+} from "../db/directUploadQueries.js";
+import { holdingsOf } from "../db/holdingsQueries.js";
+import { findImage } from "../db/imageQueries.js";
+import type { ImageRow } from "../db/rows.js";
+import { releaseUploadId } from "../db/uploadClaimQueries.js";
+import { lockUser } from "../db/userQueries.js";
+import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
+import { ErrorCode } from "../errors/ErrorCode.js";
+import { fileTooLarge } from "../errors/fileTooLarge.js";
+import { quotaExceeded } from "../errors/quotaExceeded.js";
+import { tooManyStaged } from "../errors/tooManyStaged.js";
+import { UpstageError } from "../errors/UpstageError.js";
+import type { ByteCount, ProgressReporter } from "../progress/createProgressReporter.js";
+import type { ProgressBus } from "../progress/ProgressBus.js";
+import { stageReceivedFile } from "../staging/stageReceivedFile.js";
+import type { StagingDeps } from "../staging/StagingDeps.js";
+import type { DirectUploadBucket, PresignedUpload } from "../storage/DirectUploadBucket.js";
+import type { DoorSteps } from "../uploads/createHandlerChain.js";
+import { runUploadChain, startChainRun } from "../uploads/runUploadChain.js";
+import { sanitizeFilename } from "../uploads/sanitizeFilename.js";
+import type { UploadContext, UploadHandler } from "../uploads/UploadHandler.js";
+import { admitUpload } from "./admitUpload.js";
+import { progressReporterFor } from "./stageUpload.js";
+import type { UploadInFlight, UploadOutcome, UploadsInFlight } from "./uploadsInFlight.js";
+
+/** Milliseconds one stageDirectUpload holds the upload at most, should its process die: reading back and processing. */
+const STAGING_LEASE_MS = 10 * 60_000;
+/** Milliseconds an upload may still be staged after its URL stops working: a PUT that ended at the last moment is not lost. */
+const STAGE_AFTER_URL_MS = 5 * 60_000;
+
+export type { DirectUploadRow } from "../db/directUploadQueries.js";
+
+export interface DirectUploadDeps {
+  readonly staging: StagingDeps;
+  readonly progress: ProgressBus;
+  readonly inFlight: UploadsInFlight;
+  /** The bucket's quarantine; undefined without STORAGE=s3 (direct uploads are refused). */
+  readonly bucket: DirectUploadBucket | undefined;
+  /** A fresh chain from UPLOAD_HANDLERS; the read-back's `store` is the multipart door's (the object streams as a request body does). */
+  readonly newUploadHandlers: (door?: DoorSteps) => UploadHandler[];
+  readonly limits: {
+    readonly maxFileSize: number;
+    readonly quotaBytes: number;
+    readonly maxStagedPerUser: number;
+    /** MAX_CONCURRENT_UPLOADS: direct uploads a user may have open (made, neither staged, cancelled nor expired). */
+    readonly maxOpen: number;
+    /** Seconds a presigned URL works (DIRECT_UPLOAD_TTL). */
+    readonly urlTtlSeconds: number;
+  };
+}
+
+/** A direct upload as its creator gets it: where to send the bytes, and until when. */
+export interface CreatedDirectUpload extends PresignedUpload {
+  readonly id: string;
+  readonly expiresAt: Date;
+}
+
+/** What the client says about its file; none of it is believed past the signature's size. */
+export interface DirectUploadRequest {
+  readonly userId: string;
+  readonly filename: string;
+  readonly contentType: string | null;
+  readonly byteSize: number;
+  readonly uploadId: string | null;
+}
+
+function bucketOf(deps: DirectUploadDeps): DirectUploadBucket {
+  if (!deps.bucket) {
+    throw new UpstageError(
+      ErrorCode.DirectUploadsUnavailable,
+      "Direct uploads need STORAGE=s3, and this server keeps its files elsewhere: send the file with stageImage, or over tus at /uploads/.",
+    );
+  }
+  return deps.bucket;
+}
+
+const notFound = (id: string) => new UpstageError(ErrorCode.NotFound, `No direct upload with id ${id}.`);
+
+/** The chain's view of the upload: its progress id, its owner and its name; no bytes reserved (the creation's chain says its own). */
+function contextOf(row: DirectUploadRow): UploadContext {
+  return { uploadId: row.progress_id, userId: row.owner_id, filename: row.filename ?? "", bytesSeen: 0, reservedBytes: 0, results: {} };
+}
+
+/** Counts a request of the upload's in flight here until it ends it; what it reserved goes with the row (endDirectUpload). */
+function enterDirect(deps: DirectUploadDeps, row: DirectUploadRow, reporter: ProgressReporter): UploadInFlight {
+  return deps.inFlight.enter({ door: "direct", userId: row.owner_id, uploadId: row.progress_id, reporter, release: async () => {} });
+}
+
+/** One event outside any request of the upload's (its creation, its cancellation): a reporter counting on from the clock, as tus's do. */
+function reporterAt(deps: DirectUploadDeps, row: DirectUploadRow, bytes: number) {
+  const meter: ByteCount = { bytesTotal: row.byte_length, bytesReceived: bytes, ended: bytes >= row.byte_length, onChange: () => () => {} };
+  return progressReporterFor(deps, row.progress_id, meter, Date.now() * 1000);
+}
+
+/** The creation's chain has no bytes to store: they go to the bucket. */
+const noBytesHere: DoorSteps = { store: () => ({ name: "store" }) };
+
+/**
+ * Admission, before any byte: the declared size against MAX_FILE_SIZE, then,
+ * under the user's row lock, the quota and the staged cap (the declared bytes
+ * count as held from now on), a place among the user's open direct uploads,
+ * and the uploadId; then the row. Then the chain starts (`start` on each
+ * handler, once per upload, as at tus's creation) and may refuse; it is
+ * dropped, and the read-back resumes a fresh one. Then the presigned PUT for
+ * exactly `byteSize` bytes. Subscribers of the uploadId hear RECEIVING at 0:
+ * the bytes go to the bucket, which tells nobody, so the client reports its own.
+ * @throws UpstageError DIRECT_UPLOADS_UNAVAILABLE, FILE_TOO_LARGE, BAD_USER_INPUT, UNSUPPORTED_MEDIA_TYPE, QUOTA_EXCEEDED,
+ *   RATE_LIMITED, FORBIDDEN, or a handler's refusal.
+ */
+export async function createDirectUpload(deps: DirectUploadDeps, input: DirectUploadRequest): Promise<CreatedDirectUpload> {
+  const bucket = bucketOf(deps);
+  const { limits } = deps;
+  if (!Number.isSafeInteger(input.byteSize) || input.byteSize < 1) throw new UpstageError(ErrorCode.BadUserInput, "byteSize must be the file's size in bytes, at least 1.");
+  if (input.byteSize > limits.maxFileSize) throw fileTooLarge(limits.maxFileSize);
+  // An early word only: the sniff decides what the bytes are.
+  if (input.contentType && !/^image\//i.test(input.contentType) && input.contentType !== "application/octet-stream") {
+    throw new UpstageError(ErrorCode.UnsupportedMediaType, `A file of type ${input.contentType} is not an image; send an image file.`);
+  }
+  const { knex } = deps.staging;
+  const now = deps.staging.now();
+  const id = randomUUID();
+  const urlExpiresAt = new Date(now.getTime() + limits.urlTtlSeconds * 1000);
+  const row: Omit<DirectUploadRow, "created_at" | "staging_until" | "image_id"> = {
+    id,
+    owner_id: input.userId,
+    progress_id: input.uploadId ?? id,
+    object_key: bucket.newKey(),
+    byte_length: input.byteSize,
+    filename: sanitizeFilename(input.filename),
+    url_expires_at: urlExpiresAt,
+    expires_at: new Date(urlExpiresAt.getTime() + STAGE_AFTER_URL_MS),
+  };
+  await knex.transaction(async (trx) => {
+    await lockUser(trx, input.userId);
+    const held = await holdingsOf(trx, input.userId, now);
+    if (held.storedBytes + held.pendingBytes + input.byteSize > limits.quotaBytes) throw quotaExceeded(limits.quotaBytes);
+    if (held.staged >= limits.maxStagedPerUser) throw tooManyStaged(limits.maxStagedPerUser);
+    if (held.openDirect >= limits.maxOpen) {
+      throw new UpstageError(ErrorCode.RateLimited, `You have ${held.openDirect} direct uploads open, the most at once: stage or cancel one first.`);
+    }
+    // The lease is the upload's life: a crash cannot hold the uploadId past its expiry.
+    await admitUpload(trx, { userId: input.userId, uploadId: row.progress_id, now, until: row.expires_at });
+    await insertDirectUpload(trx, row);
+  });
+  const created: DirectUploadRow = { ...row, created_at: now, staging_until: null, image_id: null };
+  const reporter = reporterAt(deps, created, 0);
+  try {
+    await startChainRun(deps.newUploadHandlers(noBytesHere), { ...contextOf(created), reservedBytes: row.byte_length });
+  } catch (error) {
+    const refusal = unavailabilityOf(error) ?? error;
+    await Promise.all([deps.inFlight.finish(enterDirect(deps, created, reporter), { phase: "FAILED", error: refusal }), endDirectUpload(deps, created)]);
+    throw refusal;
+  }
+  const presigned = await bucket.presignPut(row.object_key, row.byte_length, limits.urlTtlSeconds);
+  deps.staging.log.info({ door: "direct", uploadId: row.progress_id, userId: row.owner_id, bytesTotal: row.byte_length }, "direct upload created");
+  reporter.trackReceiving()();
+  await reporter.flushed(1000);
+  return { id, expiresAt: urlExpiresAt, ...presigned };
+}
+
+/**
+ * Reads the object back from the bucket through the configured handler chain
+ * and stages it as any upload: PROCESSING, then READY or FAILED. The object
+ * goes either way. A second stage of a staged upload answers the same image.
+ * Nothing sent yet is NOT_FOUND and leaves the upload as it was (send, then
+ * stage again); so does an outage (SERVICE_UNAVAILABLE: retry). Anything
+ * else the chain or staging refuses ends the upload, with its code.
+ * @throws UpstageError NOT_FOUND (not the viewer's, never made, gone, or nothing sent yet), UPLOAD_EXPIRED,
+ *   UPLOAD_IN_PROGRESS, BAD_USER_INPUT (another uploadId; a size other than declared), and whatever the chain or staging refuses with.
+ */
+export async function stageDirectUpload(deps: DirectUploadDeps, input: { readonly userId: string; readonly id: string; readonly uploadId: string | null }): Promise<ImageRow> {
+  const bucket = bucketOf(deps);
+  const { staging } = deps;
+  const now = staging.now();
+  const until = new Date(now.getTime() + STAGING_LEASE_MS);
+  const row = await takeDirectUploadForStaging(staging.knex, input.id, input.userId, now, until);
+  if (!row) return answerUntaken(deps, input, now);
+  if (input.uploadId !== null && input.uploadId !== row.progress_id) {
+    await giveBackDirectUpload(staging.knex, row.id, until);
+    throw new UpstageError(ErrorCode.BadUserInput, "This direct upload's progress goes out under the uploadId given to createDirectUpload (or its id); pass that one, or none.");
+  }
+  let size: number | undefined;
+  try {
+    size = await bucket.sizeOf(row.object_key);
+  } catch (error) {
+    await giveBackDirectUpload(staging.knex, row.id, until).catch(() => {});
+    throw unavailabilityOf(error) ?? error;
+  }
+  if (size === undefined) {
+    await giveBackDirectUpload(staging.knex, row.id, until);
+    throw new UpstageError(ErrorCode.NotFound, "Nothing has been sent to this direct upload yet: PUT the file to its url, then stage it.");
+  }
+
+  const reporter = reporterAt(deps, row, row.byte_length);
+  const upload = enterDirect(deps, row, reporter);
+  reporter.processing();
+  let outcome: UploadOutcome;
+  let failure: unknown;
+  let ends = true;
+  try {
+    if (size !== row.byte_length) throw sizeDiffers(row.byte_length, size);
+    // Taken for staging, the upload's bytes count as a multipart upload's do, not as reserved.
+    const context = contextOf(row);
+    // pipeline: a failed read fails the chain, and a refusal stops the read.
+    await runUploadChain(() => pipeline(bucket.read(row.object_key), atMost(row.byte_length), () => {}), deps.newUploadHandlers(), context, { resume: true });
+    if (context.bytesSeen !== row.byte_length) throw sizeDiffers(row.byte_length, context.bytesSeen);
+    const { file, sha256 } = context.results;
+    // createHandlerChain insists on both.
+    if (file === undefined || sha256 === undefined) throw new Error("The upload chain ran without its hash or store handler.");
+    staging.metrics.receivedBytes.inc(context.bytesSeen);
+    const timer = staging.metrics.stageSeconds.startTimer();
+    const image = await stageReceivedFile(staging, { ownerId: row.owner_id, received: { path: file, sha256, byteSize: context.bytesSeen, filename: row.filename } });
+    timer();
+    await markDirectUploadStaged(staging.knex, row.id, image.id);
+    outcome = { phase: "READY", image };
+  } catch (thrown) {
+    failure = unavailabilityOf(thrown) ?? thrown;
+    // An outage leaves the upload to be staged again; its bytes are still in the bucket.
+    ends = !(failure instanceof UpstageError && failure.code === ErrorCode.ServiceUnavailable);
+    outcome = { phase: "FAILED", error: failure };
+  }
+  await Promise.all([
+    deps.inFlight.finish(upload, outcome),
+    ends ? endDirectUpload(deps, row, { keepRow: outcome.phase === "READY" }) : giveBackDirectUpload(staging.knex, row.id, until).catch(() => {}),
+  ]);
+  if (outcome.phase === "READY") return outcome.image;
+  throw failure;
+}
+
+/** An upload stageDirectUpload could not take: staged already (its image), being staged, expired, or none of the viewer's. */
+async function answerUntaken(deps: DirectUploadDeps, input: { readonly userId: string; readonly id: string }, now: Date): Promise<ImageRow> {
+  const row = await findDirectUpload(deps.staging.knex, input.id);
+  if (!row || row.owner_id !== input.userId) throw notFound(input.id);
+  if (row.image_id !== null) {
+    const image = await findImage(deps.staging.knex, row.image_id);
+    if (image && image.status !== "DELETED") return image;
+    throw new UpstageError(ErrorCode.NotFound, "This direct upload was staged, and its image has since been removed.");
+  }
+  if (row.expires_at <= now) throw new UpstageError(ErrorCode.UploadExpired, "This direct upload expired before it was staged; its bytes are gone. Upload the file again.");
+  throw new UpstageError(ErrorCode.UploadInProgress, "This direct upload is being staged by another request; its uploadProgress says how it ends.");
+}
+
+/**
+ * Gives a direct upload up before it is staged: its object (if the PUT got
+ * there), its row and its reservations go, and its subscribers hear ABORTED.
+ * @returns false when it was staged already (discard the staged image instead).
+ * @throws UpstageError NOT_FOUND (not the viewer's, or none), UPLOAD_IN_PROGRESS (being staged now).
+ */
+export async function cancelDirectUpload(deps: DirectUploadDeps, input: { readonly userId: string; readonly id: string }): Promise<boolean> {
+  const { staging } = deps;
+  const now = staging.now();
+  const until = new Date(now.getTime() + STAGING_LEASE_MS);
+  const row = await takeDirectUploadForStaging(staging.knex, input.id, input.userId, now, until);
+  if (!row) {
+    try {
+      await answerUntaken(deps, input, now);
+      return false;
+    } catch (error) {
+      // An expired one is as good as cancelled: the sweeper removes it.
+      if (error instanceof UpstageError && error.code === ErrorCode.UploadExpired) return true;
+      throw error;
+    }
+  }
+  await Promise.all([deps.inFlight.finish(enterDirect(deps, row, reporterAt(deps, row, 0)), { phase: "ABORTED" }), endDirectUpload(deps, row)]);
+  return true;
+}
+
+/** The sweeper's part: direct uploads past their time, staged or not, with their objects and reservations, in batches; returns how many. */
+export async function sweepExpiredDirectUploads(deps: Pick<DirectUploadDeps, "staging" | "bucket">, now: Date): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const batch = await listExpiredDirectUploads(deps.staging.knex, now, 100);
+    for (const row of batch) {
+      await endDirectUpload(deps, row);
+      removed++;
+    }
+    if (batch.length < 100) return removed;
+  }
+}
+
+/**
+ * The object goes (a staged upload's too: nothing in quarantine is kept),
+ * then, unless the row is kept to answer a later stage, the row and the
+ * uploadId's lease. A failed delete leaves the row for the sweeper to try again.
+ */
+async function endDirectUpload(deps: Pick<DirectUploadDeps, "staging" | "bucket">, row: DirectUploadRow, how: { keepRow?: boolean } = {}): Promise<void> {
+  const { knex, log } = deps.staging;
+  try {
+    await deps.bucket?.delete(row.object_key);
+  } catch (error) {
+    log.warn({ err: error, key: row.object_key }, "a direct upload's object was not deleted; the sweeper tries again when the upload expires");
+    if (!how.keepRow) return;
+  }
+  if (how.keepRow) {
+    await releaseUploadId(knex, row.progress_id, row.expires_at);
+    return;
+  }
+  await Promise.all([deleteDirectUpload(knex, row.id), releaseUploadId(knex, row.progress_id, row.expires_at)]);
+}
+
+function sizeDiffers(declared: number, found: number): UpstageError {
+  return new UpstageError(ErrorCode.BadUserInput, `The bucket holds ${found} bytes for this direct upload, where ${declared} were declared; upload the file again.`);
+}
+
+/** Passes at most `limit` bytes on and fails past them: an object replaced by a larger one is refused as it streams. */
+function atMost(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen > limit) return callback(sizeDiffers(limit, seen));
+      callback(null, chunk);
+    },
+  });
+}
