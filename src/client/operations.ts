@@ -239,3 +239,47 @@ export const STAGED_IMAGE = /* GraphQL */ `
   }
   ${STAGED_IMAGE_IMAGE_FIELDS}
 `;
+
+export const UPLOAD_OPTIONS = /* GraphQL */ `
+  query UploadOptions {
+    uploadOptions {
+      maxFileSize
+      acceptedFormats
+      multipart
+      resumable
+      resumableEndpoint
+      direct
+      maxConcurrentUploads
+    }
+  }
+`;
+
+export const CREATE_DIRECT_UPLOAD = /* GraphQL */ `
+  mutation CreateDirectUpload($input: CreateDirectUploadInput!) {
+    createDirectUpload(input: $input) {
+      id
+      url
+      method
+      headers {
+        name
+        value
+      }
+      expiresAt
+    }
+  }
+`;
+
+export const STAGE_DIRECT_UPLOAD = /* GraphQL */ `
+  mutation StageDirectUpload($id: ID!, $uploadId: ID) {
+    stageDirectUpload(id: $id, uploadId: $uploadId) {
+      ...StagedImageFields
+    }
+  }
+  ${STAGED_IMAGE_FIELDS}
+`;
+
+export const CANCEL_DIRECT_UPLOAD = /* GraphQL */ `
+  mutation CancelDirectUpload($id: ID!) {
+    cancelDirectUpload(id: $id)
+  }
+`;

@@ -2,6 +2,7 @@ import { createClient, type Client } from "graphql-ws";
 import type { StageImageMutation, UploadProgressSubscription, UploadProgressSubscriptionVariables } from "./generated/operations.js";
 import { STAGE_IMAGE, UPLOAD_PROGRESS } from "./operations.js";
 import { readGraphQLResponse } from "./UpstageRequestError.js";
+import { sendDirect } from "./sendDirect.js";
 import { sendResumable, type ResumableOptions } from "./sendResumable.js";
 
 export type StagedImage = StageImageMutation["stageImage"];
@@ -31,6 +32,15 @@ export interface StageImageOptions {
    * browser, after a reload. The same pushed progress and the same staged image.
    */
   readonly resumable?: boolean | ResumableOptions | undefined;
+  /**
+   * Send the file straight to the bucket (STORAGE=s3; `uploadOptions.direct`
+   * says whether the server has it): upstage sees two small requests, not
+   * the bytes. RECEIVING events are the helper's own (the bucket reports
+   * nothing to upstage): per chunk sent in a browser, at the end under
+   * fetch. The same PROCESSING, READY and staged image; cancelling gives the
+   * upload up at once. Takes precedence over `resumable`.
+   */
+  readonly direct?: boolean | undefined;
 }
 
 const TERMINAL = new Set(["READY", "FAILED", "ABORTED"]);
@@ -49,6 +59,8 @@ export async function stageImageWithProgress(file: Blob, options: StageImageOpti
   const uploadId = options.uploadId ?? newUploadId();
   const settleMs = options.settleMs ?? 3000;
   const ws = options.wsClient ?? openWebSocketClient(options);
+  // A direct upload's bytes are counted here, as they leave; the server's RECEIVING (0, at creation) would only set the bar back.
+  const fromServer = (progress: UploadProgress) => !(options.direct && progress.phase === "RECEIVING");
 
   let progressEnded!: () => void;
   const ended = new Promise<void>((resolve) => (progressEnded = resolve));
@@ -58,7 +70,7 @@ export async function stageImageWithProgress(file: Blob, options: StageImageOpti
       next(result) {
         const progress = result.data?.uploadProgress;
         if (!progress) return;
-        options.onProgress?.(progress);
+        if (fromServer(progress)) options.onProgress?.(progress);
         if (TERMINAL.has(progress.phase)) progressEnded();
       },
       error: () => progressEnded(),
@@ -68,9 +80,11 @@ export async function stageImageWithProgress(file: Blob, options: StageImageOpti
   const lastEvent = () => Promise.race([ended, delay(settleMs)]);
 
   try {
-    const staged = options.resumable
-      ? await sendResumable(file, uploadId, options, options.resumable === true ? {} : options.resumable)
-      : await sendStageImage(file, uploadId, options);
+    const staged = options.direct
+      ? await sendDirect(file, uploadId, options, (bytesSent, bytesTotal) => options.onProgress?.(receiving(uploadId, bytesSent, bytesTotal)))
+      : options.resumable
+        ? await sendResumable(file, uploadId, options, options.resumable === true ? {} : options.resumable)
+        : await sendStageImage(file, uploadId, options);
     await lastEvent();
     return staged;
   } catch (error) {
@@ -81,6 +95,20 @@ export async function stageImageWithProgress(file: Blob, options: StageImageOpti
     unsubscribe();
     if (!options.wsClient) await ws.dispose();
   }
+}
+
+/** A RECEIVING event of the helper's own, as the server would say it. */
+function receiving(uploadId: string, bytesReceived: number, bytesTotal: number): UploadProgress {
+  return {
+    uploadId,
+    phase: "RECEIVING",
+    at: new Date().toISOString(),
+    bytesReceived,
+    bytesTotal,
+    percent: bytesTotal > 0 ? Math.floor((bytesReceived / bytesTotal) * 100) : null,
+    stagedImage: null,
+    error: null,
+  };
 }
 
 /** The `stageImage` mutation as a GraphQL multipart request. */

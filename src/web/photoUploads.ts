@@ -158,6 +158,8 @@ export function createPhotoUploads(elements: PhotoUploadsElements, options: { re
         wsClient: session.ws,
         concurrency: 3,
         signals: batch.map((tile) => tile.controller.signal),
+        // Straight to the bucket where the server has that door; else large files over tus.
+        direct: session.uploads.direct,
         resumable: (file, index) => resumableFor(file, (text) => (batch[index]!.resumed = text)),
         onProgress: (index, progress) => showProgress(batch[index]!, progress),
         onSettled: (index, result) => {

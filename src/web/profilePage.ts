@@ -176,6 +176,8 @@ async function uploadPicture(file: File): Promise<void> {
       token: session.token,
       wsClient: session.ws,
       signal: controller.signal,
+      // Straight to the bucket where the server has that door; else large files over tus.
+      direct: session.uploads.direct,
       resumable: resumableFor(body, (text) => {
         if (upload !== controller) return;
         ui.resumeNote.hidden = false;

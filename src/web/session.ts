@@ -2,9 +2,9 @@
 // browser (localStorage), checked against `viewer`, and one WebSocket client
 // that carries every progress subscription of the session.
 import { createClient, type Client } from "graphql-ws";
-import type { ProfileFieldsFragment, ViewerQuery } from "../client/generated/operations.js";
+import type { ProfileFieldsFragment, UploadOptionsQuery, ViewerQuery } from "../client/generated/operations.js";
 import { graphqlRequest } from "../client/graphqlRequest.js";
-import { VIEWER } from "../client/operations.js";
+import { UPLOAD_OPTIONS, VIEWER } from "../client/operations.js";
 import { UpstageRequestError } from "../client/UpstageRequestError.js";
 
 const TOKEN_KEY = "upstage.token";
@@ -14,6 +14,8 @@ export interface Session {
   readonly token: string;
   readonly ws: Client;
   readonly viewer: ProfileFieldsFragment;
+  /** What the server takes, and through which doors: uploads go direct to the bucket where it has that door. */
+  readonly uploads: UploadOptionsQuery["uploadOptions"];
 }
 
 export function rememberedToken(): string | null {
@@ -28,10 +30,13 @@ export async function openSession(endpoint: string, token: string): Promise<Sess
     lazy: true,
   });
   try {
-    const { viewer } = await graphqlRequest<ViewerQuery>(VIEWER, {}, { endpoint, token });
+    const [{ viewer }, { uploadOptions }] = await Promise.all([
+      graphqlRequest<ViewerQuery>(VIEWER, {}, { endpoint, token }),
+      graphqlRequest<UploadOptionsQuery>(UPLOAD_OPTIONS, {}, { endpoint, token }),
+    ]);
     if (!viewer) throw new UpstageRequestError("UNAUTHENTICATED", "No user for this token.");
     localStorage.setItem(TOKEN_KEY, token);
-    return { endpoint, token, ws, viewer };
+    return { endpoint, token, ws, viewer, uploads: uploadOptions };
   } catch (error) {
     await ws.dispose();
     throw error;

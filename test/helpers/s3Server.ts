@@ -23,15 +23,16 @@ const ACCESS_KEY = "S3RVER"; // s3rver's fixed development credentials
  * bucket, its data in a temp directory. `strictSignatures` checks every
  * signature (a presigned PUT's signed Content-Length, say); s3rver then also
  * refuses the SDK's correct signatures of bucket-level requests (listings).
+ * `corsOrigins` lets pages of those origins PUT to the bucket (a browser's direct upload) and GET from it.
  */
-export async function startS3Server(bucket = "upstage-test", options: { strictSignatures?: boolean } = {}): Promise<TestS3Server> {
+export async function startS3Server(bucket = "upstage-test", options: { strictSignatures?: boolean; corsOrigins?: readonly string[] } = {}): Promise<TestS3Server> {
   const directory = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-s3-"));
   const server = new S3rver({
     address: "127.0.0.1",
     port: 0,
     silent: true,
     directory,
-    configureBuckets: [{ name: bucket }],
+    configureBuckets: [{ name: bucket, configs: options.corsOrigins ? [corsConfiguration(options.corsOrigins)] : [] }],
     // s3rver signs bucket-level paths ("/bucket/?list-type=2") without their
     // trailing slash and so refuses the SDK's correct signatures there; it
     // still checks that each request is signed with the right key id.
@@ -73,4 +74,12 @@ export async function startS3Server(bucket = "upstage-test", options: { strictSi
       await fs.rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** The bucket CORS rule a direct upload from a page needs (docs/operations.md gives the same for S3). */
+function corsConfiguration(origins: readonly string[]): string {
+  return `<CORSConfiguration><CORSRule>${origins.map((origin) => `<AllowedOrigin>${origin}</AllowedOrigin>`).join("")}
+    <AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod>
+    <AllowedHeader>content-type</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds>
+  </CORSRule></CORSConfiguration>`;
 }

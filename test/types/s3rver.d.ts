@@ -7,7 +7,8 @@ declare module "@20minutes/s3rver" {
     silent?: boolean;
     directory: string;
     resetOnClose?: boolean;
-    configureBuckets?: { name: string }[];
+    // configs: CORS or website configuration documents (XML).
+    configureBuckets?: { name: string; configs?: string[] }[];
     allowMismatchedSignatures?: boolean;
   }
   export default class S3rver {

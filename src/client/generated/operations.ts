@@ -36,6 +36,17 @@ export type CommitProfileInput = {
   stagedImageId?: string | number | null | undefined;
 };
 
+export type CreateDirectUploadInput = {
+  /** The file's exact size in bytes: the bucket refuses a body of any other size. */
+  byteSize: number;
+  /** The file's media type as the client believes it; only refused early when it is not an image's. The bytes decide. */
+  contentType?: string | null | undefined;
+  /** The file's name as the user knows it; kept (sanitized) for display only. */
+  filename: string;
+  /** The uploadId to publish progress under (subscribe first); the direct upload's id when left out. */
+  uploadId?: string | number | null | undefined;
+};
+
 export type CropInput = {
   height: number;
   width: number;
@@ -191,3 +202,30 @@ export type StagedImageByIdQueryVariables = Exact<{
 
 
 export type StagedImageByIdQuery = { image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, dominantColor: string, thumbhash: string, focalPoint: { x: number, y: number, auto: boolean }, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } | null };
+
+export type UploadOptionsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type UploadOptionsQuery = { uploadOptions: { maxFileSize: number, acceptedFormats: Array<string>, multipart: boolean, resumable: boolean, resumableEndpoint: string, direct: boolean, maxConcurrentUploads: number } };
+
+export type CreateDirectUploadMutationVariables = Exact<{
+  input: CreateDirectUploadInput;
+}>;
+
+
+export type CreateDirectUploadMutation = { createDirectUpload: { id: string, url: string, method: string, expiresAt: string, headers: Array<{ name: string, value: string }> } };
+
+export type StageDirectUploadMutationVariables = Exact<{
+  id: string | number;
+  uploadId?: string | number | null | undefined;
+}>;
+
+
+export type StageDirectUploadMutation = { stageDirectUpload: { id: string, expiresAt: string, image: { id: string, url: string, width: number, height: number, contentType: string, byteSize: number, srcset: string, placeholder: string, dominantColor: string, thumbhash: string, focalPoint: { x: number, y: number, auto: boolean }, thumbnails: Array<{ url: string, width: number, height: number, format: ImageFormat }> } } };
+
+export type CancelDirectUploadMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type CancelDirectUploadMutation = { cancelDirectUpload: boolean };
