@@ -8,6 +8,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintToken } from "../../src/auth/mintToken.js";
 import { SingleRunnerJob } from "../../src/db/withSingleRunner.js";
+import { createDirect, putToBucket, stageDirect } from "../helpers/directUpload.js";
 import { graphql } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
 import { COMMIT_PROFILE } from "../helpers/operations.js";
@@ -109,6 +110,35 @@ describeWhen(!adminUrl || !redisUrl ? "DATABASE_URL and REDIS_URL (a PostgreSQL 
     expect(urlA.pathname.startsWith("/media/")).toBe(true);
     const key = decodeURIComponent(urlA.pathname).slice("/media/".length);
     expect((await fetch(`${b.url}/media/${key}`)).status).toBe(200);
+  });
+
+  it("a direct upload made on A, sent to the bucket and staged on B: subscribers on A and on B hear every phase, and C answers the same image", async () => {
+    const [a, b, c] = instances as [ServerProcess, ServerProcess, ServerProcess];
+    const bearer = await token("direct-everywhere");
+    const uploadId = randomUUID();
+    const [onA, onB] = [wsClient(a.graphqlUrl, bearer), wsClient(b.graphqlUrl, bearer)];
+    const watching = [collect(onA, UPLOAD_PROGRESS, { uploadId }), collect(onB, UPLOAD_PROGRESS, { uploadId })];
+    await Promise.all([a, b].map((server) => server.logged((entry) => entry["msg"] === "upload watched" && entry["uploadId"] === uploadId, "that it watches the upload")));
+
+    const file = await jpeg(640, 480);
+    const created = await createDirect(a.graphqlUrl, bearer, { byteSize: file.length, uploadId });
+    expect(created.body.errors).toBeUndefined();
+    const upload = created.body.data!.createDirectUpload;
+    expect((await putToBucket(upload, file)).status).toBe(200);
+    const staged = await stageDirect(b.graphqlUrl, bearer, upload.id, uploadId);
+    expect(staged.body.errors).toBeUndefined();
+    for (const { events } of await Promise.all(watching)) {
+      expect(events.map((event) => event.uploadProgress.phase)).toEqual(["RECEIVING", "PROCESSING", "READY"]);
+      expect(events.at(-1).uploadProgress.stagedImage.id).toBe(staged.body.data!.stageDirectUpload.id);
+    }
+    await Promise.all([onA.dispose(), onB.dispose()]);
+    expect((await stageDirect(c.graphqlUrl, bearer, upload.id)).body.data!.stageDirectUpload.id).toBe(staged.body.data!.stageDirectUpload.id);
+    expect((await keys()).filter((key) => key.startsWith("quarantine/"))).toEqual([]);
+
+    // A burst of direct creations spread over the three: MAX_CONCURRENT_UPLOADS (4) places hold across instances.
+    const burst = await Promise.all(Array.from({ length: 9 }, (_, i) => createDirect([a, b, c][i % 3]!.graphqlUrl, bearer, { byteSize: 100_000 })));
+    const codes = burst.map((answer) => answer.body.errors?.[0]?.extensions?.code ?? "CREATED").sort();
+    expect(codes).toEqual([...Array(4).fill("CREATED"), ...Array(5).fill("RATE_LIMITED")]);
   });
 
   it("limits per user hold across instances under a burst: one upload per uploadId, and the quota's reserved bytes", async () => {
