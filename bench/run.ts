@@ -12,6 +12,7 @@ import sharp from "sharp";
 import { memoryCases } from "./cases/memory.js";
 import { onDemandCase } from "./cases/onDemand.js";
 import { qualityMarkdown, qualityRows } from "./cases/quality.js";
+import { directUploadCase } from "./cases/directUploads.js";
 import { receiveCase } from "./cases/receive.js";
 import { servingCase } from "./cases/serving.js";
 import { stageCases } from "./cases/stage.js";
@@ -22,12 +23,12 @@ import { photoJpeg } from "./lib/photo.js";
 import { toMarkdown, toRow, type CaseResult } from "./lib/report.js";
 
 const smoke = process.argv.includes("--smoke");
-/** `--only B3,B4`: run just those groups of cases (B1, B2, B3, B4 with B5 and B8, B6, B7, B9, Q); results go to bench/results.only.*. */
+/** `--only B3,B4`: run just those groups of cases (B1, B2, B3, B4 with B5 and B8, B6, B7, B9, B10, Q); results go to bench/results.only.*. */
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
 const runs = (group: string) => !only || only.includes(group);
 const scale = smoke
-  ? { receiveMiB: 4, rounds: 1, bigMiB: 16, concurrent: 2, eachMiB: 4, stage: [800, 600], uploads: 4, servingSeconds: 1, sizes: 2, tusMiB: 12 }
-  : { receiveMiB: 256, rounds: 3, bigMiB: 1024, concurrent: 8, eachMiB: 128, stage: [4000, 3000], uploads: 100, servingSeconds: 5, sizes: 10, tusMiB: 64 };
+  ? { receiveMiB: 4, rounds: 1, bigMiB: 16, concurrent: 2, eachMiB: 4, stage: [800, 600], uploads: 4, servingSeconds: 1, sizes: 2, tusMiB: 12, directPhotos: 4 }
+  : { receiveMiB: 256, rounds: 3, bigMiB: 1024, concurrent: 8, eachMiB: 128, stage: [4000, 3000], uploads: 100, servingSeconds: 5, sizes: 10, tusMiB: 64, directPhotos: 24 };
 
 async function main(): Promise<void> {
   // The sharp-alone baseline gets the threads the server gives libvips (IMAGE_THREADS' default).
@@ -78,6 +79,10 @@ async function main(): Promise<void> {
     }
   } finally {
     await upstage.stop();
+  }
+  if (runs("B10")) {
+    log("B10 direct uploads");
+    results.push(...(await directUploadCase(twoMegabytes, scale.directPhotos, scale.rounds)));
   }
   if (runs("B2")) {
     log("B2 memory");
