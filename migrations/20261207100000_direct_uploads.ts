@@ -25,7 +25,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp("expires_at", { useTz: true }).notNullable();
     /** A lease: set while one request stages the upload (a crash lapses it). */
     t.timestamp("staging_until", { useTz: true });
-    /** The staged image, once there is one. */
+    /** When it was staged: from then on it holds nothing, and a later stage answers its image. */
+    t.timestamp("staged_at", { useTz: true });
+    /** The staged image (null again once that image is gone). */
     t.uuid("image_id").references("id").inTable("images").onDelete("SET NULL");
     t.index(["owner_id"]);
     t.index(["expires_at"]);

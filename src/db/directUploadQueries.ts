@@ -12,10 +12,11 @@ export interface DirectUploadRow {
   readonly url_expires_at: Date;
   readonly expires_at: Date;
   readonly staging_until: Date | null;
+  readonly staged_at: Date | null;
   readonly image_id: string | null;
 }
 
-type NewDirectUpload = Omit<DirectUploadRow, "created_at" | "staging_until" | "image_id">;
+type NewDirectUpload = Omit<DirectUploadRow, "created_at" | "staging_until" | "staged_at" | "image_id">;
 
 const fromDb = (row: DirectUploadRow): DirectUploadRow => ({ ...row, byte_length: Number(row.byte_length) });
 
@@ -36,7 +37,7 @@ export async function findDirectUpload(db: Knex, id: string): Promise<DirectUplo
  */
 export async function takeDirectUploadForStaging(db: Knex, id: string, ownerId: string, now: Date, until: Date): Promise<DirectUploadRow | undefined> {
   const [row] = await db<DirectUploadRow>("direct_uploads")
-    .where({ id, owner_id: ownerId, image_id: null })
+    .where({ id, owner_id: ownerId, staged_at: null })
     .where("expires_at", ">", now)
     .where((q) => q.whereNull("staging_until").orWhere("staging_until", "<=", now))
     .update({ staging_until: until })
@@ -50,8 +51,8 @@ export async function giveBackDirectUpload(db: Knex, id: string, until: Date): P
 }
 
 /** Records the staged image: a later stage of the same upload answers it. */
-export async function markDirectUploadStaged(db: Knex, id: string, imageId: string): Promise<void> {
-  await db("direct_uploads").where({ id }).update({ image_id: imageId, staging_until: null });
+export async function markDirectUploadStaged(db: Knex, id: string, imageId: string, now: Date): Promise<void> {
+  await db("direct_uploads").where({ id }).update({ image_id: imageId, staged_at: now, staging_until: null });
 }
 
 /** True when there was a row to delete. */
@@ -59,7 +60,11 @@ export async function deleteDirectUpload(db: Knex, id: string): Promise<boolean>
   return (await db("direct_uploads").where({ id }).delete()) > 0;
 }
 
-/** Up to `limit` uploads past their expiry, oldest first. */
+/** Up to `limit` uploads past their expiry that no request is staging (a stager's lapsed lease counts as none), oldest first. */
 export function listExpiredDirectUploads(db: Knex, now: Date, limit: number): Promise<DirectUploadRow[]> {
-  return db<DirectUploadRow>("direct_uploads").where("expires_at", "<=", now).orderBy("expires_at").limit(limit);
+  return db<DirectUploadRow>("direct_uploads")
+    .where("expires_at", "<=", now)
+    .where((q) => q.whereNull("staging_until").orWhere("staging_until", "<=", now))
+    .orderBy("expires_at")
+    .limit(limit);
 }

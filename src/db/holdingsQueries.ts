@@ -23,9 +23,9 @@ export async function holdingsOf(db: Knex, ownerId: string, now: Date): Promise<
        (SELECT coalesce(sum(byte_size), 0) FROM (SELECT DISTINCT ON (storage_key) byte_size FROM images
           WHERE owner_id = :owner AND status IN ('STAGED', 'COMMITTED')) AS files) AS stored,
        (SELECT coalesce(sum(byte_length), 0) FROM resumable_uploads WHERE owner_id = :owner AND expires_at > :now) AS pending,
-       (SELECT coalesce(sum(byte_length), 0) FROM direct_uploads WHERE owner_id = :owner AND image_id IS NULL AND expires_at > :now
+       (SELECT coalesce(sum(byte_length), 0) FROM direct_uploads WHERE owner_id = :owner AND staged_at IS NULL AND expires_at > :now
           AND (staging_until IS NULL OR staging_until <= :now)) AS direct,
-       (SELECT count(*) FROM direct_uploads WHERE owner_id = :owner AND image_id IS NULL AND expires_at > :now) AS open_direct,
+       (SELECT count(*) FROM direct_uploads WHERE owner_id = :owner AND staged_at IS NULL AND expires_at > :now) AS open_direct,
        (SELECT count(*) FROM images WHERE owner_id = :owner AND status = 'STAGED' AND expires_at > :now) AS staged`,
     { owner: ownerId, now },
   );

@@ -138,7 +138,7 @@ export async function createDirectUpload(deps: DirectUploadDeps, input: DirectUp
   const now = deps.staging.now();
   const id = randomUUID();
   const urlExpiresAt = new Date(now.getTime() + limits.urlTtlSeconds * 1000);
-  const row: Omit<DirectUploadRow, "created_at" | "staging_until" | "image_id"> = {
+  const row: Omit<DirectUploadRow, "created_at" | "staging_until" | "staged_at" | "image_id"> = {
     id,
     owner_id: input.userId,
     progress_id: input.uploadId ?? id,
@@ -160,16 +160,17 @@ export async function createDirectUpload(deps: DirectUploadDeps, input: DirectUp
     await admitUpload(trx, { userId: input.userId, uploadId: row.progress_id, now, until: row.expires_at });
     await insertDirectUpload(trx, row);
   });
-  const created: DirectUploadRow = { ...row, created_at: now, staging_until: null, image_id: null };
+  const created: DirectUploadRow = { ...row, created_at: now, staging_until: null, staged_at: null, image_id: null };
   const reporter = reporterAt(deps, created, 0);
+  let presigned: PresignedUpload;
   try {
     await startChainRun(deps.newUploadHandlers(noBytesHere), { ...contextOf(created), reservedBytes: row.byte_length });
+    presigned = await bucket.presignPut(row.object_key, row.byte_length, limits.urlTtlSeconds);
   } catch (error) {
     const refusal = unavailabilityOf(error) ?? error;
     await Promise.all([deps.inFlight.finish(enterDirect(deps, created, reporter), { phase: "FAILED", error: refusal }), endDirectUpload(deps, created)]);
     throw refusal;
   }
-  const presigned = await bucket.presignPut(row.object_key, row.byte_length, limits.urlTtlSeconds);
   deps.staging.log.info({ door: "direct", uploadId: row.progress_id, userId: row.owner_id, bytesTotal: row.byte_length }, "direct upload created");
   reporter.trackReceiving()();
   await reporter.flushed(1000);
@@ -225,11 +226,10 @@ export async function stageDirectUpload(deps: DirectUploadDeps, input: { readonl
     const { file, sha256 } = context.results;
     // createHandlerChain insists on both.
     if (file === undefined || sha256 === undefined) throw new Error("The upload chain ran without its hash or store handler.");
-    staging.metrics.receivedBytes.inc(context.bytesSeen);
     const timer = staging.metrics.stageSeconds.startTimer();
     const image = await stageReceivedFile(staging, { ownerId: row.owner_id, received: { path: file, sha256, byteSize: context.bytesSeen, filename: row.filename } });
     timer();
-    await markDirectUploadStaged(staging.knex, row.id, image.id);
+    await markDirectUploadStaged(staging.knex, row.id, image.id, staging.now());
     outcome = { phase: "READY", image };
   } catch (thrown) {
     failure = unavailabilityOf(thrown) ?? thrown;
@@ -249,8 +249,8 @@ export async function stageDirectUpload(deps: DirectUploadDeps, input: { readonl
 async function answerUntaken(deps: DirectUploadDeps, input: { readonly userId: string; readonly id: string }, now: Date): Promise<ImageRow> {
   const row = await findDirectUpload(deps.staging.knex, input.id);
   if (!row || row.owner_id !== input.userId) throw notFound(input.id);
-  if (row.image_id !== null) {
-    const image = await findImage(deps.staging.knex, row.image_id);
+  if (row.staged_at !== null) {
+    const image = row.image_id === null ? undefined : await findImage(deps.staging.knex, row.image_id);
     if (image && image.status !== "DELETED") return image;
     throw new UpstageError(ErrorCode.NotFound, "This direct upload was staged, and its image has since been removed.");
   }

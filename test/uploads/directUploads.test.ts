@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cancelDirect, createDirect, putToBucket, stageDirect, uploadDirect } from "../helpers/directUpload.js";
 import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
+import { DISCARD } from "../helpers/operations.js";
 import { createHourlyCap } from "../helpers/hourlyCap.js";
 import { jpeg, pngDeclaring, scenery } from "../helpers/images.js";
 import { startS3Server, type TestS3Server } from "../helpers/s3Server.js";
@@ -178,6 +179,18 @@ describe("direct uploads to the bucket", () => {
     expect(new Set(staged).size).toBe(1);
     for (const answer of answers.filter((answer) => answer.body.errors)) expect(errorCode(answer)).toBe("UPLOAD_IN_PROGRESS");
     expect(await t.server.database.knex("images").where({ owner_id: "direct-twice" })).toHaveLength(1);
+  });
+
+  it("a staged direct upload holds nothing: once its image is discarded and swept, every place is free, and staging it again is NOT_FOUND", async () => {
+    const token = await t.token("direct-discarded");
+    const staged = await uploadDirect(t.graphqlUrl, token, photo);
+    const { id: stagedId } = staged.body.data!.stageDirectUpload;
+    const upload = await t.server.database.knex("direct_uploads").where({ owner_id: "direct-discarded" }).first();
+    expect((await graphql(t.graphqlUrl, DISCARD, { id: stagedId }, token)).body.errors).toBeUndefined();
+    await t.server.sweeper.sweep();
+    const answers = await Promise.all([1, 2, 3].map(() => createDirect(t.graphqlUrl, token, { byteSize: 100_000 })));
+    expect(answers.map(errorCode)).toEqual([undefined, undefined, undefined]);
+    expect(errorCode(await stageDirect(t.graphqlUrl, token, upload.id))).toBe("NOT_FOUND");
   });
 
   it("an upload never staged is gone after its time, object, row and reservations, and then says UPLOAD_EXPIRED or NOT_FOUND", async () => {
