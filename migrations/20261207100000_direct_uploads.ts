@@ -23,8 +23,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp("url_expires_at", { useTz: true }).notNullable();
     /** When the row and its object go, staged or not. */
     t.timestamp("expires_at", { useTz: true }).notNullable();
-    /** A lease: set while one request stages the upload (a crash lapses it). */
+    /** A lease, renewed while one request stages the upload (a crash lapses it within a minute), and that request's mark. */
     t.timestamp("staging_until", { useTz: true });
+    t.uuid("staging_by");
     /** When it was staged: from then on it holds nothing, and a later stage answers its image. */
     t.timestamp("staged_at", { useTz: true });
     /** The staged image (null again once that image is gone). */

@@ -51,7 +51,7 @@ const EnvSchema = z.object({
     .default([...DEFAULT_UPLOAD_HANDLERS]),
   UPLOAD_IDLE_TIMEOUT: integer(1).default(30),
   RESUMABLE_TTL: integer(60).default(24 * 60 * 60),
-  DIRECT_UPLOAD_TTL: integer(60).max(604_800).default(15 * 60),
+  DIRECT_UPLOAD_TTL: integer(1).max(604_800).default(15 * 60),
   RESUMABLE_DIR: z.string().min(1).optional(),
   UPLOAD_WAIT_TIMEOUT: integer(1).default(300),
   MAX_CONCURRENT_UPLOADS: integer(1).default(4),

@@ -12,11 +12,12 @@ export interface DirectUploadRow {
   readonly url_expires_at: Date;
   readonly expires_at: Date;
   readonly staging_until: Date | null;
+  readonly staging_by: string | null;
   readonly staged_at: Date | null;
   readonly image_id: string | null;
 }
 
-type NewDirectUpload = Omit<DirectUploadRow, "created_at" | "staging_until" | "staged_at" | "image_id">;
+type NewDirectUpload = Omit<DirectUploadRow, "created_at" | "staging_until" | "staging_by" | "staged_at" | "image_id">;
 
 const fromDb = (row: DirectUploadRow): DirectUploadRow => ({ ...row, byte_length: Number(row.byte_length) });
 
@@ -30,29 +31,42 @@ export async function findDirectUpload(db: Knex, id: string): Promise<DirectUplo
 }
 
 /**
- * Takes the upload for one staging request until `until`, in one statement:
- * only an unstaged, unexpired upload of `ownerId` that no other request is
- * staging (or whose stager's lease lapsed) is taken.
+ * Takes the upload for one staging request (`holder`) until `until`, in one
+ * statement: only an unstaged, unexpired upload of `ownerId` that no other
+ * request is staging (or whose stager's lease lapsed) is taken.
  * @returns the row, or undefined when it was not taken.
  */
-export async function takeDirectUploadForStaging(db: Knex, id: string, ownerId: string, now: Date, until: Date): Promise<DirectUploadRow | undefined> {
+export async function takeDirectUploadForStaging(
+  db: Knex,
+  input: { readonly id: string; readonly ownerId: string; readonly holder: string; readonly now: Date; readonly until: Date },
+): Promise<DirectUploadRow | undefined> {
   const [row] = await db<DirectUploadRow>("direct_uploads")
-    .where({ id, owner_id: ownerId, staged_at: null })
-    .where("expires_at", ">", now)
-    .where((q) => q.whereNull("staging_until").orWhere("staging_until", "<=", now))
-    .update({ staging_until: until })
+    .where({ id: input.id, owner_id: input.ownerId, staged_at: null })
+    .where("expires_at", ">", input.now)
+    .where((q) => q.whereNull("staging_until").orWhere("staging_until", "<=", input.now))
+    .update({ staging_until: input.until, staging_by: input.holder })
     .returning("*");
   return row && fromDb(row as DirectUploadRow);
 }
 
-/** Lets a staging request's lease go without staging (the bytes were not there yet). */
-export async function giveBackDirectUpload(db: Knex, id: string, until: Date): Promise<void> {
-  await db("direct_uploads").where({ id, staging_until: until }).update({ staging_until: null });
+/** Moves `holder`'s lease on to `until`; false when it holds none any more. */
+export async function renewDirectUploadLease(db: Knex, id: string, holder: string, until: Date): Promise<boolean> {
+  return (await db("direct_uploads").where({ id, staging_by: holder }).update({ staging_until: until })) > 0;
+}
+
+/** Lets `holder`'s lease go without staging (the bytes were not there yet, or an outage). */
+export async function giveBackDirectUpload(db: Knex, id: string, holder: string): Promise<void> {
+  await db("direct_uploads").where({ id, staging_by: holder }).update({ staging_until: null, staging_by: null });
+}
+
+/** Lets every request's hold go: for a start of the one process that owns its database (its holders died with the last one). */
+export async function dropDirectUploadLeases(db: Knex): Promise<number> {
+  return db("direct_uploads").whereNotNull("staging_by").update({ staging_until: null, staging_by: null });
 }
 
 /** Records the staged image: a later stage of the same upload answers it. */
 export async function markDirectUploadStaged(db: Knex, id: string, imageId: string, now: Date): Promise<void> {
-  await db("direct_uploads").where({ id }).update({ image_id: imageId, staged_at: now, staging_until: null });
+  await db("direct_uploads").where({ id }).update({ image_id: imageId, staged_at: now, staging_until: null, staging_by: null });
 }
 
 /** True when there was a row to delete. */

@@ -9,11 +9,13 @@ import { randomUUID } from "node:crypto";
 import { pipeline, Transform } from "node:stream";
 import {
   deleteDirectUpload,
+  dropDirectUploadLeases,
   findDirectUpload,
   giveBackDirectUpload,
   insertDirectUpload,
   listExpiredDirectUploads,
   markDirectUploadStaged,
+  renewDirectUploadLease,
   takeDirectUploadForStaging,
   type DirectUploadRow,
 } from "../db/directUploadQueries.js";
@@ -41,8 +43,10 @@ import { admitUpload } from "./admitUpload.js";
 import { progressReporterFor } from "./stageUpload.js";
 import type { UploadInFlight, UploadOutcome, UploadsInFlight } from "./uploadsInFlight.js";
 
-/** Milliseconds one stageDirectUpload holds the upload at most, should its process die: reading back and processing. */
-const STAGING_LEASE_MS = 10 * 60_000;
+/** Milliseconds a request's hold on an upload outlives its last renewal: a stage cut by a crash frees it within a minute. */
+const STAGING_LEASE_MS = 60_000;
+/** Milliseconds between renewals while a request stages the upload (its wait in the image queue included). */
+const STAGING_RENEW_MS = 20_000;
 /** Milliseconds an upload may still be staged after its URL stops working: a PUT that ended at the last moment is not lost. */
 const STAGE_AFTER_URL_MS = 5 * 60_000;
 
@@ -138,7 +142,7 @@ export async function createDirectUpload(deps: DirectUploadDeps, input: DirectUp
   const now = deps.staging.now();
   const id = randomUUID();
   const urlExpiresAt = new Date(now.getTime() + limits.urlTtlSeconds * 1000);
-  const row: Omit<DirectUploadRow, "created_at" | "staging_until" | "staged_at" | "image_id"> = {
+  const row: Omit<DirectUploadRow, "created_at" | "staging_until" | "staging_by" | "staged_at" | "image_id"> = {
     id,
     owner_id: input.userId,
     progress_id: input.uploadId ?? id,
@@ -160,7 +164,7 @@ export async function createDirectUpload(deps: DirectUploadDeps, input: DirectUp
     await admitUpload(trx, { userId: input.userId, uploadId: row.progress_id, now, until: row.expires_at });
     await insertDirectUpload(trx, row);
   });
-  const created: DirectUploadRow = { ...row, created_at: now, staging_until: null, staged_at: null, image_id: null };
+  const created: DirectUploadRow = { ...row, created_at: now, staging_until: null, staging_by: null, staged_at: null, image_id: null };
   const reporter = reporterAt(deps, created, 0);
   let presigned: PresignedUpload;
   try {
@@ -189,29 +193,37 @@ export async function createDirectUpload(deps: DirectUploadDeps, input: DirectUp
  */
 export async function stageDirectUpload(deps: DirectUploadDeps, input: { readonly userId: string; readonly id: string; readonly uploadId: string | null }): Promise<ImageRow> {
   const bucket = bucketOf(deps);
+  const taken = await takeForRequest(deps, input);
+  if (!taken.row) return answerUntaken(deps, input, taken.now);
+  try {
+    return await stageTaken(deps, bucket, taken.row, taken.giveBack, input.uploadId);
+  } finally {
+    taken.done();
+  }
+}
+
+/** stageDirectUpload, once its request holds the upload. */
+async function stageTaken(deps: DirectUploadDeps, bucket: DirectUploadBucket, row: DirectUploadRow, giveBack: () => Promise<void>, uploadId: string | null): Promise<ImageRow> {
   const { staging } = deps;
-  const now = staging.now();
-  const until = new Date(now.getTime() + STAGING_LEASE_MS);
-  const row = await takeDirectUploadForStaging(staging.knex, input.id, input.userId, now, until);
-  if (!row) return answerUntaken(deps, input, now);
-  if (input.uploadId !== null && input.uploadId !== row.progress_id) {
-    await giveBackDirectUpload(staging.knex, row.id, until);
+  if (uploadId !== null && uploadId !== row.progress_id) {
+    await giveBack();
     throw new UpstageError(ErrorCode.BadUserInput, "This direct upload's progress goes out under the uploadId given to createDirectUpload (or its id); pass that one, or none.");
   }
   let size: number | undefined;
   try {
     size = await bucket.sizeOf(row.object_key);
   } catch (error) {
-    await giveBackDirectUpload(staging.knex, row.id, until).catch(() => {});
+    await giveBack().catch(() => {});
     throw unavailabilityOf(error) ?? error;
   }
   if (size === undefined) {
-    await giveBackDirectUpload(staging.knex, row.id, until);
+    await giveBack();
     throw new UpstageError(ErrorCode.NotFound, "Nothing has been sent to this direct upload yet: PUT the file to its url, then stage it.");
   }
 
   const reporter = reporterAt(deps, row, row.byte_length);
   const upload = enterDirect(deps, row, reporter);
+  staging.log.info({ door: "direct", uploadId: row.progress_id, userId: row.owner_id, bytes: size }, "direct upload staging");
   reporter.processing();
   let outcome: UploadOutcome;
   let failure: unknown;
@@ -239,7 +251,7 @@ export async function stageDirectUpload(deps: DirectUploadDeps, input: { readonl
   }
   await Promise.all([
     deps.inFlight.finish(upload, outcome),
-    ends ? endDirectUpload(deps, row, { keepRow: outcome.phase === "READY" }) : giveBackDirectUpload(staging.knex, row.id, until).catch(() => {}),
+    ends ? endDirectUpload(deps, row, { keepRow: outcome.phase === "READY" }) : giveBack().catch(() => {}),
   ]);
   if (outcome.phase === "READY") return outcome.image;
   throw failure;
@@ -265,13 +277,11 @@ async function answerUntaken(deps: DirectUploadDeps, input: { readonly userId: s
  * @throws UpstageError NOT_FOUND (not the viewer's, or none), UPLOAD_IN_PROGRESS (being staged now).
  */
 export async function cancelDirectUpload(deps: DirectUploadDeps, input: { readonly userId: string; readonly id: string }): Promise<boolean> {
-  const { staging } = deps;
-  const now = staging.now();
-  const until = new Date(now.getTime() + STAGING_LEASE_MS);
-  const row = await takeDirectUploadForStaging(staging.knex, input.id, input.userId, now, until);
+  const taken = await takeForRequest(deps, input);
+  const { row } = taken;
   if (!row) {
     try {
-      await answerUntaken(deps, input, now);
+      await answerUntaken(deps, input, taken.now);
       return false;
     } catch (error) {
       // An expired one is as good as cancelled: the sweeper removes it.
@@ -279,8 +289,40 @@ export async function cancelDirectUpload(deps: DirectUploadDeps, input: { readon
       throw error;
     }
   }
-  await Promise.all([deps.inFlight.finish(enterDirect(deps, row, reporterAt(deps, row, 0)), { phase: "ABORTED" }), endDirectUpload(deps, row)]);
-  return true;
+  try {
+    await Promise.all([deps.inFlight.finish(enterDirect(deps, row, reporterAt(deps, row, 0)), { phase: "ABORTED" }), endDirectUpload(deps, row)]);
+    return true;
+  } finally {
+    taken.done();
+  }
+}
+
+/**
+ * Takes the upload for this request alone (one conditional update: a second
+ * request at once finds it taken), and keeps taking it while the request runs.
+ * `row` is undefined when it was not taken; `done` stops the renewals.
+ */
+async function takeForRequest(deps: Pick<DirectUploadDeps, "staging">, input: { readonly userId: string; readonly id: string }) {
+  const { knex } = deps.staging;
+  const holder = randomUUID();
+  const now = deps.staging.now();
+  const leaseFrom = (from: Date) => new Date(from.getTime() + STAGING_LEASE_MS);
+  const row = await takeDirectUploadForStaging(knex, { id: input.id, ownerId: input.userId, holder, now, until: leaseFrom(now) });
+  if (!row) return { now, row, giveBack: async () => {}, done: () => {} };
+  const renewing = setInterval(() => void renewDirectUploadLease(knex, row.id, holder, leaseFrom(deps.staging.now())).catch(() => {}), STAGING_RENEW_MS);
+  renewing.unref();
+  return { now, row, giveBack: () => giveBackDirectUpload(knex, row.id, holder), done: () => clearInterval(renewing) };
+}
+
+/**
+ * At the start of the one process that owns the embedded database: a stage
+ * its last run was cut in the middle of (a crash) may be staged again at
+ * once, not a lease later. (With PostgreSQL another instance may be staging:
+ * there the lease lapses within a minute.)
+ */
+export async function forgetCutStages(deps: Pick<DirectUploadDeps, "staging">): Promise<void> {
+  const dropped = await dropDirectUploadLeases(deps.staging.knex);
+  if (dropped > 0) deps.staging.log.warn({ directUploads: dropped }, "direct uploads whose staging a crash cut may be staged again");
 }
 
 /** The sweeper's part: direct uploads past their time, staged or not, with their objects and reservations, in batches; returns how many. */

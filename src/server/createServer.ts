@@ -16,7 +16,7 @@ import type { Viewer } from "../staging/access.js";
 import { createSchema } from "../graphql/createSchema.js";
 import { createOperationPolicy } from "../graphql/createOperationPolicy.js";
 import type { StageUploadDeps } from "../flows/stageUpload.js";
-import { sweepExpiredDirectUploads, type DirectUploadDeps } from "../flows/directUploads.js";
+import { forgetCutStages, sweepExpiredDirectUploads, type DirectUploadDeps } from "../flows/directUploads.js";
 import { ACCEPTED_MEDIA_TYPE_LIST } from "../images/acceptedFormats.js";
 import { createMemoryProgressBus } from "../progress/createMemoryProgressBus.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
@@ -149,6 +149,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     });
     // What a crash left: files without rows (the intent log), and staged rows without files.
     await cleanPendingFiles(staging);
+    // The embedded database is this process's alone: a direct upload's stage that its last run held was cut by a crash.
+    if (services.dataDirLock) await forgetCutStages(directUploads);
     const reconciled = await services.alone.reconcile(() => reconcileStaged(staging));
     if (reconciled.ran && reconciled.result > 0) {
       log.warn({ images: reconciled.result }, "staged images without their files were marked for deletion");

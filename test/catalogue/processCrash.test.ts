@@ -7,7 +7,8 @@ import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { createDatabase } from "../../src/db/createDatabase.js";
 import { cleanedAfterEach } from "../helpers/cleanedAfterEach.js";
-import { graphql, stageFile } from "../helpers/graphqlClient.js";
+import { createDirect, putToBucket, stageDirect } from "../helpers/directUpload.js";
+import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
 import { metricValue } from "../helpers/metricValue.js";
 import { COMMIT_PROFILE } from "../helpers/operations.js";
@@ -119,6 +120,54 @@ describe("SIGKILL during 10 concurrent uploads", () => {
       const response = await fetch(`${third.url}${pathname}`);
       expect(response.status).toBe(200);
       expect(sha256(Buffer.from(await response.arrayBuffer()))).toBe(digest);
+    }
+  }, 90_000);
+});
+
+describe("SIGKILL while a direct upload is being staged", () => {
+  it("it may be staged again (at once on the embedded database, within a minute on PostgreSQL), into one image, and the quarantine is emptied", async () => {
+    const env = await environment();
+    const s3 = await startS3Server();
+    leftovers.later(() => s3.stop());
+    Object.assign(env, s3.env, { LOG_LEVEL: "info" });
+    const first = await start(env);
+    const token = await tokenFor(env["DATA_DIR"]!, "direct-crash");
+    const file = await jpeg(2400, 1800);
+    const created = await createDirect(first.graphqlUrl, token, { byteSize: file.length });
+    const upload = created.body.data!.createDirectUpload;
+    expect((await putToBucket(upload, file)).status).toBe(200);
+    // Killed the moment it starts reading the object back.
+    const staging = first.logged((entry) => entry["msg"] === "direct upload staging", "the stage begins");
+    const cut = stageDirect(first.graphqlUrl, token, upload.id).catch((error: unknown) => error);
+    await staging;
+    first.child.kill("SIGKILL");
+    expect(await first.exited).toBe("SIGKILL");
+    await cut;
+
+    const second = await start(env);
+    if (env["DATABASE_URL"]) {
+      // Another instance may be staging it: the dead one's hold is a lease that lapses within a minute.
+      expect(errorCode(await stageDirect(second.graphqlUrl, token, upload.id))).toBe("UPLOAD_IN_PROGRESS");
+      const database = await createDatabase({ dataDir: env["DATA_DIR"]!, databaseUrl: env["DATABASE_URL"] });
+      try {
+        const row = await database.knex("direct_uploads").where({ id: upload.id }).first();
+        expect(row.staging_until.getTime() - Date.now()).toBeLessThanOrEqual(60_000);
+        await database.knex("direct_uploads").where({ id: upload.id }).update({ staging_until: new Date(Date.now() - 1) });
+      } finally {
+        await database.close();
+      }
+    }
+    const staged = await stageDirect(second.graphqlUrl, token, upload.id);
+    expect(staged.body.errors).toBeUndefined();
+    expect((await s3.keys()).filter((key) => key.startsWith("quarantine/"))).toEqual([]);
+    // PGlite admits one process: stop the server to look.
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+    const database = await createDatabase({ dataDir: env["DATA_DIR"]!, databaseUrl: env["DATABASE_URL"] });
+    try {
+      expect(await database.knex("images").where({ owner_id: "direct-crash" })).toHaveLength(1);
+    } finally {
+      await database.close();
     }
   }, 90_000);
 });

@@ -43,18 +43,20 @@ export async function putToBucket(upload: DirectUploadAnswer, bytes: Uint8Array)
   return { status: response.status, body: await response.text() };
 }
 
-export function stageDirect(graphqlUrl: string, token: string, id: string, uploadId?: string) {
-  return graphql<{ stageDirectUpload: { id: string; image: { id: string; url: string; byteSize: number } } }>(graphqlUrl, STAGE_DIRECT_UPLOAD, { id, uploadId: uploadId ?? null }, token);
+type Staged = { stageDirectUpload: { id: string; image: { id: string; url: string; byteSize: number } } };
+
+export function stageDirect(graphqlUrl: string, token: string, id: string, uploadId?: string): Promise<RequestResult<Staged>> {
+  return graphql<Staged>(graphqlUrl, STAGE_DIRECT_UPLOAD, { id, uploadId: uploadId ?? null }, token);
 }
 
 export function cancelDirect(graphqlUrl: string, token: string, id: string) {
   return graphql<{ cancelDirectUpload: boolean }>(graphqlUrl, CANCEL_DIRECT_UPLOAD, { id }, token);
 }
 
-/** Create, PUT and stage in one go. */
-export async function uploadDirect(graphqlUrl: string, token: string, bytes: Uint8Array, uploadId?: string) {
+/** Create, PUT and stage in one go; a refused creation's answer is returned as it is. */
+export async function uploadDirect(graphqlUrl: string, token: string, bytes: Uint8Array, uploadId?: string): Promise<RequestResult<Staged>> {
   const created = await createDirect(graphqlUrl, token, { byteSize: bytes.length, uploadId: uploadId ?? null });
-  if (created.body.errors) return created;
+  if (created.body.errors) return { status: created.status, body: { errors: created.body.errors } };
   const upload = created.body.data!.createDirectUpload;
   const put = await putToBucket(upload, bytes);
   if (put.status !== 200) throw new Error(`the bucket refused the PUT: ${put.status} ${put.body}`);

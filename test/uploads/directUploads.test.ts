@@ -2,7 +2,9 @@
 // PUT, and come back through the same admission, chain and finisher as any
 // upload's. Against s3rver, a real S3-compatible server.
 import { randomUUID } from "node:crypto";
+import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stageImageWithProgress, UpstageRequestError } from "../../src/client/index.js";
 import { cancelDirect, createDirect, putToBucket, stageDirect, uploadDirect } from "../helpers/directUpload.js";
 import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
 import { DISCARD } from "../helpers/operations.js";
@@ -12,6 +14,7 @@ import { startS3Server, type TestS3Server } from "../helpers/s3Server.js";
 import { createScanner, MARKER, SCANNED } from "../helpers/scanner.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
+import { waitFor } from "../helpers/waitFor.js";
 
 const UPLOAD_OPTIONS = /* GraphQL */ `
   query { uploadOptions { maxFileSize acceptedFormats multipart resumable resumableEndpoint direct maxConcurrentUploads } }
@@ -250,5 +253,51 @@ describe("a direct upload's size, bound by the signature", () => {
     expect(errorCode(await stageDirect(t.graphqlUrl, token, upload.id))).toBe("NOT_FOUND");
     expect((await putToBucket(upload, file)).status).toBe(200);
     expect(errorCode(await stageDirect(t.graphqlUrl, token, upload.id))).toBeUndefined();
+  });
+});
+
+describe("a direct upload's URL, past its time", () => {
+  let s3: TestS3Server;
+  let t: TestServer;
+  beforeAll(async () => {
+    s3 = await startS3Server("upstage-expiring");
+    t = await startTestServer({ ...s3.env, DIRECT_UPLOAD_TTL: "1" });
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await s3?.stop();
+  });
+
+  it("is refused by the bucket itself, and the helper says UPLOAD_EXPIRED; staging then finds nothing sent (NOT_FOUND)", async () => {
+    const token = await t.token("direct-late");
+    const file = await jpeg(120, 90);
+    const upload = (await createDirect(t.graphqlUrl, token, { byteSize: file.length })).body.data!.createDirectUpload;
+    // Presigned URLs count whole seconds from their signing: wait past the second after expiresAt.
+    await waitFor(() => Date.now() > Date.parse(upload.expiresAt) + 1000, "the URL's time has passed", 5000);
+    const late = await putToBucket(upload, file);
+    expect(late.status).toBe(403);
+    expect(late.body).toMatch(/expired/i);
+    const helper = await stageImageWithProgress(new Blob([file], { type: "image/jpeg" }), {
+      endpoint: t.graphqlUrl,
+      token,
+      direct: true,
+      webSocketImpl: WebSocket,
+      // The helper's own creation: its URL lapses before the PUT, as a stalled phone's would.
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (typeof init?.body === "string" && init.body.includes("createDirectUpload")) {
+          const body = await response.text();
+          const { expiresAt } = JSON.parse(body).data.createDirectUpload;
+          await waitFor(() => Date.now() > Date.parse(expiresAt) + 1000, "the helper's URL has lapsed", 5000);
+          return new Response(body, response);
+        }
+        return response;
+      },
+      settleMs: 200,
+    }).catch((error: unknown) => error);
+    expect((helper as UpstageRequestError).code).toBe("UPLOAD_EXPIRED");
+    expect(errorCode(await stageDirect(t.graphqlUrl, token, upload.id))).toBe("NOT_FOUND");
+    // The helper gave its upload up: only the first is still open.
+    expect(await t.server.database.knex("direct_uploads").where({ owner_id: "direct-late" })).toHaveLength(1);
   });
 });
