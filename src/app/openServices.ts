@@ -64,6 +64,9 @@ export async function openServices(config: Config, options: ServicesOptions = {}
   const log = pino({ level: config.logLevel, mixin: requestLogFields }, options.logDestination ?? pino.destination(1));
   // Process-wide in libvips: set here, in the one place that chooses implementations.
   sharp.concurrency(config.images.threads);
+  // libvips' operation cache keeps recent operations' outputs for reuse; every
+  // upload is a new image, so it would only hold memory (up to 50 MB by default).
+  sharp.cache(false);
   let stores: Stores;
   try {
     stores = await openStores(config, {

@@ -1,6 +1,9 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import knexFactory, { type Knex } from "knex";
+import { once } from "node:events";
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
 import ClientPgLite from "knex-pglite";
 import pg from "pg";
@@ -37,6 +40,28 @@ export interface Database {
 }
 
 /**
+ * PGlite's PostgreSQL settings beyond its defaults. Its shared buffers live
+ * in the process's own memory (WASM), 128 MB by default; 16 MB hold the
+ * embedded default's working set (users, images and thumbnails of a first
+ * product's users) and keep the server's resident memory down. An operator
+ * whose data outgrows that moves to PostgreSQL (docs/scaling.md).
+ */
+const PGLITE_SETTINGS = ["-c", "shared_buffers=16MB"];
+
+/** Makes a new PGlite data directory in a short-lived worker thread, whose memory goes when it exits. */
+async function initializeInWorker(directory: string): Promise<void> {
+  const worker = new Worker(
+    `const { workerData } = require("node:worker_threads");
+     const { PGlite } = require(workerData.module);
+     const db = new PGlite(workerData.directory, { startParams: [...PGlite.defaultStartParams, ...workerData.settings] });
+     db.waitReady.then(() => db.close()).then(() => process.exit(0), (error) => { console.error(error); process.exit(1); });`,
+    { eval: true, workerData: { module: createRequire(import.meta.url).resolve("@electric-sql/pglite"), directory, settings: PGLITE_SETTINGS } },
+  );
+  const [code] = (await once(worker, "exit")) as [number];
+  if (code !== 0) throw new Error(`PGlite could not create its data directory in ${directory} (the worker exited with ${code}).`);
+}
+
+/**
  * Opens the database: PostgreSQL through `pg` when `databaseUrl` is set,
  * otherwise PGlite in `<dataDir>/db` through the same knex dialect.
  */
@@ -57,7 +82,10 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     kind = "pglite";
     const filename = path.join(options.dataDir, "db");
     await fs.mkdir(filename, { recursive: true });
-    pglite = new PGlite(filename);
+    // A new data directory is made (initdb) in a worker of its own: unpacking PGlite's initial
+    // files takes some 500 MB, which the worker's exit hands back; the server keeps ~200.
+    if (!(await fs.stat(path.join(filename, "PG_VERSION")).catch(() => undefined))) await initializeInWorker(filename);
+    pglite = new PGlite(filename, { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] });
     knex = knexFactory({ client: ClientPgLite, dialect: "postgres", connection: { pglite } } as Knex.Config);
   }
   return {

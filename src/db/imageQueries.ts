@@ -12,6 +12,23 @@ export async function insertImage(db: Knex, image: NewImage): Promise<ImageRow> 
   return row as ImageRow;
 }
 
+/**
+ * A new image with its thumbnails, and its files' intents cleared (they are
+ * named by rows now: migrations/…_claims_intents_tombstones.ts), in one
+ * statement of three data-modifying parts.
+ */
+export async function insertImageWithFiles(
+  trx: Knex.Transaction,
+  image: NewImage,
+  files: { readonly thumbnails: readonly NewThumbnailRow[]; readonly settledKeys: readonly string[] },
+): Promise<ImageRow> {
+  const query = trx.with("image", trx("images").insert(image).returning("*"));
+  if (files.thumbnails.length > 0) query.with("thumbnail", trx("thumbnails").insert(files.thumbnails as ThumbnailRow[]).onConflict(["image_id", "variant"]).ignore());
+  if (files.settledKeys.length > 0) query.with("settled", trx("pending_files").whereIn("storage_key", files.settledKeys).delete());
+  const [row] = await query.select("*").from("image");
+  return row as ImageRow;
+}
+
 export function findImage(db: Knex, id: string): Promise<ImageRow | undefined> {
   return db<ImageRow>("images").where({ id }).first();
 }

@@ -25,6 +25,8 @@ export interface StagedRoom {
  */
 export async function checkStagedRoom(trx: Knex.Transaction, ownerId: string, now: Date, room: StagedRoom): Promise<void> {
   await lockUser(trx, ownerId);
+  // A statement of its own, after the lock: on PostgreSQL a statement's snapshot is taken when it starts,
+  // so sums read in the locking statement would miss what the lock's last holder just committed.
   const held = await holdingsOf(trx, ownerId, now);
   if (held.staged >= room.maxStaged) throw tooManyStaged(room.maxStaged);
   if (room.newBytes > 0 && held.storedBytes + held.pendingBytes + room.newBytes > room.quotaBytes) throw quotaExceeded(room.quotaBytes);

@@ -8,7 +8,8 @@ import type { StagingDeps } from "./StagingDeps.js";
  * The intent log that keeps a file from outliving a crash without its row:
  * `intendFiles` commits a pending-file row for each key before a byte is
  * written; `settleFiles` removes them in the transaction that inserts the
- * rows naming the files; `cleanPendingFiles`, at start-up and on the
+ * rows naming the files (a new image's insert does it in the same statement:
+ * `insertImageWithFiles`); `cleanPendingFiles`, at start-up and on the
  * sweeper's timer, deletes what a dead process (or a failure) left pending.
  */
 

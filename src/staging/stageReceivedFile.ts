@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ImageRow } from "../db/rows.js";
 import type { ReceivedFile } from "../storage/ReceivedFile.js";
-import { insertImage, insertThumbnails } from "../db/imageQueries.js";
+import { insertImageWithFiles } from "../db/imageQueries.js";
 import { contentTypeOf, extensionOf, formatOfContentType } from "../images/imageFormat.js";
 import { probeImage } from "../images/probeImage.js";
 import { processImage } from "../images/processImage.js";
@@ -12,7 +12,7 @@ import { checkStagedRoom } from "./checkStagedRoom.js";
 import { presetSpecs } from "./presetSpecs.js";
 import { reuseStoredImage } from "./reuseStoredImage.js";
 import type { StagingDeps } from "./StagingDeps.js";
-import { abandonFiles, intendFiles, settleFiles } from "./fileIntents.js";
+import { abandonFiles, intendFiles } from "./fileIntents.js";
 import { stagedRow } from "./stagedRow.js";
 import { storeThumbnails } from "./storeThumbnails.js";
 
@@ -71,7 +71,8 @@ export async function stageReceivedFile(deps: StagingDeps, input: { ownerId: str
 
     const row = await deps.knex.transaction(async (trx) => {
       await checkStagedRoom(trx, input.ownerId, now, { maxStaged: options.maxStagedPerUser, quotaBytes: options.quotaBytes, newBytes: original.byteSize });
-      const image = await insertImage(
+      // The intents of its files are settled in the same statement (fileIntents.ts).
+      const image = await insertImageWithFiles(
         trx,
         stagedRow(deps, now, {
           id,
@@ -90,9 +91,8 @@ export async function stageReceivedFile(deps: StagingDeps, input: { ownerId: str
           focal_y: sample.focus.y,
           focal_auto: true,
         }),
+        { thumbnails: thumbnailRows, settledKeys: storedKeys },
       );
-      await insertThumbnails(trx, thumbnailRows);
-      await settleFiles(trx, storedKeys);
       return image;
     });
     deps.log.info({ imageId: row.id, ownerId: input.ownerId, bytes: file.byteSize, format }, "image staged");
