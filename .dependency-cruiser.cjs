@@ -62,14 +62,16 @@ module.exports = {
     {
       name: "resolvers-call-services",
       severity: "error",
-      comment: "graphql/ translates: it calls staging/ and flows/, never db/ (a row's type is fine). Access rules live in staging/access.ts.",
+      comment:
+        "graphql/ translates: it calls staging/ and flows/, never db/ (a row's type is fine). Access rules live in staging/access.ts.",
       from: { path: "^src/graphql/" },
       to: { path: "^src/db/", dependencyTypesNot: ["type-only"] },
     },
     {
       name: "wiring-not-db",
       severity: "error",
-      comment: "server/ wires transports to flows/ and staging/; it never reaches db/ itself, not even for a type. Queries go through the services that own them.",
+      comment:
+        "server/ wires transports to flows/ and staging/; it never reaches db/ itself, not even for a type. Queries go through the services that own them.",
       from: { path: "^src/server/" },
       to: { path: "^src/db/" },
     },

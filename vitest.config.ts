@@ -30,7 +30,8 @@ class ProcessesFirst extends BaseSequencer {
     const cached = (spec: TestSpecification) =>
       this.ctx.cache.getFileTestResults(`${spec.project.name}:${path.relative(this.ctx.config.root, spec.moduleId)}`) !== undefined;
     if (sorted.every(cached)) return sorted;
-    const startsProcesses = (spec: TestSpecification) => /\b(spawnServer|failedStart|spawnCli)\(/.test(fs.readFileSync(spec.moduleId, "utf8"));
+    const startsProcesses = (spec: TestSpecification) =>
+      /\b(spawnServer|failedStart|spawnCli)\(/.test(fs.readFileSync(spec.moduleId, "utf8"));
     return [...sorted.filter(startsProcesses), ...sorted.filter((spec) => !startsProcesses(spec))];
   }
 }

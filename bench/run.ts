@@ -9,10 +9,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
+import { directUploadCase } from "./cases/directUploads.js";
 import { memoryCases } from "./cases/memory.js";
 import { onDemandCase } from "./cases/onDemand.js";
 import { qualityMarkdown, qualityRows } from "./cases/quality.js";
-import { directUploadCase } from "./cases/directUploads.js";
 import { receiveCase } from "./cases/receive.js";
 import { servingCase } from "./cases/serving.js";
 import { stageCases } from "./cases/stage.js";
@@ -20,15 +20,42 @@ import { throughputCases } from "./cases/throughput.js";
 import { tusReceiveCase } from "./cases/tusReceive.js";
 import { startUpstage } from "./lib/benchServers.js";
 import { photoJpeg } from "./lib/photo.js";
-import { toMarkdown, toRow, type CaseResult } from "./lib/report.js";
+import { type CaseResult, toMarkdown, toRow } from "./lib/report.js";
 
 const smoke = process.argv.includes("--smoke");
 /** `--only B3,B4`: run just those groups of cases (B1, B2, B3, B4 with B5 and B8, B6, B7, B9, B10, Q); results go to bench/results.only.*. */
-const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
+const only = process.argv
+  .find((arg) => arg.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",");
 const runs = (group: string) => !only || only.includes(group);
 const scale = smoke
-  ? { receiveMiB: 4, rounds: 1, bigMiB: 16, concurrent: 2, eachMiB: 4, stage: [800, 600], uploads: 4, servingSeconds: 1, sizes: 2, tusMiB: 12, directPhotos: 4 }
-  : { receiveMiB: 256, rounds: 3, bigMiB: 1024, concurrent: 8, eachMiB: 128, stage: [4000, 3000], uploads: 100, servingSeconds: 5, sizes: 10, tusMiB: 64, directPhotos: 24 };
+  ? {
+      receiveMiB: 4,
+      rounds: 1,
+      bigMiB: 16,
+      concurrent: 2,
+      eachMiB: 4,
+      stage: [800, 600],
+      uploads: 4,
+      servingSeconds: 1,
+      sizes: 2,
+      tusMiB: 12,
+      directPhotos: 4,
+    }
+  : {
+      receiveMiB: 256,
+      rounds: 3,
+      bigMiB: 1024,
+      concurrent: 8,
+      eachMiB: 128,
+      stage: [4000, 3000],
+      uploads: 100,
+      servingSeconds: 5,
+      sizes: 10,
+      tusMiB: 64,
+      directPhotos: 24,
+    };
 
 async function main(): Promise<void> {
   // The sharp-alone baseline gets the threads the server gives libvips (IMAGE_THREADS' default).
@@ -90,19 +117,24 @@ async function main(): Promise<void> {
   }
   results.sort((a, b) => a.id.localeCompare(b.id));
 
-  const quality = runs("Q") ? await qualityRows(
-    [
-      { name: "noise over a gradient (B3's photo)", bytes: bigPhoto },
-      // The same photo blurred: smooth areas and soft edges, as most photos have.
-      { name: "the same, blurred", bytes: await sharp(bigPhoto).blur(3).jpeg({ quality: 90 }).toBuffer() },
-    ],
-    2048,
-  ) : [];
+  const quality = runs("Q")
+    ? await qualityRows(
+        [
+          { name: "noise over a gradient (B3's photo)", bytes: bigPhoto },
+          // The same photo blurred: smooth areas and soft edges, as most photos have.
+          { name: "the same, blurred", bytes: await sharp(bigPhoto).blur(3).jpeg({ quality: 90 }).toBuffer() },
+        ],
+        2048,
+      )
+    : [];
 
   const rows = results.map(toRow);
   const name = only ? "results.only" : smoke ? "results.smoke" : "results";
   const markdown = `${toMarkdown(rows, machine, smoke)}${quality.length ? `\n\n### JPEG quality\n\nQ: each \`JPEG_ENCODER\`'s stored original and 200² thumbnail, against the source scaled the same way (SSIM by ssim.js; encode time single-threaded, median of 5).\n\n${qualityMarkdown(quality)}` : ""}`;
-  await fs.writeFile(path.join(here, `${name}.json`), `${JSON.stringify({ date: new Date().toISOString(), smoke, machine, rows, quality }, null, 2)}\n`);
+  await fs.writeFile(
+    path.join(here, `${name}.json`),
+    `${JSON.stringify({ date: new Date().toISOString(), smoke, machine, rows, quality }, null, 2)}\n`,
+  );
   await fs.writeFile(path.join(here, `${name}.md`), `${markdown}\n`);
   // A full run rewrites the table in bench/README.md, so the two cannot disagree.
   if (!smoke && !only) await writeIntoReadme(path.join(here, "README.md"), markdown);

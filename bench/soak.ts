@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createClient, type Client } from "graphql-ws";
+import { type Client, createClient } from "graphql-ws";
 import sharp from "sharp";
 import WebSocket from "ws";
 import { mintToken } from "../src/auth/mintToken.js";
@@ -99,11 +99,20 @@ async function worker(index: number, server: UpstageServer, todo: { left: number
 async function main(): Promise<void> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-soak-"));
   const server = await createServer(
-    loadConfig({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "warn", DATABASE_URL: process.env["DATABASE_URL"], MAX_CONCURRENT_UPLOADS: "2" }),
+    loadConfig({
+      PORT: "0",
+      HOST: "127.0.0.1",
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "warn",
+      DATABASE_URL: process.env["DATABASE_URL"],
+      MAX_CONCURRENT_UPLOADS: "2",
+    }),
   );
   const images = await Promise.all(
     [64, 96, 128, 160].map((size) =>
-      sharp({ create: { width: size, height: size, channels: 3, background: "#000", noise: { type: "gaussian", mean: 128, sigma: 50 } } }).jpeg().toBuffer(),
+      sharp({ create: { width: size, height: size, channels: 3, background: "#000", noise: { type: "gaussian", mean: 128, sigma: 50 } } })
+        .jpeg()
+        .toBuffer(),
     ),
   );
   const run = async (n: number) => {
@@ -121,7 +130,9 @@ async function main(): Promise<void> {
     const after = await sample(server, dataDir);
     const seconds = (Date.now() - started) / 1000;
 
-    console.log(`soak: ${cycles} cycles (${concurrency} at once, each watched) in ${seconds.toFixed(1)} s on ${os.cpus().length} CPUs, Node ${process.version}`);
+    console.log(
+      `soak: ${cycles} cycles (${concurrency} at once, each watched) in ${seconds.toFixed(1)} s on ${os.cpus().length} CPUs, Node ${process.version}`,
+    );
     console.log("| measure | after warm-up | at the end |\n| --- | --- | --- |");
     for (const key of Object.keys(before) as (keyof Sample)[]) console.log(`| ${key} | ${before[key]} | ${after[key]} |`);
 

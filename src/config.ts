@@ -15,20 +15,21 @@ const DEFAULT_UPLOAD_HANDLERS: readonly string[] = ["limit", "sniff", "quota", "
 
 const integer = (min: number) => z.coerce.number().int().min(min);
 
-const presetList = z
-  .string()
-  .transform((value, ctx): ThumbnailPreset[] => {
-    const presets: ThumbnailPreset[] = [];
-    for (const item of value.split(",").map((s) => s.trim()).filter(Boolean)) {
-      const match = /^(\d+)x(\d+)$/.exec(item);
-      if (!match) {
-        ctx.addIssue({ code: "custom", message: `Expected WIDTHxHEIGHT (like 125x125) but received "${item}"` });
-        return z.NEVER;
-      }
-      presets.push({ width: Number(match[1]), height: Number(match[2]) });
+const presetList = z.string().transform((value, ctx): ThumbnailPreset[] => {
+  const presets: ThumbnailPreset[] = [];
+  for (const item of value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const match = /^(\d+)x(\d+)$/.exec(item);
+    if (!match) {
+      ctx.addIssue({ code: "custom", message: `Expected WIDTHxHEIGHT (like 125x125) but received "${item}"` });
+      return z.NEVER;
     }
-    return presets;
-  });
+    presets.push({ width: Number(match[1]), height: Number(match[2]) });
+  }
+  return presets;
+});
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -47,11 +48,18 @@ const EnvSchema = z.object({
   ADMIN_ROLE_CLAIM: z.string().min(1).default("roles"),
   UPLOAD_HANDLERS: z
     .string()
-    .transform((value) => value.split(",").map((s) => s.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .default([...DEFAULT_UPLOAD_HANDLERS]),
   UPLOAD_IDLE_TIMEOUT: integer(1).default(30),
   RESUMABLE_TTL: integer(60).default(24 * 60 * 60),
-  DIRECT_UPLOAD_TTL: integer(1).max(604_800).default(15 * 60),
+  DIRECT_UPLOAD_TTL: integer(1)
+    .max(604_800)
+    .default(15 * 60),
   RESUMABLE_DIR: z.string().min(1).optional(),
   UPLOAD_WAIT_TIMEOUT: integer(1).default(300),
   MAX_CONCURRENT_UPLOADS: integer(1).default(4),
@@ -73,7 +81,11 @@ const EnvSchema = z.object({
   RENDITION_WIDTHS: z
     .string()
     .transform((value, ctx) => {
-      const widths = value.split(",").map((s) => s.trim()).filter(Boolean).map(Number);
+      const widths = value
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map(Number);
       if (widths.length === 0 || widths.some((w) => !Number.isInteger(w) || w < 1)) {
         ctx.addIssue({ code: "custom", message: "a comma-separated list of whole widths in pixels, such as 64,128,256" });
         return z.NEVER;
@@ -217,7 +229,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   if (e.THUMBNAIL_PRESETS.some((p) => p.width > e.THUMBNAIL_MAX_SIZE || p.height > e.THUMBNAIL_MAX_SIZE || !p.width || !p.height)) {
-    throw new ConfigError(`Invalid configuration:\n  THUMBNAIL_PRESETS: every size must be between 1 and THUMBNAIL_MAX_SIZE (${e.THUMBNAIL_MAX_SIZE})`);
+    throw new ConfigError(
+      `Invalid configuration:\n  THUMBNAIL_PRESETS: every size must be between 1 and THUMBNAIL_MAX_SIZE (${e.THUMBNAIL_MAX_SIZE})`,
+    );
   }
   if (e.STORAGE === "s3" && !e.S3_BUCKET) throw new ConfigError("Invalid configuration:\n  S3_BUCKET: required when STORAGE=s3");
   if (Boolean(e.AWS_ACCESS_KEY_ID) !== Boolean(e.AWS_SECRET_ACCESS_KEY)) {
@@ -235,7 +249,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           urlExpirySeconds: e.S3_URL_EXPIRY,
           credentials:
             e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
-              ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY, ...(e.AWS_SESSION_TOKEN ? { sessionToken: e.AWS_SESSION_TOKEN } : {}) }
+              ? {
+                  accessKeyId: e.AWS_ACCESS_KEY_ID,
+                  secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+                  ...(e.AWS_SESSION_TOKEN ? { sessionToken: e.AWS_SESSION_TOKEN } : {}),
+                }
               : undefined,
         }
       : { kind: "local" };

@@ -35,12 +35,17 @@ async function main(): Promise<void> {
   heldWarnings.splice(0).forEach(logWarning);
   const page = `${server.url}/`;
   const graphql = `${server.url}${GRAPHQL_PATH}`;
-  log.info({ page, graphql, database: server.database.kind, dataDir: config.dataDir }, `upstage is up: the page at ${page}, the GraphQL API at ${graphql}`);
+  log.info(
+    { page, graphql, database: server.database.kind, dataDir: config.dataDir },
+    `upstage is up: the page at ${page}, the GraphQL API at ${graphql}`,
+  );
   if (server.authSecret.generated) {
     log.info(`Development secret in ${config.dataDir}/auth-secret. Mint a token with: npm run token -- <username>`);
   }
   if (config.env !== "production") {
-    log.info(`${graphql} in a browser is Apollo Sandbox, which loads from Apollo's CDN and needs the internet; offline, use the page or curl.`);
+    log.info(
+      `${graphql} in a browser is Apollo Sandbox, which loads from Apollo's CDN and needs the internet; offline, use the page or curl.`,
+    );
   }
   stop = (signal) => {
     log.info({ signal }, "stopping");

@@ -11,7 +11,14 @@ describe("loadConfig", () => {
       dataDir: path.resolve("./data"),
       databaseUrl: undefined,
       uploads: { maxFileSize: 20 * 1024 * 1024 },
-      images: { maxDimension: 2048, presets: [{ width: 125, height: 125 }, { width: 200, height: 200 }], jpegEncoder: "libjpeg-turbo" },
+      images: {
+        maxDimension: 2048,
+        presets: [
+          { width: 125, height: 125 },
+          { width: 200, height: 200 },
+        ],
+        jpegEncoder: "libjpeg-turbo",
+      },
       staging: { ttlSeconds: 900 },
     });
   });
@@ -31,7 +38,10 @@ describe("loadConfig", () => {
     expect(config.publicUrl).toBe("https://img.example.com");
     expect(config.uploads.maxFileSize).toBe(1000);
     expect(config.staging.ttlSeconds).toBe(60);
-    expect(config.images.presets).toEqual([{ width: 64, height: 64 }, { width: 300, height: 200 }]);
+    expect(config.images.presets).toEqual([
+      { width: 64, height: 64 },
+      { width: 300, height: 200 },
+    ]);
     expect(config.databaseUrl).toBe("postgres://u@db:5432/x");
   });
 

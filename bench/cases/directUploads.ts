@@ -1,5 +1,5 @@
+import { CREATE_DIRECT_UPLOAD, createDirect, putToBucket, STAGE_DIRECT_UPLOAD, stageDirect } from "../../test/helpers/directUpload.js";
 import { stageFile } from "../../test/helpers/graphqlClient.js";
-import { CREATE_DIRECT_UPLOAD, createDirect, putToBucket, stageDirect, STAGE_DIRECT_UPLOAD } from "../../test/helpers/directUpload.js";
 import { startS3Server } from "../../test/helpers/s3Server.js";
 import { STAGE_ID, startUpstage } from "../lib/benchServers.js";
 import { cpuMsOf, memoryOf, resetPeak } from "../lib/procStatus.js";
@@ -63,7 +63,12 @@ export async function directUploadCase(photo: Buffer, photos: number, rounds: nu
       }),
     );
     const cpuMs = (await cpuMsOf(pid)) - cpuBefore;
-    return { bytesPerPhoto: sent / photos, readBackPerPhoto: readBack / photos, cpuMsPerPhoto: cpuMs / photos, peakMiB: (await memoryOf(pid)).peakMiB };
+    return {
+      bytesPerPhoto: sent / photos,
+      readBackPerPhoto: readBack / photos,
+      cpuMsPerPhoto: cpuMs / photos,
+      peakMiB: (await memoryOf(pid)).peakMiB,
+    };
   }
 
   const overMultipart = (token: string) =>
@@ -80,7 +85,10 @@ export async function directUploadCase(photo: Buffer, photos: number, rounds: nu
     await putToBucket(upload, file);
     const staged = await stageDirect(graphqlUrl, token, upload.id);
     if (staged.body.errors) throw new Error(`stageDirectUpload: ${staged.body.errors[0]!.message}`);
-    return { sent: jsonBytes(CREATE_DIRECT_UPLOAD, { input }) + jsonBytes(STAGE_DIRECT_UPLOAD, { id: upload.id, uploadId: null }), readBack: file.length };
+    return {
+      sent: jsonBytes(CREATE_DIRECT_UPLOAD, { input }) + jsonBytes(STAGE_DIRECT_UPLOAD, { id: upload.id, uploadId: null }),
+      readBack: file.length,
+    };
   };
 
   try {

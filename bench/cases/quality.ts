@@ -21,7 +21,11 @@ async function pixelsOf(image: Sharp): Promise<Pixels> {
 /** The mean SSIM of `jpeg` against `reference` (RGBA pixels of the same size), with ssim.js' default (Wang's) settings. */
 async function ssimOf(reference: Pixels, jpeg: Buffer): Promise<number> {
   const decoded = await pixelsOf(sharp(jpeg));
-  const asImage = ({ data, info }: Pixels) => ({ data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height });
+  const asImage = ({ data, info }: Pixels) => ({
+    data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length),
+    width: info.width,
+    height: info.height,
+  });
   return ssim(asImage(reference), asImage(decoded)).mssim;
 }
 
@@ -34,10 +38,15 @@ async function ssimOf(reference: Pixels, jpeg: Buffer): Promise<number> {
 export async function qualityRows(photos: readonly { name: string; bytes: Buffer }[], maxDimension: number): Promise<QualityRow[]> {
   const rows: QualityRow[] = [];
   for (const photo of photos) {
-    const original = await pixelsOf(sharp(photo.bytes).autoOrient().resize({ width: maxDimension, height: maxDimension, fit: "inside", withoutEnlargement: true }));
+    const original = await pixelsOf(
+      sharp(photo.bytes).autoOrient().resize({ width: maxDimension, height: maxDimension, fit: "inside", withoutEnlargement: true }),
+    );
     const raw = (p: Pixels) => sharp(p.data, { raw: { width: p.info.width, height: p.info.height, channels: p.info.channels } });
     const thumbnail = await pixelsOf(raw(original).resize({ width: 200, height: 200, fit: "cover" }));
-    for (const [output, pixels] of [[`original ${original.info.width}×${original.info.height}`, original], ["200² thumbnail", thumbnail]] as const) {
+    for (const [output, pixels] of [
+      [`original ${original.info.width}×${original.info.height}`, original],
+      ["200² thumbnail", thumbnail],
+    ] as const) {
       for (const encoder of ["libjpeg-turbo", "mozjpeg"] as const) {
         const times: number[] = [];
         let jpeg = Buffer.alloc(0);
@@ -62,8 +71,10 @@ export function qualityMarkdown(rows: readonly QualityRow[]): string {
   ];
   for (const row of rows) {
     const moz = rows.find((r) => r.image === row.image && r.output === row.output && r.encoder === "mozjpeg")!;
-    const vs = row === moz ? ["—", "—"] : [`${(((row.bytes / moz.bytes) - 1) * 100).toFixed(1)} %`, (row.ssim - moz.ssim).toFixed(4)];
-    lines.push(`| ${row.image} | ${row.output} | ${row.encoder} | ${row.bytes} | ${row.ssim.toFixed(4)} | ${row.encodeMs.toFixed(1)} ms | ${vs[0]} | ${vs[1]} |`);
+    const vs = row === moz ? ["—", "—"] : [`${((row.bytes / moz.bytes - 1) * 100).toFixed(1)} %`, (row.ssim - moz.ssim).toFixed(4)];
+    lines.push(
+      `| ${row.image} | ${row.output} | ${row.encoder} | ${row.bytes} | ${row.ssim.toFixed(4)} | ${row.encodeMs.toFixed(1)} ms | ${vs[0]} | ${vs[1]} |`,
+    );
   }
   return lines.join("\n");
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { startBarePipe, whenFullyReceived, type Upstage } from "../lib/benchServers.js";
+import { startBarePipe, type Upstage, whenFullyReceived } from "../lib/benchServers.js";
+import type { CaseResult } from "../lib/report.js";
 import { interleave } from "../lib/stats.js";
 import { streamUpload } from "../lib/streamUpload.js";
-import type { CaseResult } from "../lib/report.js";
 
 const MiB = 1024 * 1024;
 

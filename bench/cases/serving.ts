@@ -1,5 +1,5 @@
-import fs from "node:fs/promises";
 import { createReadStream } from "node:fs";
+import fs from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -32,7 +32,11 @@ export async function servingCase(upstage: Upstage, photo: Buffer, seconds: numb
   await new Promise<void>((resolve) => bare.listen(0, "127.0.0.1", resolve));
   const bareUrl = `http://127.0.0.1:${(bare.address() as { port: number }).port}/thumbnail.jpg`;
   try {
-    const samples = await interleave(rounds, () => requestsPerSecond(thumbnailUrl, seconds), () => requestsPerSecond(bareUrl, seconds));
+    const samples = await interleave(
+      rounds,
+      () => requestsPerSecond(thumbnailUrl, seconds),
+      () => requestsPerSecond(bareUrl, seconds),
+    );
     return {
       id: "B6",
       name: "serve a stored thumbnail (keep-alive, 50 connections)",

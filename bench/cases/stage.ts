@@ -20,11 +20,19 @@ async function decodeWithSharp(input: string): Promise<void> {
  */
 async function stageWithSharp(input: string, dir: string): Promise<void> {
   const original = path.join(dir, "original.jpg");
-  await sharp(input).autoOrient().resize({ width: 2048, height: 2048, fit: "inside", withoutEnlargement: true }).jpeg({ quality: 82, mozjpeg: true }).toFile(original);
+  await sharp(input)
+    .autoOrient()
+    .resize({ width: 2048, height: 2048, fit: "inside", withoutEnlargement: true })
+    .jpeg({ quality: 82, mozjpeg: true })
+    .toFile(original);
   const normalized = sharp(original);
   await Promise.all(
     [125, 200].map((size) =>
-      normalized.clone().resize({ width: size, height: size, fit: "cover", position: "attention" }).jpeg({ quality: 82, mozjpeg: true }).toFile(path.join(dir, `${size}.jpg`)),
+      normalized
+        .clone()
+        .resize({ width: size, height: size, fit: "cover", position: "attention" })
+        .jpeg({ quality: 82, mozjpeg: true })
+        .toFile(path.join(dir, `${size}.jpg`)),
     ),
   );
 }
@@ -56,7 +64,11 @@ async function timeStaging(upstage: Upstage, photo: Buffer, username: string): P
     const watched = new Promise<void>((resolve, reject) => {
       client.subscribe(
         { query: WATCH, variables: { id: uploadId } },
-        { next: ({ data }) => void (at[(data as any).uploadProgress.phase] = Date.parse((data as any).uploadProgress.at)), error: reject, complete: resolve },
+        {
+          next: ({ data }) => void (at[(data as any).uploadProgress.phase] = Date.parse((data as any).uploadProgress.at)),
+          error: reject,
+          complete: resolve,
+        },
       );
     });
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -67,7 +79,12 @@ async function timeStaging(upstage: Upstage, photo: Buffer, username: string): P
     const answeredAt = Date.now();
     if (body.errors) throw new Error(JSON.stringify(body.errors));
     await watched;
-    return { total, processing: at["READY"]! - at["PROCESSING"]!, receiving: at["PROCESSING"]! - sentAt, answering: answeredAt - at["READY"]! };
+    return {
+      total,
+      processing: at["READY"]! - at["PROCESSING"]!,
+      receiving: at["PROCESSING"]! - sentAt,
+      answering: answeredAt - at["READY"]!,
+    };
   } finally {
     await client.dispose();
   }

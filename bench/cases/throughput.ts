@@ -1,17 +1,17 @@
 import { spawn } from "node:child_process";
-import os from "node:os";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
+import os from "node:os";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import WebSocket from "ws";
 import { stageFile } from "../../test/helpers/graphqlClient.js";
-import { STAGE_ID, type Upstage } from "../lib/benchServers.js";
-import type { CaseResult } from "../lib/report.js";
-import { cpuMsOf, memoryOf, resetPeak } from "../lib/procStatus.js";
-import { quantile } from "../lib/stats.js";
 import { metricValue } from "../../test/helpers/metricValue.js";
+import { STAGE_ID, type Upstage } from "../lib/benchServers.js";
+import { cpuMsOf, memoryOf, resetPeak } from "../lib/procStatus.js";
+import type { CaseResult } from "../lib/report.js";
 import { sizeLabel } from "../lib/report.js";
+import { quantile } from "../lib/stats.js";
 
 /** B4's baseline: sharp decoding the same files to raw pixels, all at once (the uploads' concurrency); images per second. */
 async function decodeAllWithSharp(photo: Buffer, count: number): Promise<number> {
@@ -28,10 +28,12 @@ async function decodeAllWithSharp(photo: Buffer, count: number): Promise<number>
  * B8, over the same run: the server's peak resident memory.
  */
 export async function throughputCases(upstage: Upstage, uploads: number, photo: Buffer): Promise<CaseResult[]> {
-  const users = await Promise.all(Array.from({ length: uploads }, async (_, i) => {
-    const token = await upstage.token(`b4-${i}`);
-    return { token, client: upstage.ws(token), uploadId: randomUUID() };
-  }));
+  const users = await Promise.all(
+    Array.from({ length: uploads }, async (_, i) => {
+      const token = await upstage.token(`b4-${i}`);
+      return { token, client: upstage.ws(token), uploadId: randomUUID() };
+    }),
+  );
   const latencies: number[] = [];
   const progressLatencies: number[] = [];
   /** Per upload, from its request's start to PROCESSING (all bytes in). */
@@ -96,61 +98,67 @@ export async function throughputCases(upstage: Upstage, uploads: number, photo: 
   const bareLatencies = await bare.stop();
   const p50 = quantile(latencies, 0.5);
   const p99 = quantile(latencies, 0.99);
-  return [{
-    id: "B4",
-    name: `${uploads} concurrent ${sizeLabel(photo.length)} uploads, each watched`,
-    unit: "images/s",
-    higherIsBetter: true,
-    samples: [uploads / seconds],
-    baseline: { name: `sharp decoding the same ${uploads} files at once`, samples: [decodeRate] },
-    target: { ratioAtLeast: 0.5, text: "0 errors, 0 events lost or crossed" },
-    met: errors === 0 && eventProblems === 0,
-    notes: `errors ${errors}, uploads whose events were lost, out of order or crossed ${eventProblems}; latency p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; of which receiving (request start to PROCESSING) p50 ${quantile(receivingTimes, 0.5).toFixed(0)} ms, p99 ${quantile(receivingTimes, 0.99).toFixed(0)} ms`,
-  },
-  {
-    id: "B4c",
-    name: "main-thread busy time per staged photo over B4 (performance.eventLoopUtilization)",
-    unit: "ms",
-    higherIsBetter: false,
-    samples: [busyMs / uploads],
-    target: { atMost: 25 },
-    notes: `the server's main thread was busy ${(busyMs / 1000).toFixed(1)} s of the ${seconds.toFixed(1)} s B4 took (${((busyMs / 1000 / seconds) * 100).toFixed(0)} %), /healthz probes included; the server process used ${(cpuMs / 1000).toFixed(1)} s of CPU on all its threads, ${(cpuMs / uploads).toFixed(0)} ms a photo, against ${((2 * 1000) / decodeRate).toFixed(0)} ms a photo for the baseline's decode on the same ${os.availableParallelism()} cores`,
-  },
-  {
-    id: "B4l",
-    name: `latency of B4's uploads: p50 against p99`,
-    unit: "ms",
-    higherIsBetter: false,
-    samples: [p50],
-    baseline: { name: "their p99", samples: [p99] },
-    target: { ratioAtMost: 0.6 },
-  },
-  {
-    id: "B8",
-    name: "image-work memory: the server's peak resident memory during B4",
-    unit: "MiB",
-    higherIsBetter: false,
-    samples: [peakMiB],
-    target: { text: "reported; not above the last run's" },
-    notes: `VmHWM of the server process, reset just before B4's uploads start; /healthz meanwhile (every 50 ms) answered in p50 ${quantile(healthLatencies, 0.5).toFixed(0)} ms, p99 ${quantile(healthLatencies, 0.99).toFixed(0)} ms`,
-  },
+  return [
     {
-    id: "B5",
-    name: "progress latency p99 under B4's load",
-    unit: "ms",
-    higherIsBetter: false,
-    samples: [quantile(progressLatencies, 0.99)],
-    baseline: { name: "bare ws message, same size and window", samples: [Math.max(1, quantile(bareLatencies, 0.99))] },
-    target: { ratioAtMost: 2 },
-    notes: `${progressLatencies.length} RECEIVING events, p50 ${quantile(progressLatencies, 0.5).toFixed(0)} ms; bare ws ${bareLatencies.length} messages, p50 ${quantile(bareLatencies, 0.5).toFixed(0)} ms (clocks in ms; the baseline's p99 is floored at 1 ms)`,
-  }];
+      id: "B4",
+      name: `${uploads} concurrent ${sizeLabel(photo.length)} uploads, each watched`,
+      unit: "images/s",
+      higherIsBetter: true,
+      samples: [uploads / seconds],
+      baseline: { name: `sharp decoding the same ${uploads} files at once`, samples: [decodeRate] },
+      target: { ratioAtLeast: 0.5, text: "0 errors, 0 events lost or crossed" },
+      met: errors === 0 && eventProblems === 0,
+      notes: `errors ${errors}, uploads whose events were lost, out of order or crossed ${eventProblems}; latency p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; of which receiving (request start to PROCESSING) p50 ${quantile(receivingTimes, 0.5).toFixed(0)} ms, p99 ${quantile(receivingTimes, 0.99).toFixed(0)} ms`,
+    },
+    {
+      id: "B4c",
+      name: "main-thread busy time per staged photo over B4 (performance.eventLoopUtilization)",
+      unit: "ms",
+      higherIsBetter: false,
+      samples: [busyMs / uploads],
+      target: { atMost: 25 },
+      notes: `the server's main thread was busy ${(busyMs / 1000).toFixed(1)} s of the ${seconds.toFixed(1)} s B4 took (${((busyMs / 1000 / seconds) * 100).toFixed(0)} %), /healthz probes included; the server process used ${(cpuMs / 1000).toFixed(1)} s of CPU on all its threads, ${(cpuMs / uploads).toFixed(0)} ms a photo, against ${((2 * 1000) / decodeRate).toFixed(0)} ms a photo for the baseline's decode on the same ${os.availableParallelism()} cores`,
+    },
+    {
+      id: "B4l",
+      name: `latency of B4's uploads: p50 against p99`,
+      unit: "ms",
+      higherIsBetter: false,
+      samples: [p50],
+      baseline: { name: "their p99", samples: [p99] },
+      target: { ratioAtMost: 0.6 },
+    },
+    {
+      id: "B8",
+      name: "image-work memory: the server's peak resident memory during B4",
+      unit: "MiB",
+      higherIsBetter: false,
+      samples: [peakMiB],
+      target: { text: "reported; not above the last run's" },
+      notes: `VmHWM of the server process, reset just before B4's uploads start; /healthz meanwhile (every 50 ms) answered in p50 ${quantile(healthLatencies, 0.5).toFixed(0)} ms, p99 ${quantile(healthLatencies, 0.99).toFixed(0)} ms`,
+    },
+    {
+      id: "B5",
+      name: "progress latency p99 under B4's load",
+      unit: "ms",
+      higherIsBetter: false,
+      samples: [quantile(progressLatencies, 0.99)],
+      baseline: { name: "bare ws message, same size and window", samples: [Math.max(1, quantile(bareLatencies, 0.99))] },
+      target: { ratioAtMost: 2 },
+      notes: `${progressLatencies.length} RECEIVING events, p50 ${quantile(progressLatencies, 0.5).toFixed(0)} ms; bare ws ${bareLatencies.length} messages, p50 ${quantile(bareLatencies, 0.5).toFixed(0)} ms (clocks in ms; the baseline's p99 is floored at 1 ms)`,
+    },
+  ];
 }
 
 /** The bare `ws` server in its own process, with as many clients as uploads, recording each message's age on arrival. */
 async function startBareWs(clients: number): Promise<{ stop(): Promise<number[]> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("../lib/bareWsServer.ts", import.meta.url)), "250", "50"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", fileURLToPath(new URL("../lib/bareWsServer.ts", import.meta.url)), "250", "50"],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const [port] = (await once(child.stdout!, "data")) as [Buffer];
   const ages: number[] = [];
   const sockets = await Promise.all(

@@ -15,7 +15,7 @@ const CHUNK = 5 * MiB;
  * upload (so no staging is timed); then the upload is terminated. MiB/s.
  */
 function timeReceiving(endpoint: string, body: Buffer, headers: Record<string, string>): Promise<number> {
-  const before = body.length - ((body.length % CHUNK) || CHUNK);
+  const before = body.length - (body.length % CHUNK || CHUNK);
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const upload = new tus.Upload(body, {
@@ -40,7 +40,9 @@ function timeReceiving(endpoint: string, body: Buffer, headers: Record<string, s
  * `@tus/file-store` in its own process.
  */
 export async function tusReceiveCase(upstage: Upstage, sizeMiB: number, rounds: number): Promise<CaseResult> {
-  const bare = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("../lib/bareTusServer.ts", import.meta.url))], { stdio: ["ignore", "pipe", "inherit"] });
+  const bare = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("../lib/bareTusServer.ts", import.meta.url))], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const [port] = (await once(bare.stdout!, "data")) as [Buffer];
   // A JPEG's first bytes (the sniff reads them), then noise: nothing stages, since the last PATCH is never sent.
   const body = Buffer.alloc(sizeMiB * MiB, 7);

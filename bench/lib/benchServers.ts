@@ -2,9 +2,9 @@ import fs from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { createClient, type Client } from "graphql-ws";
+import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { spawnServer, tokenFor, type ServerProcess } from "../../test/helpers/spawnServer.js";
+import { type ServerProcess, spawnServer, tokenFor } from "../../test/helpers/spawnServer.js";
 
 /** stageImage asking only for the staged image's id; variables as the tests' `stageFile` sends them. */
 export const STAGE_ID = "mutation ($file: Upload!, $uploadId: ID) { stageImage(file: $file, uploadId: $uploadId) { id } }";
@@ -21,19 +21,27 @@ export interface Upstage {
 /** A real upstage process on loopback (npm start's code path), with limits raised for the benchmark. */
 export async function startUpstage(env: Record<string, string> = {}): Promise<Upstage> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-bench-"));
-  const process = await spawnServer({
-    DATA_DIR: dataDir,
-    LOG_LEVEL: "error",
-    MAX_FILE_SIZE: String(2 * 1024 ** 3),
-    QUOTA_BYTES: String(64 * 1024 ** 3),
-    MAX_CONCURRENT_UPLOADS: "16",
-    // `BENCH_DATABASE_URL=postgres://…` runs the server on that PostgreSQL database instead of the embedded one.
-    ...(globalThis.process.env["BENCH_DATABASE_URL"] ? { DATABASE_URL: globalThis.process.env["BENCH_DATABASE_URL"] } : {}),
-    // `BENCH_SERVER_ENV="IMAGE_CONCURRENCY=2 IMAGE_THREADS=1"` sets more of the server's variables.
-    ...Object.fromEntries((globalThis.process.env["BENCH_SERVER_ENV"] ?? "").split(" ").filter(Boolean).map((pair) => pair.split("=", 2) as [string, string])),
-    ...env,
-    // `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` profiles the server under the bench.
-  }, globalThis.process.env["BENCH_SERVER_NODE_ARGS"]?.split(" ").filter(Boolean));
+  const process = await spawnServer(
+    {
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "error",
+      MAX_FILE_SIZE: String(2 * 1024 ** 3),
+      QUOTA_BYTES: String(64 * 1024 ** 3),
+      MAX_CONCURRENT_UPLOADS: "16",
+      // `BENCH_DATABASE_URL=postgres://…` runs the server on that PostgreSQL database instead of the embedded one.
+      ...(globalThis.process.env["BENCH_DATABASE_URL"] ? { DATABASE_URL: globalThis.process.env["BENCH_DATABASE_URL"] } : {}),
+      // `BENCH_SERVER_ENV="IMAGE_CONCURRENCY=2 IMAGE_THREADS=1"` sets more of the server's variables.
+      ...Object.fromEntries(
+        (globalThis.process.env["BENCH_SERVER_ENV"] ?? "")
+          .split(" ")
+          .filter(Boolean)
+          .map((pair) => pair.split("=", 2) as [string, string]),
+      ),
+      ...env,
+      // `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` profiles the server under the bench.
+    },
+    globalThis.process.env["BENCH_SERVER_NODE_ARGS"]?.split(" ").filter(Boolean),
+  );
   return {
     process,
     dataDir,
@@ -96,7 +104,10 @@ export function whenFullyReceived(client: Client, uploadId: string): Promise<num
   return new Promise((resolve, reject) => {
     let done = false;
     client.subscribe(
-      { query: "subscription ($id: ID!) { uploadProgress(uploadId: $id) { phase bytesReceived bytesTotal } }", variables: { id: uploadId } },
+      {
+        query: "subscription ($id: ID!) { uploadProgress(uploadId: $id) { phase bytesReceived bytesTotal } }",
+        variables: { id: uploadId },
+      },
       {
         next: (result) => {
           const event = (result.data as any)?.uploadProgress;

@@ -66,7 +66,8 @@ export function toRow(result: CaseResult): Row {
   };
 }
 
-const fmt = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? "—" : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const fmt = (n: number | undefined) =>
+  n === undefined || Number.isNaN(n) ? "—" : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
 
 /** A byte count as a person reads it: 1.4 MB, 180 kB. */
 export function sizeLabel(bytes: number): string {
@@ -77,7 +78,9 @@ export function sizeLabel(bytes: number): string {
 export function toMarkdown(rows: readonly Row[], machine: Record<string, unknown>, smoke = false): string {
   const judged = (r: Row) => (smoke ? "smoke" : r.met === null ? "—" : r.met ? "yes" : "**no**");
   const lines = [
-    ...(smoke ? ["Smoke run: every case with tiny sizes, so that the benchmark cannot rot; its figures say nothing of the targets.", ""] : []),
+    ...(smoke
+      ? ["Smoke run: every case with tiny sizes, so that the benchmark cannot rot; its figures say nothing of the targets.", ""]
+      : []),
     "| case | median | spread | baseline (median) | ratio | target | met |",
     "| --- | --- | --- | --- | --- | --- | --- |",
     ...rows.map(
@@ -89,7 +92,9 @@ export function toMarkdown(rows: readonly Row[], machine: Record<string, unknown
     "",
     ...rows.filter((r) => r.notes).map((r) => `- ${r.id}: ${r.notes}`),
     "",
-    `Machine: ${Object.entries(machine).map(([k, v]) => `${k} ${v}`).join(", ")}.`,
+    `Machine: ${Object.entries(machine)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}.`,
   ];
   return lines.join("\n");
 }

@@ -17,7 +17,11 @@ export function spreadPercent(values: readonly number[]): number {
 }
 
 /** Runs `a` and `b` alternately (A B A B …) `rounds` times; returns each one's samples. */
-export async function interleave(rounds: number, a: () => Promise<number>, b: () => Promise<number>): Promise<{ a: number[]; b: number[] }> {
+export async function interleave(
+  rounds: number,
+  a: () => Promise<number>,
+  b: () => Promise<number>,
+): Promise<{ a: number[]; b: number[] }> {
   const samples = { a: [] as number[], b: [] as number[] };
   for (let i = 0; i < rounds; i++) {
     samples.a.push(await a());

@@ -33,7 +33,9 @@ export class BackupError extends Error {
 export async function backupDataDir(services: Services, target: string): Promise<BackupManifest> {
   const { config, stores } = services;
   if (stores.database.kind !== "pglite" || config.storage.kind !== "local") {
-    throw new BackupError("backup covers the embedded default (PGlite and local disk); with DATABASE_URL use pg_dump, and with STORAGE=s3 the bucket's own versioning or replication.");
+    throw new BackupError(
+      "backup covers the embedded default (PGlite and local disk); with DATABASE_URL use pg_dump, and with STORAGE=s3 the bucket's own versioning or replication.",
+    );
   }
   const dir = path.resolve(target);
   await fs.mkdir(dir, { recursive: true });
@@ -49,7 +51,11 @@ export async function backupDataDir(services: Services, target: string): Promise
       await fs.mkdir(path.dirname(to), { recursive: true });
       const done = await fs.link(file, to).then(
         () => true,
-        () => fs.copyFile(file, to).then(() => true, () => false), // another volume; or deleted meanwhile
+        () =>
+          fs.copyFile(file, to).then(
+            () => true,
+            () => false,
+          ), // another volume; or deleted meanwhile
       );
       if (!done) continue;
       copied.add(key);
@@ -80,8 +86,13 @@ export async function backupDataDir(services: Services, target: string): Promise
  * `replaced-<time>/`), never deleted.
  * @throws BackupError for a directory that is not a backup, or a DATA_DIR in use without `replace`.
  */
-export async function restoreDataDir(config: Config, source: string, options: { replace: boolean }): Promise<BackupManifest & { replacedInto: string | null }> {
-  if (config.databaseUrl || config.storage.kind !== "local") throw new BackupError("restore puts back the embedded default (PGlite and local disk) only.");
+export async function restoreDataDir(
+  config: Config,
+  source: string,
+  options: { replace: boolean },
+): Promise<BackupManifest & { replacedInto: string | null }> {
+  if (config.databaseUrl || config.storage.kind !== "local")
+    throw new BackupError("restore puts back the embedded default (PGlite and local disk) only.");
   const dir = path.resolve(source);
   const manifest = JSON.parse(await fs.readFile(path.join(dir, FILES.manifest), "utf8").catch(() => "null")) as BackupManifest | null;
   if (manifest?.format !== 1) throw new BackupError(`${dir} is not an upstage backup (no manifest.json).`);
@@ -90,7 +101,8 @@ export async function restoreDataDir(config: Config, source: string, options: { 
   const existing = (await fs.readdir(dbDir).catch(() => [])).length > 0;
   let replacedInto: string | null = null;
   if (existing) {
-    if (!options.replace) throw new BackupError(`DATA_DIR ${config.dataDir} already holds a database; restore --replace moves it aside first.`);
+    if (!options.replace)
+      throw new BackupError(`DATA_DIR ${config.dataDir} already holds a database; restore --replace moves it aside first.`);
     replacedInto = path.join(config.dataDir, `replaced-${new Date().toISOString().replace(/[:.]/g, "-")}`);
     await fs.mkdir(replacedInto);
     await fs.rename(dbDir, path.join(replacedInto, "db"));

@@ -42,7 +42,10 @@ export function dataDirFiles(dataDir: string) {
  * holder that hangs is taken over once its lock is `staleMs` (10 s) old.
  * @throws DataDirInUseError when a live process holds it.
  */
-export async function lockDataDir(dataDir: string, options: { staleMs?: number; onCompromised?: (error: Error) => void } = {}): Promise<DataDirLock> {
+export async function lockDataDir(
+  dataDir: string,
+  options: { staleMs?: number; onCompromised?: (error: Error) => void } = {},
+): Promise<DataDirLock> {
   const files = dataDirFiles(dataDir);
   try {
     await fs.mkdir(dataDir, { recursive: true });
@@ -60,7 +63,8 @@ export async function lockDataDir(dataDir: string, options: { staleMs?: number; 
       realpath: false,
       stale: options.staleMs ?? 10_000,
       retries: 0,
-      onCompromised: options.onCompromised ?? ((error) => console.error(`upstage: the lock on DATA_DIR ${dataDir} was lost: ${error.message}`)),
+      onCompromised:
+        options.onCompromised ?? ((error) => console.error(`upstage: the lock on DATA_DIR ${dataDir} was lost: ${error.message}`)),
     });
   let unlock: () => Promise<void>;
   try {

@@ -2,17 +2,17 @@ import path from "node:path";
 import pino, { type DestinationStream, type Logger } from "pino";
 import sharp from "sharp";
 import type { Config } from "../config.js";
+import { SingleRunnerJob, type SingleRunnerResult, withSingleRunner } from "../db/withSingleRunner.js";
 import { createImageQueue } from "../images/createImageQueue.js";
-import { createRenderBudget } from "../staging/renditionPolicy.js";
-import { notifyDeletes, type Deletions } from "../storage/notifyDeletes.js";
 import { createMetrics, type Metrics } from "../observability/createMetrics.js";
 import { requestLogFields } from "../observability/requestContext.js";
-import { stagingOptionsFrom, type StagingDeps } from "../staging/StagingDeps.js";
+import { createRenderBudget } from "../staging/renditionPolicy.js";
+import { type StagingDeps, stagingOptionsFrom } from "../staging/StagingDeps.js";
+import { type Deletions, notifyDeletes } from "../storage/notifyDeletes.js";
 import type { Storage } from "../storage/Storage.js";
 import { createHandlerChain, type DoorSteps, type UploadHandlerFactory } from "../uploads/createHandlerChain.js";
 import type { UploadHandler } from "../uploads/UploadHandler.js";
-import { SingleRunnerJob, withSingleRunner, type SingleRunnerResult } from "../db/withSingleRunner.js";
-import { lockDataDir, type DataDirLock } from "./lockDataDir.js";
+import { type DataDirLock, lockDataDir } from "./lockDataDir.js";
 import { openStores, type Stores } from "./openStores.js";
 
 export interface ServicesOptions {

@@ -4,8 +4,8 @@ import { createDatabase, type Database } from "../db/createDatabase.js";
 import { createLocalStorage } from "../storage/createLocalStorage.js";
 import { createS3DirectUploadBucket } from "../storage/createS3DirectUploadBucket.js";
 import { createS3Storage } from "../storage/createS3Storage.js";
-import type { DirectUploadBucket } from "../storage/DirectUploadBucket.js";
 import { createScratch, type Scratch } from "../storage/createScratch.js";
+import type { DirectUploadBucket } from "../storage/DirectUploadBucket.js";
 import type { Storage } from "../storage/Storage.js";
 import { redactUrl, StartupError, systemCodeOf } from "./StartupError.js";
 

@@ -16,7 +16,9 @@ export interface OperatorCommandOptions {
 }
 export type OperatorCommandName = keyof OperatorCommandOptions;
 
-type Commands = { [N in OperatorCommandName]: (services: Services, options: OperatorCommandOptions[N], note: (line: string) => void) => Promise<unknown> };
+type Commands = {
+  [N in OperatorCommandName]: (services: Services, options: OperatorCommandOptions[N], note: (line: string) => void) => Promise<unknown>;
+};
 
 /**
  * Run by the command-line tool on services of its own, or, while a server
@@ -58,6 +60,11 @@ export function isOperatorCommand(name: string): name is OperatorCommandName {
 }
 
 /** Runs one command by name. */
-export function runOperatorCommand<N extends OperatorCommandName>(services: Services, name: N, options: OperatorCommandOptions[N], note: (line: string) => void = () => {}): Promise<unknown> {
+export function runOperatorCommand<N extends OperatorCommandName>(
+  services: Services,
+  name: N,
+  options: OperatorCommandOptions[N],
+  note: (line: string) => void = () => {},
+): Promise<unknown> {
   return operatorCommands[name](services, options, note);
 }

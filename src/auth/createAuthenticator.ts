@@ -57,9 +57,13 @@ export function createAuthenticator(key: Uint8Array, options: AuthenticatorOptio
       try {
         const { payload } = await jwtVerify(match[1]!, key, { algorithms: ["HS256"] });
         if (!payload.sub) throw unauthenticated("The token has no subject (sub).");
-        if (payload.exp === undefined && !options.allowNoExpiry) throw unauthenticated("The token has no expiry (exp); ask for one that expires.");
+        if (payload.exp === undefined && !options.allowNoExpiry)
+          throw unauthenticated("The token has no expiry (exp); ask for one that expires.");
         const username = typeof payload["preferred_username"] === "string" ? payload["preferred_username"] : payload.sub;
-        for (const [claim, value] of [["sub", payload.sub], ["preferred_username", username]] as const) {
+        for (const [claim, value] of [
+          ["sub", payload.sub],
+          ["preferred_username", username],
+        ] as const) {
           if (value.length > MAX_CLAIM_LENGTH || CONTROL.test(value)) {
             throw unauthenticated(`The token's ${claim} must be at most ${MAX_CLAIM_LENGTH} characters, without control characters.`);
           }

@@ -9,7 +9,12 @@ import { ADMIN_ROLE } from "./createAuthenticator.js";
 export function mintToken(
   key: Uint8Array,
   username: string,
-  options: { sub?: string; expiresIn?: string; /** Adds "admin" to the role claim. */ admin?: boolean; /** The role claim's name (ADMIN_ROLE_CLAIM). */ roleClaim?: string } = {},
+  options: {
+    sub?: string;
+    expiresIn?: string /** Adds "admin" to the role claim. */;
+    admin?: boolean /** The role claim's name (ADMIN_ROLE_CLAIM). */;
+    roleClaim?: string;
+  } = {},
 ): Promise<string> {
   const claims: Record<string, unknown> = { preferred_username: username };
   if (options.admin) claims[options.roleClaim ?? "roles"] = [ADMIN_ROLE];

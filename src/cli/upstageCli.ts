@@ -7,12 +7,12 @@ import path from "node:path";
 import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { restoreDataDir } from "../app/backupDataDir.js";
-import { dataDirFiles, DataDirInUseError, lockDataDir } from "../app/lockDataDir.js";
+import { DataDirInUseError, dataDirFiles, lockDataDir } from "../app/lockDataDir.js";
 import { openServices, type Services } from "../app/openServices.js";
-import { isOperatorCommand, runOperatorCommand, type OperatorCommandName, type OperatorCommandOptions } from "../app/operatorCommands.js";
+import { isOperatorCommand, type OperatorCommandName, type OperatorCommandOptions, runOperatorCommand } from "../app/operatorCommands.js";
 import { loadAuthSecret } from "../auth/loadAuthSecret.js";
 import { mintToken } from "../auth/mintToken.js";
-import { ConfigError, loadConfig, type Config } from "../config.js";
+import { type Config, ConfigError, loadConfig } from "../config.js";
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -39,7 +39,11 @@ embedded database, a running server owns DATA_DIR: the command is sent to it
 /** A usage mistake: the message, then the usage, and exit code 2. */
 class UsageError extends Error {}
 
-function options<T extends Record<string, { type: "string" | "boolean"; default?: string | boolean }>>(args: string[], spec: T, positionals = 0) {
+function options<T extends Record<string, { type: "string" | "boolean"; default?: string | boolean }>>(
+  args: string[],
+  spec: T,
+  positionals = 0,
+) {
   try {
     const parsed = parseArgs({ args, options: spec, allowPositionals: positionals > 0, strict: true });
     if (parsed.positionals.length > positionals) throw new UsageError(`Unexpected argument: ${parsed.positionals[positionals]}`);
@@ -57,7 +61,11 @@ function positiveInteger(name: string, value: string | undefined): number {
 
 /** A bearer token signed with the server's secret: needs no database, so it runs beside a server too. */
 async function token(args: string[], config: Config): Promise<string> {
-  const { values, positionals } = options(args, { expires: { type: "string", default: "30d" }, admin: { type: "boolean", default: false } }, 1);
+  const { values, positionals } = options(
+    args,
+    { expires: { type: "string", default: "30d" }, admin: { type: "boolean", default: false } },
+    1,
+  );
   const [username] = positionals;
   if (!username) throw new UsageError("token needs a username.");
   const secret = await loadAuthSecret(config);
@@ -118,18 +126,27 @@ async function runStoreCommand<N extends OperatorCommandName>(
 }
 
 /** The running server's answer to a command; the holder's refusal when no server answers. */
-function askRunningServer(socketPath: string, name: string, body: unknown, note: (line: string) => void, inUse: DataDirInUseError): Promise<unknown> {
+function askRunningServer(
+  socketPath: string,
+  name: string,
+  body: unknown,
+  note: (line: string) => void,
+  inUse: DataDirInUseError,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const request = http.request({ socketPath, path: `/commands/${name}`, method: "POST", headers: { "content-type": "application/json" } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => {
-        const answer = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { result?: unknown; error?: string; notes?: string[] };
-        for (const line of answer.notes ?? []) note(line);
-        if (response.statusCode === 200) resolve(answer.result);
-        else reject(new Error(answer.error ?? `The running server refused ${name}.`));
-      });
-    });
+    const request = http.request(
+      { socketPath, path: `/commands/${name}`, method: "POST", headers: { "content-type": "application/json" } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          const answer = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { result?: unknown; error?: string; notes?: string[] };
+          for (const line of answer.notes ?? []) note(line);
+          if (response.statusCode === 200) resolve(answer.result);
+          else reject(new Error(answer.error ?? `The running server refused ${name}.`));
+        });
+      },
+    );
     // The holder is not a server (another command, say): say who holds it.
     request.on("error", () => reject(inUse));
     request.end(JSON.stringify(body));

@@ -22,7 +22,11 @@ export async function readGraphQLResponse<T>(response: Response): Promise<T> {
   try {
     body = (await response.json()) as GraphQLResponseBody<T>;
   } catch {
-    throw new UpstageRequestError("INTERNAL_SERVER_ERROR", `The server answered ${response.status} without a GraphQL response.`, response.status);
+    throw new UpstageRequestError(
+      "INTERNAL_SERVER_ERROR",
+      `The server answered ${response.status} without a GraphQL response.`,
+      response.status,
+    );
   }
   const [error] = body.errors ?? [];
   if (error) {

@@ -7,7 +7,7 @@ import type {
   StageDirectUploadMutationVariables,
   StageImageMutation,
 } from "./generated/operations.js";
-import { graphqlRequest, type GraphQLRequestOptions } from "./graphqlRequest.js";
+import { type GraphQLRequestOptions, graphqlRequest } from "./graphqlRequest.js";
 import { CANCEL_DIRECT_UPLOAD, CREATE_DIRECT_UPLOAD, STAGE_DIRECT_UPLOAD } from "./operations.js";
 import { UpstageRequestError } from "./UpstageRequestError.js";
 
@@ -24,7 +24,12 @@ export type OnSent = (bytesSent: number, bytesTotal: number) => void;
  * bucket) before the stage gives the upload up at once, so its reservation
  * does not wait for the URL's expiry.
  */
-export async function sendDirect(file: Blob, uploadId: string, options: GraphQLRequestOptions, onSent: OnSent): Promise<StageImageMutation["stageImage"]> {
+export async function sendDirect(
+  file: Blob,
+  uploadId: string,
+  options: GraphQLRequestOptions,
+  onSent: OnSent,
+): Promise<StageImageMutation["stageImage"]> {
   const name = "name" in file && typeof file.name === "string" ? file.name : "image";
   const { createDirectUpload: upload } = await graphqlRequest<CreateDirectUploadMutation, CreateDirectUploadMutationVariables>(
     CREATE_DIRECT_UPLOAD,
@@ -34,12 +39,18 @@ export async function sendDirect(file: Blob, uploadId: string, options: GraphQLR
   try {
     await putToBucket(upload, file, onSent, options.signal);
   } catch (error) {
-    await graphqlRequest<CancelDirectUploadMutation, CancelDirectUploadMutationVariables>(CANCEL_DIRECT_UPLOAD, { id: upload.id }, { ...options, signal: undefined }).catch(
-      () => undefined,
-    );
+    await graphqlRequest<CancelDirectUploadMutation, CancelDirectUploadMutationVariables>(
+      CANCEL_DIRECT_UPLOAD,
+      { id: upload.id },
+      { ...options, signal: undefined },
+    ).catch(() => undefined);
     throw error;
   }
-  const { stageDirectUpload } = await graphqlRequest<StageDirectUploadMutation, StageDirectUploadMutationVariables>(STAGE_DIRECT_UPLOAD, { id: upload.id, uploadId }, options);
+  const { stageDirectUpload } = await graphqlRequest<StageDirectUploadMutation, StageDirectUploadMutationVariables>(
+    STAGE_DIRECT_UPLOAD,
+    { id: upload.id, uploadId },
+    options,
+  );
   return stageDirectUpload;
 }
 
@@ -48,10 +59,12 @@ function putToBucket(upload: DirectUpload, file: Blob, onSent: OnSent, signal: A
   if (signal?.aborted) return Promise.reject(signal.reason);
   const XHR = (globalThis as { XMLHttpRequest?: new () => XhrLike }).XMLHttpRequest;
   if (!XHR) {
-    return fetch(upload.url, { method: upload.method, headers: headersOf(upload), body: file, signal: signal ?? null }).then(async (response) => {
-      if (!response.ok) throw bucketRefusal(response.status, await response.text());
-      onSent(file.size, file.size);
-    });
+    return fetch(upload.url, { method: upload.method, headers: headersOf(upload), body: file, signal: signal ?? null }).then(
+      async (response) => {
+        if (!response.ok) throw bucketRefusal(response.status, await response.text());
+        onSent(file.size, file.size);
+      },
+    );
   }
   return new Promise((resolve, reject) => {
     const request = new XHR();
@@ -64,7 +77,8 @@ function putToBucket(upload: DirectUpload, file: Blob, onSent: OnSent, signal: A
         resolve();
       } else reject(bucketRefusal(request.status, request.responseText));
     };
-    request.onerror = () => reject(new UpstageRequestError("SERVICE_UNAVAILABLE", "The bucket could not be reached (network, or its CORS rules)."));
+    request.onerror = () =>
+      reject(new UpstageRequestError("SERVICE_UNAVAILABLE", "The bucket could not be reached (network, or its CORS rules)."));
     signal?.addEventListener(
       "abort",
       () => {

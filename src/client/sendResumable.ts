@@ -85,7 +85,9 @@ export async function sendResumable(
           const { stagedImage } = JSON.parse(lastResponse.getBody()) as { stagedImage: { id: string; expiresAt: string } };
           resolve(stagedImage);
         } catch {
-          reject(new UpstageRequestError("INTERNAL_SERVER_ERROR", "The upload ended without naming its staged image.", lastResponse.getStatus()));
+          reject(
+            new UpstageRequestError("INTERNAL_SERVER_ERROR", "The upload ended without naming its staged image.", lastResponse.getStatus()),
+          );
         }
       },
       onError: (error) => reject(errorOf(error)),
@@ -105,11 +107,15 @@ export async function sendResumable(
       upload.start();
     }, reject);
   });
-  const { image } = await graphqlRequest<StagedImageByIdQuery, StagedImageByIdQueryVariables>(STAGED_IMAGE, { id: answer.id }, {
-    endpoint: options.endpoint,
-    token: options.token,
-    fetch: options.fetch,
-  });
+  const { image } = await graphqlRequest<StagedImageByIdQuery, StagedImageByIdQueryVariables>(
+    STAGED_IMAGE,
+    { id: answer.id },
+    {
+      endpoint: options.endpoint,
+      token: options.token,
+      fetch: options.fetch,
+    },
+  );
   if (!image) throw new UpstageRequestError("NOT_FOUND", "The staged image is gone.");
   return { id: answer.id, expiresAt: answer.expiresAt, image };
 }

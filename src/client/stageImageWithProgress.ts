@@ -1,9 +1,9 @@
-import { createClient, type Client } from "graphql-ws";
+import { type Client, createClient } from "graphql-ws";
 import type { StageImageMutation, UploadProgressSubscription, UploadProgressSubscriptionVariables } from "./generated/operations.js";
 import { STAGE_IMAGE, UPLOAD_PROGRESS } from "./operations.js";
-import { readGraphQLResponse } from "./UpstageRequestError.js";
 import { sendDirect } from "./sendDirect.js";
-import { sendResumable, type ResumableOptions } from "./sendResumable.js";
+import { type ResumableOptions, sendResumable } from "./sendResumable.js";
+import { readGraphQLResponse } from "./UpstageRequestError.js";
 
 export type StagedImage = StageImageMutation["stageImage"];
 export type UploadProgress = UploadProgressSubscription["uploadProgress"];
@@ -81,7 +81,9 @@ export async function stageImageWithProgress(file: Blob, options: StageImageOpti
 
   try {
     const staged = options.direct
-      ? await sendDirect(file, uploadId, options, (bytesSent, bytesTotal) => options.onProgress?.(receiving(uploadId, bytesSent, bytesTotal)))
+      ? await sendDirect(file, uploadId, options, (bytesSent, bytesTotal) =>
+          options.onProgress?.(receiving(uploadId, bytesSent, bytesTotal)),
+        )
       : options.resumable
         ? await sendResumable(file, uploadId, options, options.resumable === true ? {} : options.resumable)
         : await sendStageImage(file, uploadId, options);
@@ -136,7 +138,10 @@ async function sendStageImage(file: Blob, uploadId: string, options: StageImageO
  * a view; the upload goes on without it).
  * @param lazyCloseTimeout ms it stays open once its last subscription ends.
  */
-export function openWebSocketClient(options: Pick<StageImageOptions, "endpoint" | "token" | "webSocketImpl">, lazyCloseTimeout = 0): Client {
+export function openWebSocketClient(
+  options: Pick<StageImageOptions, "endpoint" | "token" | "webSocketImpl">,
+  lazyCloseTimeout = 0,
+): Client {
   return createClient({
     url: webSocketUrl(options.endpoint),
     connectionParams: options.token ? { authorization: `Bearer ${options.token}` } : {},

@@ -1,4 +1,10 @@
-import { openWebSocketClient, stageImageWithProgress, type StagedImage, type StageImageOptions, type UploadProgress } from "./stageImageWithProgress.js";
+import {
+  openWebSocketClient,
+  type StagedImage,
+  type StageImageOptions,
+  stageImageWithProgress,
+  type UploadProgress,
+} from "./stageImageWithProgress.js";
 
 export interface OverallProgress {
   /** Bytes the server has read so far, over every file (a finished file counts whole). */
@@ -35,7 +41,10 @@ export interface StageImagesOptions extends Omit<StageImageOptions, "onProgress"
  * subscription. It never throws for a file: the results say, by index, what
  * became of each (a refusal is an UpstageRequestError with the contract's code).
  */
-export async function stageImagesWithProgress(files: readonly Blob[], options: StageImagesOptions): Promise<PromiseSettledResult<StagedImage>[]> {
+export async function stageImagesWithProgress(
+  files: readonly Blob[],
+  options: StageImagesOptions,
+): Promise<PromiseSettledResult<StagedImage>[]> {
   const concurrency = Math.max(1, options.concurrency ?? 3);
   // Kept open between one file's subscription and the next; disposed at the end.
   const ws = options.wsClient ?? openWebSocketClient(options, 60_000);

@@ -1,10 +1,10 @@
-import fs from "node:fs/promises";
-import path from "node:path";
-import knexFactory, { type Knex } from "knex";
 import { once } from "node:events";
+import fs from "node:fs/promises";
 import { createRequire } from "node:module";
+import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
+import knexFactory, { type Knex } from "knex";
 import ClientPgLite from "knex-pglite";
 import pg from "pg";
 import { migrationSource } from "./migrationSource.js";
@@ -55,7 +55,10 @@ async function initializeInWorker(directory: string): Promise<void> {
      const { PGlite } = require(workerData.module);
      const db = new PGlite(workerData.directory, { startParams: [...PGlite.defaultStartParams, ...workerData.settings] });
      db.waitReady.then(() => db.close()).then(() => process.exit(0), (error) => { console.error(error); process.exit(1); });`,
-    { eval: true, workerData: { module: createRequire(import.meta.url).resolve("@electric-sql/pglite"), directory, settings: PGLITE_SETTINGS } },
+    {
+      eval: true,
+      workerData: { module: createRequire(import.meta.url).resolve("@electric-sql/pglite"), directory, settings: PGLITE_SETTINGS },
+    },
   );
   const [code] = (await once(worker, "exit")) as [number];
   if (code !== 0) throw new Error(`PGlite could not create its data directory in ${directory} (the worker exited with ${code}).`);

@@ -18,7 +18,15 @@ export interface Holdings {
 
 /** A user's holdings, in one statement (the quota and the staged cap read all three together, once per upload). */
 export async function holdingsOf(db: Knex, ownerId: string, now: Date): Promise<Holdings> {
-  const { rows } = await db.raw<{ rows: { stored: string | number; pending: string | number; direct: string | number; open_direct: string | number; staged: string | number }[] }>(
+  const { rows } = await db.raw<{
+    rows: {
+      stored: string | number;
+      pending: string | number;
+      direct: string | number;
+      open_direct: string | number;
+      staged: string | number;
+    }[];
+  }>(
     `SELECT
        (SELECT coalesce(sum(byte_size), 0) FROM (SELECT DISTINCT ON (storage_key) byte_size FROM images
           WHERE owner_id = :owner AND status IN ('STAGED', 'COMMITTED')) AS files) AS stored,

@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import { rememberExpired } from "./expiredImageQueries.js";
-import { LIVE_STATUSES, type ImageRow, type NewThumbnailRow, type ThumbnailRow } from "./rows.js";
+import { type ImageRow, LIVE_STATUSES, type NewThumbnailRow, type ThumbnailRow } from "./rows.js";
 
 type CropColumns = "crop_x" | "crop_y" | "crop_width" | "crop_height";
 
@@ -23,7 +23,14 @@ export async function insertImageWithFiles(
   files: { readonly thumbnails: readonly NewThumbnailRow[]; readonly settledKeys: readonly string[] },
 ): Promise<ImageRow> {
   const query = trx.with("image", trx("images").insert(image).returning("*"));
-  if (files.thumbnails.length > 0) query.with("thumbnail", trx("thumbnails").insert(files.thumbnails as ThumbnailRow[]).onConflict(["image_id", "variant"]).ignore());
+  if (files.thumbnails.length > 0)
+    query.with(
+      "thumbnail",
+      trx("thumbnails")
+        .insert(files.thumbnails as ThumbnailRow[])
+        .onConflict(["image_id", "variant"])
+        .ignore(),
+    );
   if (files.settledKeys.length > 0) query.with("settled", trx("pending_files").whereIn("storage_key", files.settledKeys).delete());
   const [row] = await query.select("*").from("image");
   return row as ImageRow;
@@ -53,8 +60,16 @@ export function stagedImageKeys(db: Knex): Promise<Pick<ImageRow, "id" | "storag
 }
 
 /** Thumbnail rows whose key sorts after `afterKey`, `limit` of them, in key order. */
-export function thumbnailsAfterKey(db: Knex, afterKey: string, limit: number): Promise<Pick<ThumbnailRow, "image_id" | "variant" | "storage_key">[]> {
-  return db<ThumbnailRow>("thumbnails").select("image_id", "variant", "storage_key").where("storage_key", ">", afterKey).orderBy("storage_key").limit(limit);
+export function thumbnailsAfterKey(
+  db: Knex,
+  afterKey: string,
+  limit: number,
+): Promise<Pick<ThumbnailRow, "image_id" | "variant" | "storage_key">[]> {
+  return db<ThumbnailRow>("thumbnails")
+    .select("image_id", "variant", "storage_key")
+    .where("storage_key", ">", afterKey)
+    .orderBy("storage_key")
+    .limit(limit);
 }
 
 /** Of `keys`, those an image or thumbnail row names, whatever its status. */
@@ -76,11 +91,7 @@ export async function markCommitted(trx: Knex, id: string): Promise<void> {
 }
 
 /** Marks an image DELETED; returns false when it was not in one of `from`. */
-export async function markDeleted(
-  db: Knex,
-  id: string,
-  from: readonly ImageRow["status"][] = LIVE_STATUSES,
-): Promise<boolean> {
+export async function markDeleted(db: Knex, id: string, from: readonly ImageRow["status"][] = LIVE_STATUSES): Promise<boolean> {
   const count = await db<ImageRow>("images")
     .where({ id })
     .whereIn("status", from)
@@ -94,11 +105,7 @@ export async function markDeleted(
  */
 export async function claimExpired(db: Knex, now: Date, limit: number): Promise<string[]> {
   return db.transaction(async (trx) => {
-    const ids = trx<ImageRow>("images")
-      .select("id")
-      .where({ status: "STAGED" })
-      .andWhere("expires_at", "<", now)
-      .limit(limit);
+    const ids = trx<ImageRow>("images").select("id").where({ status: "STAGED" }).andWhere("expires_at", "<", now).limit(limit);
     const rows = await trx<ImageRow>("images")
       .whereIn("id", ids)
       .andWhere({ status: "STAGED" })
@@ -132,16 +139,27 @@ export function findThumbnails(db: Knex, imageId: string, variants: readonly str
 /** Marks the variants as asked for now, when they were last marked before `staleBefore` (one write an hour, not one per read). */
 export async function touchThumbnails(db: Knex, imageId: string, variants: readonly string[], now: Date, staleBefore: Date): Promise<void> {
   if (variants.length === 0) return;
-  await db("thumbnails").where({ image_id: imageId }).whereIn("variant", variants).where("used_at", "<", staleBefore).update({ used_at: now });
+  await db("thumbnails")
+    .where({ image_id: imageId })
+    .whereIn("variant", variants)
+    .where("used_at", "<", staleBefore)
+    .update({ used_at: now });
 }
 
 /** The image's thumbnails other than `keep`, least recently asked for first. */
-export function listEvictableThumbnails(db: Knex, imageId: string, keep: readonly string[]): Promise<Pick<ThumbnailRow, "variant" | "storage_key">[]> {
+export function listEvictableThumbnails(
+  db: Knex,
+  imageId: string,
+  keep: readonly string[],
+): Promise<Pick<ThumbnailRow, "variant" | "storage_key">[]> {
   return db<ThumbnailRow>("thumbnails")
     .select("variant", "storage_key")
     .where({ image_id: imageId })
     .whereNotIn("variant", keep)
-    .orderBy([{ column: "used_at", order: "asc" }, { column: "variant", order: "asc" }]);
+    .orderBy([
+      { column: "used_at", order: "asc" },
+      { column: "variant", order: "asc" },
+    ]);
 }
 
 export async function deleteThumbnails(db: Knex, imageId: string, variants: readonly string[]): Promise<void> {
@@ -152,7 +170,10 @@ export async function deleteThumbnails(db: Knex, imageId: string, variants: read
 /** Inserts thumbnails; a variant that another request stored first is kept as it is. */
 export async function insertThumbnails(db: Knex, rows: readonly NewThumbnailRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await db<ThumbnailRow>("thumbnails").insert(rows as ThumbnailRow[]).onConflict(["image_id", "variant"]).ignore();
+  await db<ThumbnailRow>("thumbnails")
+    .insert(rows as ThumbnailRow[])
+    .onConflict(["image_id", "variant"])
+    .ignore();
 }
 
 /**
@@ -206,7 +227,10 @@ export function listStaged(db: Knex, ownerId: string, now: Date): Promise<ImageR
   return db<ImageRow>("images")
     .where({ owner_id: ownerId, status: "STAGED" })
     .andWhere("expires_at", ">", now)
-    .orderBy([{ column: "created_at", order: "desc" }, { column: "id", order: "desc" }]);
+    .orderBy([
+      { column: "created_at", order: "desc" },
+      { column: "id", order: "desc" },
+    ]);
 }
 
 /** What the admin list is filtered by; every field is optional. */
@@ -231,25 +255,36 @@ export interface ImageListKey {
 export type ListedImage = ImageRow & { readonly list_key: ImageListKey };
 
 function filtered(db: Knex, filter: ImageListFilter): Knex.QueryBuilder<ImageRow> {
-  return db<ImageRow>("images")
-    .modify((query) => {
-      if (filter.status) query.where({ status: filter.status });
-      else query.whereIn("status", LIVE_STATUSES);
-      if (filter.ownerId !== undefined) query.where({ owner_id: filter.ownerId });
-      if (filter.createdAfter) query.where("created_at", ">=", filter.createdAfter);
-      if (filter.createdBefore) query.where("created_at", "<", filter.createdBefore);
-    });
+  return db<ImageRow>("images").modify((query) => {
+    if (filter.status) query.where({ status: filter.status });
+    else query.whereIn("status", LIVE_STATUSES);
+    if (filter.ownerId !== undefined) query.where({ owner_id: filter.ownerId });
+    if (filter.createdAfter) query.where("created_at", ">=", filter.createdAfter);
+    if (filter.createdBefore) query.where("created_at", "<", filter.createdBefore);
+  });
 }
 
 /** Images (never DELETED ones) newest first, after `after`, `limit` of them. */
-export async function listImages(db: Knex, filter: ImageListFilter, page: { after: ImageListKey | undefined; limit: number }): Promise<ListedImage[]> {
+export async function listImages(
+  db: Knex,
+  filter: ImageListFilter,
+  page: { after: ImageListKey | undefined; limit: number },
+): Promise<ListedImage[]> {
   const rows: (ImageRow & { cursor_at: string })[] = await filtered(db, filter)
     .select("*", db.raw(`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at`))
     .modify((query) => {
       const after = page.after;
-      if (after) query.where((q) => q.where("created_at", "<", after.createdAt).orWhere((same) => same.where("created_at", after.createdAt).andWhere("id", "<", after.id)));
+      if (after)
+        query.where((q) =>
+          q
+            .where("created_at", "<", after.createdAt)
+            .orWhere((same) => same.where("created_at", after.createdAt).andWhere("id", "<", after.id)),
+        );
     })
-    .orderBy([{ column: "created_at", order: "desc" }, { column: "id", order: "desc" }])
+    .orderBy([
+      { column: "created_at", order: "desc" },
+      { column: "id", order: "desc" },
+    ])
     .limit(page.limit);
   return rows.map(({ cursor_at, ...image }) => ({ ...image, list_key: { createdAt: cursor_at, id: image.id } }));
 }
@@ -257,7 +292,9 @@ export async function listImages(db: Knex, filter: ImageListFilter, page: { afte
 /** Whether an image the filter matches comes before `key` (newer, or as new with a greater id). */
 export async function hasImagesBefore(db: Knex, filter: ImageListFilter, key: ImageListKey): Promise<boolean> {
   const row = await filtered(db, filter)
-    .where((q) => q.where("created_at", ">", key.createdAt).orWhere((same) => same.where("created_at", key.createdAt).andWhere("id", ">=", key.id)))
+    .where((q) =>
+      q.where("created_at", ">", key.createdAt).orWhere((same) => same.where("created_at", key.createdAt).andWhere("id", ">=", key.id)),
+    )
     .first("id");
   return row !== undefined;
 }

@@ -24,7 +24,9 @@ export async function countPhotos(db: Knex, ownerId: string): Promise<number> {
 /** Appends photos at the end of the owner's list, in the order given. */
 export async function insertPhotos(trx: Knex.Transaction, rows: readonly Omit<PhotoRow, "created_at">[]): Promise<PhotoRow[]> {
   if (rows.length === 0) return [];
-  const inserted = await trx<PhotoRow>("photos").insert(rows as PhotoRow[]).returning("*");
+  const inserted = await trx<PhotoRow>("photos")
+    .insert(rows as PhotoRow[])
+    .returning("*");
   return inserted.sort((a, b) => a.position - b.position);
 }
 

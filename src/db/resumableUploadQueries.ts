@@ -28,6 +28,14 @@ export async function deleteResumableUpload(db: Knex, id: string): Promise<boole
 }
 
 /** Up to `limit` uploads past their expiry, oldest first. */
-export function listExpiredResumableUploads(db: Knex, now: Date, limit: number): Promise<Pick<ResumableUploadRow, "id" | "progress_id" | "expires_at">[]> {
-  return db<ResumableUploadRow>("resumable_uploads").select("id", "progress_id", "expires_at").where("expires_at", "<=", now).orderBy("expires_at").limit(limit);
+export function listExpiredResumableUploads(
+  db: Knex,
+  now: Date,
+  limit: number,
+): Promise<Pick<ResumableUploadRow, "id" | "progress_id" | "expires_at">[]> {
+  return db<ResumableUploadRow>("resumable_uploads")
+    .select("id", "progress_id", "expires_at")
+    .where("expires_at", "<=", now)
+    .orderBy("expires_at")
+    .limit(limit);
 }

@@ -7,7 +7,11 @@ import type { Knex } from "knex";
  */
 export async function claimUploadId(db: Knex, uploadId: string, userId: string): Promise<boolean> {
   // A new id (the usual case) is one round trip; only a reused one is looked up.
-  const inserted = await db("upload_claims").insert({ upload_id: uploadId, user_id: userId }).onConflict("upload_id").ignore().returning("user_id");
+  const inserted = await db("upload_claims")
+    .insert({ upload_id: uploadId, user_id: userId })
+    .onConflict("upload_id")
+    .ignore()
+    .returning("user_id");
   if (inserted.length > 0) return true;
   const row = await db("upload_claims").where({ upload_id: uploadId }).first("user_id");
   return row?.user_id === userId;
@@ -19,7 +23,13 @@ export async function claimUploadId(db: Knex, uploadId: string, userId: string):
  * two uploads naming one uploadId at once, on any instance, cannot both get it.
  * @returns "reserved"; "busy" while another upload holds it; "taken" when it is another user's.
  */
-export async function reserveUploadId(db: Knex, uploadId: string, userId: string, now: Date, until: Date): Promise<"reserved" | "busy" | "taken"> {
+export async function reserveUploadId(
+  db: Knex,
+  uploadId: string,
+  userId: string,
+  now: Date,
+  until: Date,
+): Promise<"reserved" | "busy" | "taken"> {
   const { rows } = await db.raw<{ rows: unknown[] }>(
     `INSERT INTO upload_claims (upload_id, user_id, busy_until) VALUES (?, ?, ?)
      ON CONFLICT (upload_id) DO UPDATE SET busy_until = EXCLUDED.busy_until

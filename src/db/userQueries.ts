@@ -38,5 +38,7 @@ export async function updateUser(
 
 /** Takes the image off whoever has it as their avatar. */
 export async function clearAvatar(trx: Knex, imageId: string): Promise<void> {
-  await trx<UserRow>("users").where({ avatar_image_id: imageId }).update({ avatar_image_id: null, updated_at: trx.fn.now() as unknown as Date });
+  await trx<UserRow>("users")
+    .where({ avatar_image_id: imageId })
+    .update({ avatar_image_id: null, updated_at: trx.fn.now() as unknown as Date });
 }

@@ -14,7 +14,11 @@ const FULL = new Set(["ENOSPC", "EDQUOT"]);
  * full), looking through its causes; undefined for anything else.
  */
 export function unavailabilityOf(error: unknown): UpstageError | undefined {
-  for (let e = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown[] } | undefined, depth = 0; e && depth < 5; depth++) {
+  for (
+    let e = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown[] } | undefined, depth = 0;
+    e && depth < 5;
+    depth++
+  ) {
     if (e instanceof UpstageError) return e.code === ErrorCode.ServiceUnavailable ? e : undefined;
     const code = typeof e.code === "string" ? e.code : "";
     if (FULL.has(code)) return new UpstageError(ErrorCode.ServiceUnavailable, "Storage is full; try again later.", { cause: error });
@@ -25,7 +29,9 @@ export function unavailabilityOf(error: unknown): UpstageError | undefined {
       e.name === "KnexTimeoutError" ||
       /Connection terminated|connection error|Connection is closed|Timeout acquiring a connection/i.test(message)
     ) {
-      return new UpstageError(ErrorCode.ServiceUnavailable, "The service cannot reach its database or storage now; try again later.", { cause: error });
+      return new UpstageError(ErrorCode.ServiceUnavailable, "The service cannot reach its database or storage now; try again later.", {
+        cause: error,
+      });
     }
     e = (Array.isArray(e.errors) && e.errors.length > 0 ? e.errors[0] : e.cause) as typeof e;
   }
@@ -34,5 +40,8 @@ export function unavailabilityOf(error: unknown): UpstageError | undefined {
 
 /** SERVICE_UNAVAILABLE for `error`, whatever it is (for a path where nothing else can be the cause). */
 export function asServiceUnavailable(error: unknown): UpstageError {
-  return unavailabilityOf(error) ?? new UpstageError(ErrorCode.ServiceUnavailable, "The service cannot serve this now; try again later.", { cause: error });
+  return (
+    unavailabilityOf(error) ??
+    new UpstageError(ErrorCode.ServiceUnavailable, "The service cannot serve this now; try again later.", { cause: error })
+  );
 }

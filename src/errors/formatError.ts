@@ -1,5 +1,5 @@
-import type { GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
+import type { GraphQLFormattedError } from "graphql";
 import { unavailabilityOf } from "./asServiceUnavailable.js";
 import { ErrorCode } from "./ErrorCode.js";
 import { UploadAbortedError } from "./UploadAbortedError.js";
@@ -36,7 +36,12 @@ export function createFormatError(options: { production: boolean; log: (error: u
     // A malformed value that slipped past the edge's checks: PostgreSQL refused it (a bad uuid, a NUL, too long).
     const pgCode = (original as { code?: unknown } | undefined)?.code;
     if (typeof pgCode === "string" && MALFORMED_VALUE.has(pgCode)) {
-      return { message: "An argument is malformed (not a valid id, too long, or holding a NUL byte).", locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.BadUserInput } };
+      return {
+        message: "An argument is malformed (not a valid id, too long, or holding a NUL byte).",
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: ErrorCode.BadUserInput },
+      };
     }
     const unavailable = unavailabilityOf(original);
     if (unavailable) {
@@ -44,7 +49,8 @@ export function createFormatError(options: { production: boolean; log: (error: u
       return { message: unavailable.message, locations: formatted.locations, path: formatted.path, extensions: { code: unavailable.code } };
     }
     // A client gone mid-upload: nobody reads this answer, and nothing went wrong here.
-    if (original instanceof UploadAbortedError) return { message: original.message, path: formatted.path, extensions: { code: ErrorCode.BadUserInput } };
+    if (original instanceof UploadAbortedError)
+      return { message: original.message, path: formatted.path, extensions: { code: ErrorCode.BadUserInput } };
     options.log(original);
     if (!options.production) return formatted;
     return {

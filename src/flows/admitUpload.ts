@@ -18,14 +18,20 @@ const nothingToRelease: Release = async () => {};
  * its creation, a multipart upload's bytes as staging inserts its row.)
  * @throws UpstageError FORBIDDEN when the uploadId is another user's; RATE_LIMITED while another upload under it is in flight.
  */
-export async function admitUpload(knex: Knex, input: { readonly userId: string; readonly uploadId: string | null; readonly now: Date; readonly until: Date }): Promise<Release> {
+export async function admitUpload(
+  knex: Knex,
+  input: { readonly userId: string; readonly uploadId: string | null; readonly now: Date; readonly until: Date },
+): Promise<Release> {
   const { uploadId } = input;
   if (uploadId === null) return nothingToRelease;
   switch (await reserveUploadId(knex, uploadId, input.userId, input.now, input.until)) {
     case "reserved":
       return () => releaseUploadId(knex, uploadId, input.until);
     case "busy":
-      throw new UpstageError(ErrorCode.RateLimited, "Another upload under this uploadId is in flight; give each upload its own uploadId, or wait for that one to end.");
+      throw new UpstageError(
+        ErrorCode.RateLimited,
+        "Another upload under this uploadId is in flight; give each upload its own uploadId, or wait for that one to end.",
+      );
     case "taken":
       throw new UpstageError(ErrorCode.Forbidden, "That uploadId is in use by another user.");
   }

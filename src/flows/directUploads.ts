@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { pipeline, Transform } from "node:stream";
 import {
+  type DirectUploadRow,
   deleteDirectUpload,
   dropDirectUploadLeases,
   findDirectUpload,
@@ -17,7 +18,6 @@ import {
   markDirectUploadStaged,
   renewDirectUploadLease,
   takeDirectUploadForStaging,
-  type DirectUploadRow,
 } from "../db/directUploadQueries.js";
 import { holdingsOf } from "../db/holdingsQueries.js";
 import { findImage } from "../db/imageQueries.js";
@@ -32,8 +32,8 @@ import { tooManyStaged } from "../errors/tooManyStaged.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import type { ByteCount, ProgressReporter } from "../progress/createProgressReporter.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
-import { stageReceivedFile } from "../staging/stageReceivedFile.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
+import { stageReceivedFile } from "../staging/stageReceivedFile.js";
 import type { DirectUploadBucket, PresignedUpload } from "../storage/DirectUploadBucket.js";
 import type { DoorSteps } from "../uploads/createHandlerChain.js";
 import { runUploadChain, startChainRun } from "../uploads/runUploadChain.js";
@@ -132,7 +132,8 @@ const noBytesHere: DoorSteps = { store: () => ({ name: "store" }) };
 export async function createDirectUpload(deps: DirectUploadDeps, input: DirectUploadRequest): Promise<CreatedDirectUpload> {
   const bucket = bucketOf(deps);
   const { limits } = deps;
-  if (!Number.isSafeInteger(input.byteSize) || input.byteSize < 1) throw new UpstageError(ErrorCode.BadUserInput, "byteSize must be the file's size in bytes, at least 1.");
+  if (!Number.isSafeInteger(input.byteSize) || input.byteSize < 1)
+    throw new UpstageError(ErrorCode.BadUserInput, "byteSize must be the file's size in bytes, at least 1.");
   if (input.byteSize > limits.maxFileSize) throw fileTooLarge(limits.maxFileSize);
   // An early word only: the sniff decides what the bytes are.
   if (input.contentType && !/^image\//i.test(input.contentType) && input.contentType !== "application/octet-stream") {
@@ -158,7 +159,10 @@ export async function createDirectUpload(deps: DirectUploadDeps, input: DirectUp
     if (held.storedBytes + held.pendingBytes + input.byteSize > limits.quotaBytes) throw quotaExceeded(limits.quotaBytes);
     if (held.staged >= limits.maxStagedPerUser) throw tooManyStaged(limits.maxStagedPerUser);
     if (held.openDirect >= limits.maxOpen) {
-      throw new UpstageError(ErrorCode.RateLimited, `You have ${held.openDirect} direct uploads open, the most at once: stage or cancel one first.`);
+      throw new UpstageError(
+        ErrorCode.RateLimited,
+        `You have ${held.openDirect} direct uploads open, the most at once: stage or cancel one first.`,
+      );
     }
     // The lease is the upload's life: a crash cannot hold the uploadId past its expiry.
     await admitUpload(trx, { userId: input.userId, uploadId: row.progress_id, now, until: row.expires_at });
@@ -172,10 +176,16 @@ export async function createDirectUpload(deps: DirectUploadDeps, input: DirectUp
     presigned = await bucket.presignPut(row.object_key, row.byte_length, limits.urlTtlSeconds);
   } catch (error) {
     const refusal = unavailabilityOf(error) ?? error;
-    await Promise.all([deps.inFlight.finish(enterDirect(deps, created, reporter), { phase: "FAILED", error: refusal }), endDirectUpload(deps, created)]);
+    await Promise.all([
+      deps.inFlight.finish(enterDirect(deps, created, reporter), { phase: "FAILED", error: refusal }),
+      endDirectUpload(deps, created),
+    ]);
     throw refusal;
   }
-  deps.staging.log.info({ door: "direct", uploadId: row.progress_id, userId: row.owner_id, bytesTotal: row.byte_length }, "direct upload created");
+  deps.staging.log.info(
+    { door: "direct", uploadId: row.progress_id, userId: row.owner_id, bytesTotal: row.byte_length },
+    "direct upload created",
+  );
   reporter.trackReceiving()();
   await reporter.flushed(1000);
   return { id, expiresAt: urlExpiresAt, ...presigned };
@@ -191,7 +201,10 @@ export async function createDirectUpload(deps: DirectUploadDeps, input: DirectUp
  * @throws UpstageError NOT_FOUND (not the viewer's, never made, gone, or nothing sent yet), UPLOAD_EXPIRED,
  *   UPLOAD_IN_PROGRESS, BAD_USER_INPUT (another uploadId; a size other than declared), and whatever the chain or staging refuses with.
  */
-export async function stageDirectUpload(deps: DirectUploadDeps, input: { readonly userId: string; readonly id: string; readonly uploadId: string | null }): Promise<ImageRow> {
+export async function stageDirectUpload(
+  deps: DirectUploadDeps,
+  input: { readonly userId: string; readonly id: string; readonly uploadId: string | null },
+): Promise<ImageRow> {
   const bucket = bucketOf(deps);
   const taken = await takeForRequest(deps, input);
   if (!taken.row) return answerUntaken(deps, input, taken.now);
@@ -203,11 +216,20 @@ export async function stageDirectUpload(deps: DirectUploadDeps, input: { readonl
 }
 
 /** stageDirectUpload, once its request holds the upload. */
-async function stageTaken(deps: DirectUploadDeps, bucket: DirectUploadBucket, row: DirectUploadRow, giveBack: () => Promise<void>, uploadId: string | null): Promise<ImageRow> {
+async function stageTaken(
+  deps: DirectUploadDeps,
+  bucket: DirectUploadBucket,
+  row: DirectUploadRow,
+  giveBack: () => Promise<void>,
+  uploadId: string | null,
+): Promise<ImageRow> {
   const { staging } = deps;
   if (uploadId !== null && uploadId !== row.progress_id) {
     await giveBack();
-    throw new UpstageError(ErrorCode.BadUserInput, "This direct upload's progress goes out under the uploadId given to createDirectUpload (or its id); pass that one, or none.");
+    throw new UpstageError(
+      ErrorCode.BadUserInput,
+      "This direct upload's progress goes out under the uploadId given to createDirectUpload (or its id); pass that one, or none.",
+    );
   }
   let size: number | undefined;
   try {
@@ -233,13 +255,21 @@ async function stageTaken(deps: DirectUploadDeps, bucket: DirectUploadBucket, ro
     // Taken for staging, the upload's bytes count as a multipart upload's do, not as reserved.
     const context = contextOf(row);
     // pipeline: a failed read fails the chain, and a refusal stops the read.
-    await runUploadChain(() => pipeline(bucket.read(row.object_key), atMost(row.byte_length), () => {}), deps.newUploadHandlers(), context, { resume: true });
+    await runUploadChain(
+      () => pipeline(bucket.read(row.object_key), atMost(row.byte_length), () => {}),
+      deps.newUploadHandlers(),
+      context,
+      { resume: true },
+    );
     if (context.bytesSeen !== row.byte_length) throw sizeDiffers(row.byte_length, context.bytesSeen);
     const { file, sha256 } = context.results;
     // createHandlerChain insists on both.
     if (file === undefined || sha256 === undefined) throw new Error("The upload chain ran without its hash or store handler.");
     const timer = staging.metrics.stageSeconds.startTimer();
-    const image = await stageReceivedFile(staging, { ownerId: row.owner_id, received: { path: file, sha256, byteSize: context.bytesSeen, filename: row.filename } });
+    const image = await stageReceivedFile(staging, {
+      ownerId: row.owner_id,
+      received: { path: file, sha256, byteSize: context.bytesSeen, filename: row.filename },
+    });
     timer();
     await markDirectUploadStaged(staging.knex, row.id, image.id, staging.now());
     outcome = { phase: "READY", image };
@@ -258,7 +288,11 @@ async function stageTaken(deps: DirectUploadDeps, bucket: DirectUploadBucket, ro
 }
 
 /** An upload stageDirectUpload could not take: staged already (its image), being staged, expired, or none of the viewer's. */
-async function answerUntaken(deps: DirectUploadDeps, input: { readonly userId: string; readonly id: string }, now: Date): Promise<ImageRow> {
+async function answerUntaken(
+  deps: DirectUploadDeps,
+  input: { readonly userId: string; readonly id: string },
+  now: Date,
+): Promise<ImageRow> {
   const row = await findDirectUpload(deps.staging.knex, input.id);
   if (!row || row.owner_id !== input.userId) throw notFound(input.id);
   if (row.staged_at !== null) {
@@ -266,8 +300,15 @@ async function answerUntaken(deps: DirectUploadDeps, input: { readonly userId: s
     if (image && image.status !== "DELETED") return image;
     throw new UpstageError(ErrorCode.NotFound, "This direct upload was staged, and its image has since been removed.");
   }
-  if (row.expires_at <= now) throw new UpstageError(ErrorCode.UploadExpired, "This direct upload expired before it was staged; its bytes are gone. Upload the file again.");
-  throw new UpstageError(ErrorCode.UploadInProgress, "This direct upload is being staged by another request; its uploadProgress says how it ends.");
+  if (row.expires_at <= now)
+    throw new UpstageError(
+      ErrorCode.UploadExpired,
+      "This direct upload expired before it was staged; its bytes are gone. Upload the file again.",
+    );
+  throw new UpstageError(
+    ErrorCode.UploadInProgress,
+    "This direct upload is being staged by another request; its uploadProgress says how it ends.",
+  );
 }
 
 /**
@@ -276,7 +317,10 @@ async function answerUntaken(deps: DirectUploadDeps, input: { readonly userId: s
  * @returns false when it was staged already (discard the staged image instead).
  * @throws UpstageError NOT_FOUND (not the viewer's, or none), UPLOAD_IN_PROGRESS (being staged now).
  */
-export async function cancelDirectUpload(deps: DirectUploadDeps, input: { readonly userId: string; readonly id: string }): Promise<boolean> {
+export async function cancelDirectUpload(
+  deps: DirectUploadDeps,
+  input: { readonly userId: string; readonly id: string },
+): Promise<boolean> {
   const taken = await takeForRequest(deps, input);
   const { row } = taken;
   if (!row) {
@@ -290,7 +334,10 @@ export async function cancelDirectUpload(deps: DirectUploadDeps, input: { readon
     }
   }
   try {
-    await Promise.all([deps.inFlight.finish(enterDirect(deps, row, reporterAt(deps, row, 0)), { phase: "ABORTED" }), endDirectUpload(deps, row)]);
+    await Promise.all([
+      deps.inFlight.finish(enterDirect(deps, row, reporterAt(deps, row, 0)), { phase: "ABORTED" }),
+      endDirectUpload(deps, row),
+    ]);
     return true;
   } finally {
     taken.done();
@@ -309,7 +356,10 @@ async function takeForRequest(deps: Pick<DirectUploadDeps, "staging">, input: { 
   const leaseFrom = (from: Date) => new Date(from.getTime() + STAGING_LEASE_MS);
   const row = await takeDirectUploadForStaging(knex, { id: input.id, ownerId: input.userId, holder, now, until: leaseFrom(now) });
   if (!row) return { now, row, giveBack: async () => {}, done: () => {} };
-  const renewing = setInterval(() => void renewDirectUploadLease(knex, row.id, holder, leaseFrom(deps.staging.now())).catch(() => {}), STAGING_RENEW_MS);
+  const renewing = setInterval(
+    () => void renewDirectUploadLease(knex, row.id, holder, leaseFrom(deps.staging.now())).catch(() => {}),
+    STAGING_RENEW_MS,
+  );
   renewing.unref();
   return { now, row, giveBack: () => giveBackDirectUpload(knex, row.id, holder), done: () => clearInterval(renewing) };
 }
@@ -343,12 +393,19 @@ export async function sweepExpiredDirectUploads(deps: Pick<DirectUploadDeps, "st
  * then, unless the row is kept to answer a later stage, the row and the
  * uploadId's lease. A failed delete leaves the row for the sweeper to try again.
  */
-async function endDirectUpload(deps: Pick<DirectUploadDeps, "staging" | "bucket">, row: DirectUploadRow, how: { keepRow?: boolean } = {}): Promise<void> {
+async function endDirectUpload(
+  deps: Pick<DirectUploadDeps, "staging" | "bucket">,
+  row: DirectUploadRow,
+  how: { keepRow?: boolean } = {},
+): Promise<void> {
   const { knex, log } = deps.staging;
   try {
     await deps.bucket?.delete(row.object_key);
   } catch (error) {
-    log.warn({ err: error, key: row.object_key }, "a direct upload's object was not deleted; the sweeper tries again when the upload expires");
+    log.warn(
+      { err: error, key: row.object_key },
+      "a direct upload's object was not deleted; the sweeper tries again when the upload expires",
+    );
     if (!how.keepRow) return;
   }
   if (how.keepRow) {
@@ -359,7 +416,10 @@ async function endDirectUpload(deps: Pick<DirectUploadDeps, "staging" | "bucket"
 }
 
 function sizeDiffers(declared: number, found: number): UpstageError {
-  return new UpstageError(ErrorCode.BadUserInput, `The bucket holds ${found} bytes for this direct upload, where ${declared} were declared; upload the file again.`);
+  return new UpstageError(
+    ErrorCode.BadUserInput,
+    `The bucket holds ${found} bytes for this direct upload, where ${declared} were declared; upload the file again.`,
+  );
 }
 
 /** Passes at most `limit` bytes on and fails past them: an object replaced by a larger one is refused as it streams. */

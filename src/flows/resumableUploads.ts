@@ -5,7 +5,6 @@
 // way out. The tus protocol itself (the HTTP, the data store) is server/'s:
 // this module is told what arrives and says what it decides.
 import { Transform } from "node:stream";
-import type { ImageRow } from "../db/rows.js";
 import { holdingsOf } from "../db/holdingsQueries.js";
 import {
   deleteResumableUpload,
@@ -14,6 +13,7 @@ import {
   listExpiredResumableUploads,
   type ResumableUploadRow,
 } from "../db/resumableUploadQueries.js";
+import type { ImageRow } from "../db/rows.js";
 import { releaseUploadId } from "../db/uploadClaimQueries.js";
 import { lockUser } from "../db/userQueries.js";
 import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
@@ -22,13 +22,13 @@ import { quotaExceeded } from "../errors/quotaExceeded.js";
 import { tooManyStaged } from "../errors/tooManyStaged.js";
 import type { ByteCount } from "../progress/createProgressReporter.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
-import { stageReceivedFile } from "../staging/stageReceivedFile.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
+import { stageReceivedFile } from "../staging/stageReceivedFile.js";
 import type { ResumableParts } from "../storage/createResumableParts.js";
 import type { DoorSteps } from "../uploads/createHandlerChain.js";
 import type { ChainSource, ResumableChains } from "../uploads/createResumableChains.js";
-import type { ChainRun } from "../uploads/runUploadChain.js";
 import { createStoredFileHandler } from "../uploads/handlers/createStoredFileHandler.js";
+import type { ChainRun } from "../uploads/runUploadChain.js";
 import { sanitizeFilename } from "../uploads/sanitizeFilename.js";
 import type { UploadHandler } from "../uploads/UploadHandler.js";
 import { admitUpload } from "./admitUpload.js";
@@ -61,8 +61,17 @@ const heldByTheRow = async () => {};
 /** The chain's view of the upload: its progress id, its owner, and its declared bytes, which its creation reserved. */
 function chainSourceOf(deps: ResumableDeps, row: ResumableUploadRow): ChainSource {
   return {
-    handlers: deps.newUploadHandlers({ store: () => createStoredFileHandler({ scratch: deps.staging.scratch, copyTo: (path) => deps.parts.copyTo(row.id, path) }) }),
-    upload: { uploadId: row.progress_id, userId: row.owner_id, filename: row.filename ?? "", bytesSeen: 0, reservedBytes: row.byte_length, results: {} },
+    handlers: deps.newUploadHandlers({
+      store: () => createStoredFileHandler({ scratch: deps.staging.scratch, copyTo: (path) => deps.parts.copyTo(row.id, path) }),
+    }),
+    upload: {
+      uploadId: row.progress_id,
+      userId: row.owner_id,
+      filename: row.filename ?? "",
+      bytesSeen: 0,
+      reservedBytes: row.byte_length,
+      results: {},
+    },
     readStored: () => deps.parts.read(row.id),
   };
 }
@@ -91,7 +100,13 @@ function meterAt(row: ResumableUploadRow, bytes: number): ByteCount {
  */
 export async function createResumable(
   deps: ResumableDeps,
-  input: { readonly id: string; readonly userId: string; readonly byteLength: number; readonly filename: string | null; readonly uploadId: string | null },
+  input: {
+    readonly id: string;
+    readonly userId: string;
+    readonly byteLength: number;
+    readonly filename: string | null;
+    readonly uploadId: string | null;
+  },
 ): Promise<ResumableUploadRow> {
   const { knex } = deps.staging;
   const { limits } = deps;
@@ -217,7 +232,10 @@ export async function finishResumable(deps: ResumableDeps, row: ResumableUploadR
     // The declared bytes stop counting as the staged image starts to (staging reserves its bytes under the same lock).
     await deleteResumableUpload(staging.knex, row.id);
     const timer = staging.metrics.stageSeconds.startTimer();
-    const image = await stageReceivedFile(staging, { ownerId: row.owner_id, received: { path: file, sha256: results.sha256, byteSize: row.byte_length, filename: row.filename } });
+    const image = await stageReceivedFile(staging, {
+      ownerId: row.owner_id,
+      received: { path: file, sha256: results.sha256, byteSize: row.byte_length, filename: row.filename },
+    });
     file = undefined;
     timer();
     await endResumable(deps, row, request, { phase: "READY", image });
@@ -258,12 +276,17 @@ async function endResumable(deps: ResumableDeps, row: ResumableUploadRow, reques
   await Promise.all([deps.inFlight.finish(request, outcome), removeResumable(deps, row, { keepBytes: outcome.phase === "READY" })]);
 }
 
-async function removeResumable(deps: ResumableDeps, row: Pick<ResumableUploadRow, "id" | "progress_id" | "expires_at">, how: { keepBytes?: boolean } = {}): Promise<void> {
+async function removeResumable(
+  deps: ResumableDeps,
+  row: Pick<ResumableUploadRow, "id" | "progress_id" | "expires_at">,
+  how: { keepBytes?: boolean } = {},
+): Promise<void> {
   await deps.chains.end(row.id, new Error("expired"));
   const [removed] = await Promise.allSettled([
     how.keepBytes ? Promise.resolve() : deps.parts.remove(row.id),
     deleteResumableUpload(deps.staging.knex, row.id),
     releaseUploadId(deps.staging.knex, row.progress_id, row.expires_at),
   ]);
-  if (removed.status === "rejected") deps.staging.log.debug({ err: removed.reason, id: row.id }, "resumable upload's bytes were gone already");
+  if (removed.status === "rejected")
+    deps.staging.log.debug({ err: removed.reason, id: row.id }, "resumable upload's bytes were gone already");
 }

@@ -1,11 +1,11 @@
 import type { ImageRow } from "../db/rows.js";
 import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
-import { createProgressReporter, type ByteCount, type ProgressReporter } from "../progress/createProgressReporter.js";
-import type { ProgressBus } from "../progress/ProgressBus.js";
-import { stageReceivedFile } from "../staging/stageReceivedFile.js";
-import type { StagingDeps } from "../staging/StagingDeps.js";
-import { receiveUpload, type IncomingFile } from "../uploads/receiveUpload.js";
 import { UploadAbortedError } from "../errors/UploadAbortedError.js";
+import { type ByteCount, createProgressReporter, type ProgressReporter } from "../progress/createProgressReporter.js";
+import type { ProgressBus } from "../progress/ProgressBus.js";
+import type { StagingDeps } from "../staging/StagingDeps.js";
+import { stageReceivedFile } from "../staging/stageReceivedFile.js";
+import { type IncomingFile, receiveUpload } from "../uploads/receiveUpload.js";
 import type { UploadHandler } from "../uploads/UploadHandler.js";
 import { admitUpload } from "./admitUpload.js";
 import type { UploadOutcome, UploadsInFlight } from "./uploadsInFlight.js";
@@ -32,14 +32,22 @@ export interface UploadRequest {
 }
 
 /** A reporter's complaint about the bus, said once per upload: a bus that is down would otherwise say so for every event. */
-export function progressReporterFor(deps: { readonly staging: Pick<StagingDeps, "log">; readonly progress: ProgressBus }, uploadId: string, meter: ByteCount, seqFrom?: number): ProgressReporter {
+export function progressReporterFor(
+  deps: { readonly staging: Pick<StagingDeps, "log">; readonly progress: ProgressBus },
+  uploadId: string,
+  meter: ByteCount,
+  seqFrom?: number,
+): ProgressReporter {
   let warned = false;
   return createProgressReporter(deps.progress, uploadId, meter, {
     ...(seqFrom === undefined ? {} : { seqFrom }),
     onPublishError(error) {
       if (warned) return;
       warned = true;
-      deps.staging.log.warn({ err: error, uploadId }, "progress events not delivered (the bus is down); they are sent again when it returns");
+      deps.staging.log.warn(
+        { err: error, uploadId },
+        "progress events not delivered (the bus is down); they are sent again when it returns",
+      );
     },
   });
 }
@@ -57,7 +65,12 @@ export async function stageUpload(deps: StageUploadDeps, input: UploadRequest): 
   // reserved; it is awaited below, so its rejection is not unhandled meanwhile.
   input.file.catch(() => {});
   const now = staging.now();
-  const release = await admitUpload(staging.knex, { userId: input.userId, uploadId: input.uploadId, now, until: new Date(now.getTime() + MULTIPART_LEASE_MS) });
+  const release = await admitUpload(staging.knex, {
+    userId: input.userId,
+    uploadId: input.uploadId,
+    now,
+    until: new Date(now.getTime() + MULTIPART_LEASE_MS),
+  });
   const reporter = input.uploadId !== null && input.meter ? progressReporterFor(deps, input.uploadId, input.meter) : null;
   const upload = deps.inFlight.enter({ door: "multipart", userId: input.userId, uploadId: input.uploadId, reporter, release });
   const context = { uploadId: input.uploadId, userId: input.userId };

@@ -43,7 +43,10 @@ export interface UploadsInFlight {
 /**
  * @param progressFlushMs how long an ending waits for its last events to reach the bus (1 s): progress is best-effort.
  */
-export function createUploadsInFlight(deps: { readonly staging: Pick<StagingDeps, "log" | "metrics">; readonly progressFlushMs?: number }): UploadsInFlight {
+export function createUploadsInFlight(deps: {
+  readonly staging: Pick<StagingDeps, "log" | "metrics">;
+  readonly progressFlushMs?: number;
+}): UploadsInFlight {
   const flushMs = deps.progressFlushMs ?? 1000;
   const { log, metrics } = deps.staging;
   const open = new Set<UploadInFlight>();
@@ -77,7 +80,11 @@ export function createUploadsInFlight(deps: { readonly staging: Pick<StagingDeps
         outcome satisfies never;
     }
     await Promise.all([
-      upload.release().catch((error: unknown) => log.warn({ err: error, ...context }, "an upload's reservation was not released; it lapses with its lease")),
+      upload
+        .release()
+        .catch((error: unknown) =>
+          log.warn({ err: error, ...context }, "an upload's reservation was not released; it lapses with its lease"),
+        ),
       reporter?.flushed(flushMs),
     ]);
   }

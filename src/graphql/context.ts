@@ -3,11 +3,11 @@ import { UpstageError } from "../errors/UpstageError.js";
 import type { DirectUploadDeps } from "../flows/directUploads.js";
 import type { StageUploadDeps } from "../flows/stageUpload.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
+import type { Viewer } from "../staging/access.js";
+import type { StagingDeps } from "../staging/StagingDeps.js";
 import type { BodyMeter } from "../uploads/meterRequestBody.js";
 import type { UploadHandler } from "../uploads/UploadHandler.js";
-import type { Viewer } from "../staging/access.js";
 import type { ProfileLoader } from "./createProfileLoader.js";
-import type { StagingDeps } from "../staging/StagingDeps.js";
 
 /** What every resolver gets: the signed-in user (if any) and the services, made once per server. */
 export interface GraphQLContext {

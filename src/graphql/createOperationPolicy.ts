@@ -1,6 +1,6 @@
-import { NoSchemaIntrospectionCustomRule, type GraphQLFormattedError, type ValidationRule } from "graphql";
+import { type GraphQLFormattedError, NoSchemaIntrospectionCustomRule, type ValidationRule } from "graphql";
 import { createFormatError } from "../errors/formatError.js";
-import { DEFAULT_OPERATION_LIMITS, operationLimitRules, type OperationLimits } from "./operationLimits.js";
+import { DEFAULT_OPERATION_LIMITS, type OperationLimits, operationLimitRules } from "./operationLimits.js";
 
 /** What every operation is held to, on HTTP (Apollo Server) and WebSocket (graphql-ws) alike. */
 export interface OperationPolicy {
@@ -25,7 +25,10 @@ export function createOperationPolicy(options: {
   const format = createFormatError({ production: options.production, log: options.log });
   return {
     production: options.production,
-    validationRules: [...operationLimitRules(options.limits ?? DEFAULT_OPERATION_LIMITS), ...(options.production ? [NoSchemaIntrospectionCustomRule] : [])],
+    validationRules: [
+      ...operationLimitRules(options.limits ?? DEFAULT_OPERATION_LIMITS),
+      ...(options.production ? [NoSchemaIntrospectionCustomRule] : []),
+    ],
     formatError(formatted, error) {
       const shown = format(formatted, error);
       return options.production ? { ...shown, message: withoutSuggestions(shown.message) } : shown;

@@ -48,7 +48,10 @@ const FOCUS_STEPS = 1000;
  */
 export function variantOf(spec: ThumbnailSpec): string {
   const crop = spec.crop ? `.c${spec.crop.x}x${spec.crop.y}x${spec.crop.width}x${spec.crop.height}` : "";
-  const focus = spec.fit === "COVER" && spec.focus && !spec.focus.auto ? `.f${Math.round(spec.focus.x * FOCUS_STEPS)}x${Math.round(spec.focus.y * FOCUS_STEPS)}` : "";
+  const focus =
+    spec.fit === "COVER" && spec.focus && !spec.focus.auto
+      ? `.f${Math.round(spec.focus.x * FOCUS_STEPS)}x${Math.round(spec.focus.y * FOCUS_STEPS)}`
+      : "";
   return `${spec.width}x${spec.height ?? "auto"}.${spec.fit.toLowerCase()}${crop}${focus}.${extensionOf[spec.format]}`;
 }
 
@@ -70,7 +73,10 @@ export function isSharableVariant(variant: string): boolean {
  * @throws UpstageError BAD_USER_INPUT naming the bound.
  */
 export function checkThumbnailSize(spec: ThumbnailSpec, maxSize: number): void {
-  for (const [name, value] of [["width", spec.width], ["height", spec.height]] as const) {
+  for (const [name, value] of [
+    ["width", spec.width],
+    ["height", spec.height],
+  ] as const) {
     if (value === null) continue;
     if (!Number.isInteger(value) || value < 1 || value > maxSize) {
       throw new UpstageError(ErrorCode.BadUserInput, `Expected ${name} between 1 and ${maxSize} but received ${value}.`);

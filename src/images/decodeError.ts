@@ -7,7 +7,9 @@ import { UpstageError } from "../errors/UpstageError.js";
  */
 export function asDecodeError(error: unknown): unknown {
   if (error instanceof Error && !("code" in error)) {
-    return new UpstageError(ErrorCode.UnsupportedMediaType, "The image could not be decoded; the file is damaged or incomplete.", { cause: error });
+    return new UpstageError(ErrorCode.UnsupportedMediaType, "The image could not be decoded; the file is damaged or incomplete.", {
+      cause: error,
+    });
   }
   return error;
 }

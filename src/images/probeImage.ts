@@ -1,8 +1,8 @@
-import { ACCEPTED_FORMATS_IN_WORDS } from "./acceptedFormats.js";
 import sharp, { type Metadata } from "sharp";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
-import { storedFormatFor, type StoredFormat } from "./imageFormat.js";
+import { ACCEPTED_FORMATS_IN_WORDS } from "./acceptedFormats.js";
+import { type StoredFormat, storedFormatFor } from "./imageFormat.js";
 
 export interface ProbedImage {
   /** What the image is kept as (imageFormat's table of the accepted inputs). */

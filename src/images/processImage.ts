@@ -4,8 +4,8 @@ import type { JpegEncoder } from "../config.js";
 import { asDecodeError } from "./decodeError.js";
 import { encode } from "./encode.js";
 import type { StoredFormat } from "./imageFormat.js";
-import { pixelsInFile, renderFromPixels, type RenderedThumbnail } from "./renderThumbnails.js";
-import { sampleImage, type ImageSample } from "./sampleImage.js";
+import { pixelsInFile, type RenderedThumbnail, renderFromPixels } from "./renderThumbnails.js";
+import { type ImageSample, sampleImage } from "./sampleImage.js";
 import type { ThumbnailSpec } from "./ThumbnailSpec.js";
 
 export interface ProcessOptions {

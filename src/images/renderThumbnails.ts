@@ -1,7 +1,7 @@
 import sharp, { type Sharp } from "sharp";
 import type { JpegEncoder } from "../config.js";
-import { encode } from "./encode.js";
 import { asDecodeError } from "./decodeError.js";
+import { encode } from "./encode.js";
 import type { CropRect, ThumbnailSpec } from "./ThumbnailSpec.js";
 
 export interface RenderedThumbnail {
@@ -69,11 +69,18 @@ export async function renderThumbnails(
  * spec's scale, and each spec is made from that (a 200² thumbnail from
  * 533 × 400 instead of 2048 × 1536; bench/README.md).
  */
-export async function renderFromPixels(pixels: Pixels, specs: readonly ThumbnailSpec[], jpegEncoder: JpegEncoder): Promise<RenderedThumbnail[]> {
+export async function renderFromPixels(
+  pixels: Pixels,
+  specs: readonly ThumbnailSpec[],
+  jpegEncoder: JpegEncoder,
+): Promise<RenderedThumbnail[]> {
   const scale = Math.min(1, 2 * Math.max(...specs.map((spec) => scaleOf(spec, regionOf(spec, pixels)))));
   const source = scale < 0.5 ? await reduce(pixels, scale) : pixels;
-  const scaled = (crop: CropRect | null | undefined) => (crop && source !== pixels ? scaleCrop(crop, source.width / pixels.width, source) : crop);
-  return Promise.all(specs.map(async (spec) => ({ ...(await renderOne(source.open(), { ...spec, crop: scaled(spec.crop) }, jpegEncoder, source)), spec })));
+  const scaled = (crop: CropRect | null | undefined) =>
+    crop && source !== pixels ? scaleCrop(crop, source.width / pixels.width, source) : crop;
+  return Promise.all(
+    specs.map(async (spec) => ({ ...(await renderOne(source.open(), { ...spec, crop: scaled(spec.crop) }, jpegEncoder, source)), spec })),
+  );
 }
 
 /**
@@ -82,8 +89,15 @@ export async function renderFromPixels(pixels: Pixels, specs: readonly Thumbnail
  * is cut around the focal point, clamped to the edges (never crop first: a
  * point near an edge would fall out).
  */
-async function renderOne(input: Sharp, spec: ThumbnailSpec, jpegEncoder: JpegEncoder, size?: { width: number; height: number }): Promise<RenderedThumbnail> {
-  const region = spec.crop ? input.extract({ left: spec.crop.x, top: spec.crop.y, width: spec.crop.width, height: spec.crop.height }) : input;
+async function renderOne(
+  input: Sharp,
+  spec: ThumbnailSpec,
+  jpegEncoder: JpegEncoder,
+  size?: { width: number; height: number },
+): Promise<RenderedThumbnail> {
+  const region = spec.crop
+    ? input.extract({ left: spec.crop.x, top: spec.crop.y, width: spec.crop.width, height: spec.crop.height })
+    : input;
   let resized: Sharp;
   if (spec.fit === "COVER" && spec.height !== null) {
     if (!size) throw new Error("A COVER thumbnail is cut from pixels of a known size.");
@@ -126,11 +140,7 @@ function scaleOf(spec: ThumbnailSpec, region: { width: number; height: number })
 async function reduce(pixels: Pixels, scale: number): Promise<Pixels> {
   const width = Math.max(1, Math.round(pixels.width * scale));
   const height = Math.max(1, Math.round(pixels.height * scale));
-  const { data, info } = await pixels
-    .open()
-    .resize({ width, height, fit: "fill" })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  const { data, info } = await pixels.open().resize({ width, height, fit: "fill" }).raw().toBuffer({ resolveWithObject: true });
   return pixelsInMemory(data, info);
 }
 

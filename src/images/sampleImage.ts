@@ -43,7 +43,10 @@ export async function sampleImage(source: string | Buffer | NodeJS.ReadableStrea
     const raw = { raw: { width: info.width, height: info.height, channels: 4 as const } };
     const [tiny, small, focus] = await Promise.all([
       sharp(data, raw).resize(PLACEHOLDER_SIDE, PLACEHOLDER_SIDE, { fit: "inside" }).webp({ quality: 50, alphaQuality: 50 }).toBuffer(),
-      sharp(data, raw).resize(THUMBHASH_SIDE, THUMBHASH_SIDE, { fit: "inside", withoutEnlargement: true }).raw().toBuffer({ resolveWithObject: true }),
+      sharp(data, raw)
+        .resize(THUMBHASH_SIDE, THUMBHASH_SIDE, { fit: "inside", withoutEnlargement: true })
+        .raw()
+        .toBuffer({ resolveWithObject: true }),
       findFocalPoint(data, info.width, info.height),
     ]);
     const { r, g, b } = dominantOf(data);

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** The outcome of one upload, as its terminal progress event says. */
 export type UploadOutcome = "READY" | "FAILED" | "ABORTED";
@@ -67,8 +67,17 @@ export function createMetrics(live: LiveCounts): Metrics {
   });
   return {
     registry,
-    uploads: new Counter({ name: "upstage_uploads_total", help: "Uploads by outcome and error code.", labelNames: ["outcome", "code"], registers }),
-    receivedBytes: new Counter({ name: "upstage_upload_received_bytes_total", help: "Upload request body bytes read from the network.", registers }),
+    uploads: new Counter({
+      name: "upstage_uploads_total",
+      help: "Uploads by outcome and error code.",
+      labelNames: ["outcome", "code"],
+      registers,
+    }),
+    receivedBytes: new Counter({
+      name: "upstage_upload_received_bytes_total",
+      help: "Upload request body bytes read from the network.",
+      registers,
+    }),
     stageSeconds: new Histogram({
       name: "upstage_stage_duration_seconds",
       help: "Time from a file fully received to its staged image: decode, orient, strip, thumbnail, store.",
@@ -82,7 +91,11 @@ export function createMetrics(live: LiveCounts): Metrics {
       buckets: SECONDS_BUCKETS,
       registers,
     }),
-    renditionBytes: new Counter({ name: "upstage_rendition_bytes_total", help: "Bytes of on-demand renditions (thumbnails, sources) stored.", registers }),
+    renditionBytes: new Counter({
+      name: "upstage_rendition_bytes_total",
+      help: "Bytes of on-demand renditions (thumbnails, sources) stored.",
+      registers,
+    }),
     renditionsEvicted: new Counter({
       name: "upstage_renditions_evicted_total",
       help: "On-demand renditions removed, least recently used first, past MAX_RENDITIONS_PER_IMAGE.",

@@ -45,7 +45,11 @@ export interface ProgressReporterOptions {
 }
 
 /** An event as a phase says it; the reporter adds the id, the sequence number and the byte counts. */
-type Payload = UploadEvent extends infer E ? (E extends UploadEvent ? Omit<E, "uploadId" | "seq" | "bytesReceived" | "bytesTotal" | "at"> : never) : never;
+type Payload = UploadEvent extends infer E
+  ? E extends UploadEvent
+    ? Omit<E, "uploadId" | "seq" | "bytesReceived" | "bytesTotal" | "at">
+    : never
+  : never;
 
 /**
  * RECEIVING events are throttled to one per `intervalMs` (100 ms) or whole

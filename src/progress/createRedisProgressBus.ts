@@ -86,11 +86,7 @@ export async function createRedisProgressBus(options: RedisProgressBusOptions): 
 
   async function send(event: UploadEvent): Promise<void> {
     const message = JSON.stringify(event);
-    await commands
-      .multi()
-      .set(lastKeyOf(event.uploadId), message, "EX", retainSeconds)
-      .publish(channelOf(event.uploadId), message)
-      .exec();
+    await commands.multi().set(lastKeyOf(event.uploadId), message, "EX", retainSeconds).publish(channelOf(event.uploadId), message).exec();
   }
 
   /** Delivers an upload's last known state to its subscribers here (repeats are dropped by seq). */
@@ -174,7 +170,12 @@ export async function createRedisProgressBus(options: RedisProgressBusOptions): 
           // Redis is away: the replay after its return catches this subscriber up.
         }
       })();
-      return Object.assign(subscriber.queue.iterator, { live: ready.then(() => undefined, () => undefined) });
+      return Object.assign(subscriber.queue.iterator, {
+        live: ready.then(
+          () => undefined,
+          () => undefined,
+        ),
+      });
     },
 
     async check() {

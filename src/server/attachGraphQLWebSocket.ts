@@ -1,14 +1,14 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from "graphql";
+import { type DocumentNode, GraphQLError, type GraphQLSchema, parse, specifiedRules, validate } from "graphql";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer, type WebSocket } from "ws";
-import { ErrorCode } from "../errors/ErrorCode.js";
+import { type WebSocket, WebSocketServer } from "ws";
 import { asServiceUnavailable } from "../errors/asServiceUnavailable.js";
+import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
-import type { OperationPolicy } from "../graphql/createOperationPolicy.js";
 import type { GraphQLContext } from "../graphql/context.js";
+import type { OperationPolicy } from "../graphql/createOperationPolicy.js";
 import type { Viewer } from "../staging/access.js";
 
 export interface GraphQLWebSocketDeps {
@@ -45,7 +45,12 @@ const TOO_MANY_SOCKETS = 4429;
 
 /** Gives a validation or parse error the code Apollo Server gives it on HTTP. */
 const withCode = (code: string) => (error: GraphQLError) =>
-  new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
+  new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, code },
+  });
 
 function authorizationOf(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
   const value = params?.["authorization"] ?? params?.["Authorization"];
@@ -63,7 +68,12 @@ function authorizationOf(params: Readonly<Record<string, unknown>> | undefined):
  * Operations are parsed, validated and their errors formatted by the same
  * policy as on HTTP; a bad one fails its own subscription, not the socket.
  */
-export function attachGraphQLWebSocket(httpServer: Server, path: string, deps: GraphQLWebSocketDeps, options: GraphQLWebSocketOptions): GraphQLWebSocket {
+export function attachGraphQLWebSocket(
+  httpServer: Server,
+  path: string,
+  deps: GraphQLWebSocketDeps,
+  options: GraphQLWebSocketOptions,
+): GraphQLWebSocket {
   // Upgrades are routed here rather than by `ws` itself (its `server` option),
   // which would also take on the HTTP server's own errors (a port in use).
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? 64 * 1024 /* 64 KiB */ });
@@ -156,7 +166,11 @@ export function attachGraphQLWebSocket(httpServer: Server, path: string, deps: G
         try {
           document = parse(payload.query);
         } catch (error) {
-          return refuse([error instanceof GraphQLError ? error : new GraphQLError("The operation could not be parsed.")].map(withCode("GRAPHQL_PARSE_FAILED")));
+          return refuse(
+            [error instanceof GraphQLError ? error : new GraphQLError("The operation could not be parsed.")].map(
+              withCode("GRAPHQL_PARSE_FAILED"),
+            ),
+          );
         }
         const invalid = validate(deps.schema, document, rules);
         if (invalid.length > 0) return refuse(invalid.map(withCode("GRAPHQL_VALIDATION_FAILED")));

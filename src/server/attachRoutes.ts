@@ -11,12 +11,17 @@ export interface Routes {
   /** `/media/…`. */
   readonly media: (request: http.IncomingMessage, response: http.ServerResponse, pathname: string) => Promise<void>;
   /** tus resumable uploads: `/uploads` and every upload's URL under it. */
-  readonly resumable: { readonly path: string; readonly handler: (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void> };
+  readonly resumable: {
+    readonly path: string;
+    readonly handler: (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void>;
+  };
   /** The pages: the profile page at `/`, the admin page at `/admin`, and their scripts. */
   readonly webPages: (request: http.IncomingMessage, response: http.ServerResponse, pathname: string) => Promise<void>;
   readonly webPagePaths: readonly string[];
   /** The development sign-in's token, when the server mounts it. */
-  readonly devToken: { readonly path: string; readonly handler: (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void> } | undefined;
+  readonly devToken:
+    | { readonly path: string; readonly handler: (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void> }
+    | undefined;
   /** `/readyz`: whether the database, the progress bus and the storage answer. */
   readonly readiness: () => Promise<Readiness>;
   /** `/metrics` in Prometheus' text format. */
@@ -88,11 +93,15 @@ export function attachRoutes(httpServer: http.Server, routes: Routes): void {
     const route = async () => {
       if (url.pathname === routes.graphqlPath) return routes.graphql(request, response, url.search);
       if (url.pathname.startsWith(routes.mediaPrefix)) return routes.media(request, response, url.pathname);
-      if (url.pathname === routes.resumable.path || url.pathname.startsWith(`${routes.resumable.path}/`)) return routes.resumable.handler(request, response);
+      if (url.pathname === routes.resumable.path || url.pathname.startsWith(`${routes.resumable.path}/`))
+        return routes.resumable.handler(request, response);
       if (url.pathname === "/healthz") return sendJson(response, 200, { status: "ok" });
       if (url.pathname === "/readyz") {
         const readiness = await routes.readiness();
-        return sendJson(response, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "not ready", checks: readiness.checks });
+        return sendJson(response, readiness.ready ? 200 : 503, {
+          status: readiness.ready ? "ready" : "not ready",
+          checks: readiness.checks,
+        });
       }
       if (url.pathname === "/metrics") {
         const { contentType, body } = await routes.metrics();

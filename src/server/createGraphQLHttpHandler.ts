@@ -81,7 +81,12 @@ export function createGraphQLHttpHandler(deps: GraphQLHttpDeps, options: GraphQL
   }
 
   /** A multipart request: checked before its body is read, counted while in flight. */
-  async function handleUpload(request: IncomingMessage, response: ServerResponse, search: string, viewer: Viewer | undefined): Promise<void> {
+  async function handleUpload(
+    request: IncomingMessage,
+    response: ServerResponse,
+    search: string,
+    viewer: Viewer | undefined,
+  ): Promise<void> {
     if (!PREFLIGHT_HEADERS.some((name) => request.headers[name])) {
       return refuseUnread(request, response, csrfError());
     }
@@ -97,7 +102,11 @@ export function createGraphQLHttpHandler(deps: GraphQLHttpDeps, options: GraphQL
     try {
       // A stalled upload must not hold a connection and a scratch file for ever.
       request.setTimeout(options.idleTimeoutMs, () => request.destroy());
-      const { operations, meter } = processMultipart(request, { maxFieldSize: maxJsonBytes, maxFileSize: options.maxFileSize, maxFiles: 1 });
+      const { operations, meter } = processMultipart(request, {
+        maxFieldSize: maxJsonBytes,
+        maxFileSize: options.maxFileSize,
+        maxFiles: 1,
+      });
       let body: unknown;
       try {
         body = await operations;

@@ -5,10 +5,10 @@ import parseRange from "range-parser";
 import { RETRY_AFTER_SECONDS } from "../errors/asServiceUnavailable.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
+import { IMMUTABLE_CACHE_CONTROL } from "../storage/immutableCacheControl.js";
 import type { Deletions } from "../storage/notifyDeletes.js";
 import type { Storage } from "../storage/Storage.js";
 import { isStorageKey } from "../storage/storageKey.js";
-import { IMMUTABLE_CACHE_CONTROL } from "../storage/immutableCacheControl.js";
 
 export const MEDIA_PREFIX = "/media/";
 
@@ -126,7 +126,9 @@ export function createMediaHandler(
       return;
     }
     deps.onUnavailable(error, key);
-    response.writeHead(503, { "content-type": "text/plain; charset=utf-8", "retry-after": String(RETRY_AFTER_SECONDS) }).end("The media storage cannot serve now; try again later.\n");
+    response
+      .writeHead(503, { "content-type": "text/plain; charset=utf-8", "retry-after": String(RETRY_AFTER_SECONDS) })
+      .end("The media storage cannot serve now; try again later.\n");
   };
   /** A read that failed before its first byte: 404 when the file is gone, 503 when the store cannot say. */
   const readFailed = async (error: unknown, key: string, response: ServerResponse) => {

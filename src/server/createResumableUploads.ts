@@ -5,25 +5,26 @@
 // configured handler chain and the same way out as a multipart one
 // (flows/resumableUploads.ts); the last PATCH's answer carries the staged
 // image, or the error, as JSON.
-import { fileTooLarge } from "../errors/fileTooLarge.js";
+
 import fs from "node:fs/promises";
-import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
 import type { Readable } from "node:stream";
 import { FileStore } from "@tus/file-store";
-import { DataStore, ERRORS, EVENTS, Server, type Locker, type Upload } from "@tus/server";
-import { ErrorCode, httpStatusOf } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { DataStore, ERRORS, EVENTS, type Locker, Server, type Upload } from "@tus/server";
 import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
+import { ErrorCode, httpStatusOf } from "../errors/ErrorCode.js";
+import { fileTooLarge } from "../errors/fileTooLarge.js";
+import { UpstageError } from "../errors/UpstageError.js";
 import {
   createResumable,
   finishResumable,
+  type ResumableDeps,
+  type ResumableUploadRow,
   receiveResumable,
   resumableUpload,
   sweepExpiredResumables,
   terminatedResumable,
-  type ResumableDeps,
-  type ResumableUploadRow,
 } from "../flows/resumableUploads.js";
 import { uploadIdArgument } from "../graphql/checkArguments.js";
 import { isOwnedBy, type Viewer } from "../staging/access.js";
@@ -59,7 +60,10 @@ function refusal(error: unknown): TusRefusal {
   if (known instanceof UpstageError) {
     return { status_code: tusStatusOf(known.code), body: JSON.stringify({ error: { code: known.code, message: known.message } }) };
   }
-  return { status_code: 500, body: JSON.stringify({ error: { code: ErrorCode.InternalServerError, message: "The upload failed on the server." } }) };
+  return {
+    status_code: 500,
+    body: JSON.stringify({ error: { code: ErrorCode.InternalServerError, message: "The upload failed on the server." } }),
+  };
 }
 
 /**
@@ -186,7 +190,8 @@ export async function createResumableUploads(doorDeps: ResumableDoorDeps, option
       if (request.method === "POST") return;
       // Another user's upload, or one that is gone: the same 404, so ids cannot be probed.
       const row = await resumableUpload(deps, id);
-      if (!row || !isOwnedBy(row, viewer.id)) throw { status_code: 404, body: JSON.stringify({ error: { code: ErrorCode.NotFound, message: "No such upload." } }) };
+      if (!row || !isOwnedBy(row, viewer.id))
+        throw { status_code: 404, body: JSON.stringify({ error: { code: ErrorCode.NotFound, message: "No such upload." } }) };
     },
     async onUploadCreate(request, upload) {
       const viewer = viewerFor(request);
@@ -231,17 +236,24 @@ export async function createResumableUploads(doorDeps: ResumableDoorDeps, option
 
   tus.on(EVENTS.POST_FINISH, (_request, _response, upload) => {
     if (!finishedUploads.delete(upload.id)) return;
-    files.remove(upload.id).catch((error: unknown) => log.warn({ err: error, id: upload.id }, "a staged resumable upload's bytes were not removed"));
+    files
+      .remove(upload.id)
+      .catch((error: unknown) => log.warn({ err: error, id: upload.id }, "a staged resumable upload's bytes were not removed"));
   });
 
   return {
     async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-      if (request.method === "PATCH" || (request.method === "POST" && request.headers["content-type"] === "application/offset+octet-stream")) {
+      if (
+        request.method === "PATCH" ||
+        (request.method === "POST" && request.headers["content-type"] === "application/offset+octet-stream")
+      ) {
         const viewer = await options.viewerOf(request.headers.authorization).catch(() => undefined);
         if (viewer) {
           const release = options.admit(viewer.id, request);
           if (!release) {
-            const { status_code, body } = refusal(new UpstageError(ErrorCode.RateLimited, "Too many uploads in flight; wait for one to finish."));
+            const { status_code, body } = refusal(
+              new UpstageError(ErrorCode.RateLimited, "Too many uploads in flight; wait for one to finish."),
+            );
             discardRestAfterAnswer(request, response);
             response.writeHead(status_code, { "tus-resumable": "1.0.0", "content-type": "application/json", "retry-after": "1" }).end(body);
             return;

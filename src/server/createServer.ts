@@ -1,49 +1,49 @@
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import type { DestinationStream, Logger } from "pino";
 import { openServices } from "../app/openServices.js";
+import type { Stores } from "../app/openStores.js";
 import { redactUrl, StartupError, systemCodeOf } from "../app/StartupError.js";
 import { createAuthenticator } from "../auth/createAuthenticator.js";
-import { loadAuthSecret, type AuthSecret } from "../auth/loadAuthSecret.js";
+import { type AuthSecret, loadAuthSecret } from "../auth/loadAuthSecret.js";
 import { mintToken } from "../auth/mintToken.js";
 import type { Config } from "../config.js";
-import type { GraphQLContext, UploadOptionsModel } from "../graphql/context.js";
-import { createProfileLoader } from "../graphql/createProfileLoader.js";
-import type { Viewer } from "../staging/access.js";
-import { createSchema } from "../graphql/createSchema.js";
-import { createOperationPolicy } from "../graphql/createOperationPolicy.js";
+import { type DirectUploadDeps, forgetCutStages, sweepExpiredDirectUploads } from "../flows/directUploads.js";
 import type { StageUploadDeps } from "../flows/stageUpload.js";
-import { forgetCutStages, sweepExpiredDirectUploads, type DirectUploadDeps } from "../flows/directUploads.js";
+import { createUploadsInFlight } from "../flows/uploadsInFlight.js";
+import type { GraphQLContext, UploadOptionsModel } from "../graphql/context.js";
+import { createOperationPolicy } from "../graphql/createOperationPolicy.js";
+import { createProfileLoader } from "../graphql/createProfileLoader.js";
+import { createSchema } from "../graphql/createSchema.js";
 import { ACCEPTED_MEDIA_TYPE_LIST } from "../images/acceptedFormats.js";
 import { createMemoryProgressBus } from "../progress/createMemoryProgressBus.js";
-import type { ProgressBus } from "../progress/ProgressBus.js";
 import { createRedisProgressBus } from "../progress/createRedisProgressBus.js";
+import type { ProgressBus } from "../progress/ProgressBus.js";
+import type { Viewer } from "../staging/access.js";
 import { createSweeper, type Sweeper } from "../staging/createSweeper.js";
+import { createViewerLookup } from "../staging/createViewerLookup.js";
 import { cleanPendingFiles } from "../staging/fileIntents.js";
 import { reconcileStaged } from "../staging/reconcileStaged.js";
 import { rendersOnMiss, servableContentType } from "../staging/servableMedia.js";
-import { createViewerLookup } from "../staging/createViewerLookup.js";
-import type { Stores } from "../app/openStores.js";
 import type { Storage } from "../storage/Storage.js";
 import type { UploadHandlerFactory } from "../uploads/createHandlerChain.js";
-import type { BodyMeter } from "../uploads/meterRequestBody.js";
 import { createResumableChains } from "../uploads/createResumableChains.js";
-import { createUploadsInFlight } from "../flows/uploadsInFlight.js";
+import type { BodyMeter } from "../uploads/meterRequestBody.js";
 import { attachGraphQLWebSocket, type GraphQLWebSocket } from "./attachGraphQLWebSocket.js";
-import { checkReadiness } from "./checkReadiness.js";
 import { attachRoutes } from "./attachRoutes.js";
-import { createGraphQLHttpHandler } from "./createGraphQLHttpHandler.js";
+import { checkReadiness } from "./checkReadiness.js";
 import { createDevTokenHandler, DEV_TOKEN_PATH, DEV_USERNAME } from "./createDevTokenHandler.js";
-import { createUploadTracker, type UploadTracker } from "./createUploadTracker.js";
+import { createGraphQLHttpHandler } from "./createGraphQLHttpHandler.js";
+import { createMediaHandler, MEDIA_PREFIX } from "./createMediaHandler.js";
 import { createRedisLocker } from "./createRedisLocker.js";
 import { createResumableUploads, RESUMABLE_PATH, type ResumableUploads } from "./createResumableUploads.js";
-import { serveOperatorCommands } from "./serveOperatorCommands.js";
+import { createUploadTracker, type UploadTracker } from "./createUploadTracker.js";
 import { createWebPagesHandler, WEB_PAGE_PATHS } from "./createWebPagesHandler.js";
-import { createMediaHandler, MEDIA_PREFIX } from "./createMediaHandler.js";
 import { sandboxLandingPage } from "./sandboxLandingPage.js";
+import { serveOperatorCommands } from "./serveOperatorCommands.js";
 import { serviceUnavailableStatus } from "./serviceUnavailableStatus.js";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -99,15 +99,18 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   /** What is open so far, closed in reverse when the start fails. */
   const opened: (() => Promise<unknown>)[] = [() => services.close()];
   try {
-
     const authSecret = await loadAuthSecret(config);
-    const authenticator = createAuthenticator(authSecret.key, { allowNoExpiry: config.authAllowNoExpiry, adminRoleClaim: config.adminRoleClaim });
+    const authenticator = createAuthenticator(authSecret.key, {
+      allowNoExpiry: config.authAllowNoExpiry,
+      adminRoleClaim: config.adminRoleClaim,
+    });
     const waitForStartMs = config.uploads.waitTimeoutSeconds * 1000;
     const bus = config.redisUrl
       ? await createRedisProgressBus({
           url: config.redisUrl,
           waitForStartMs,
-          onConnectionError: (error, connection) => log.warn({ err: error, connection }, "Redis progress bus unreachable; progress is best-effort meanwhile"),
+          onConnectionError: (error, connection) =>
+            log.warn({ err: error, connection }, "Redis progress bus unreachable; progress is best-effort meanwhile"),
         }).catch((error: unknown) => {
           throw new StartupError(
             "REDIS_URL",
@@ -204,7 +207,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         mediaUrl,
         locker: config.redisUrl
           ? await createRedisLocker(config.redisUrl, {
-              onConnectionError: (error, connection) => log.warn({ err: error, connection }, "Redis for tus locks unreachable; resumable uploads wait for it"),
+              onConnectionError: (error, connection) =>
+                log.warn({ err: error, connection }, "Redis for tus locks unreachable; resumable uploads wait for it"),
             })
           : undefined,
       },
@@ -223,7 +227,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     const webSocket = attachGraphQLWebSocket(
       httpServer,
       GRAPHQL_PATH,
-      { schema, viewerOf: connectingViewerOf, contextFor, policy, onSocketError: (error) => log.info({ err: error }, "WebSocket closed: the client's message was refused") },
+      {
+        schema,
+        viewerOf: connectingViewerOf,
+        contextFor,
+        policy,
+        onSocketError: (error) => log.info({ err: error }, "WebSocket closed: the client's message was refused"),
+      },
       { maxSubscriptions: config.maxSubscriptionsPerConnection, maxSocketsPerUser: config.maxSocketsPerUser },
     );
     const uploads = createUploadTracker({ maxPerUser: config.uploads.maxConcurrentPerUser });
@@ -272,7 +282,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       resumable: { path: RESUMABLE_PATH, handler: resumable.handle },
       webPages: createWebPagesHandler({ graphqlPath: GRAPHQL_PATH, devTokenPath: devSignIn ? DEV_TOKEN_PATH : undefined }),
       webPagePaths: WEB_PAGE_PATHS,
-      devToken: devSignIn ? { path: DEV_TOKEN_PATH, handler: createDevTokenHandler(authSecret.key, { roleClaim: config.adminRoleClaim }) } : undefined,
+      devToken: devSignIn
+        ? { path: DEV_TOKEN_PATH, handler: createDevTokenHandler(authSecret.key, { roleClaim: config.adminRoleClaim }) }
+        : undefined,
       graphqlPath: GRAPHQL_PATH,
       mediaPrefix: MEDIA_PREFIX,
       readiness: () =>
@@ -294,7 +306,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       httpServer.once("error", (error: NodeJS.ErrnoException) => {
         if (error.code !== "EADDRINUSE" && error.code !== "EACCES") return reject(error);
         const why = error.code === "EADDRINUSE" ? "is in use by another process" : "may not be opened by this user";
-        reject(new StartupError("PORT", `PORT ${config.port} on ${config.host} ${why}: stop that process, or set PORT to a free port.`, { cause: error }));
+        reject(
+          new StartupError("PORT", `PORT ${config.port} on ${config.host} ${why}: stop that process, or set PORT to a free port.`, {
+            cause: error,
+          }),
+        );
       });
       httpServer.listen(config.port, config.host, () => {
         httpServer.removeAllListeners("error");

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
 import { bundleWebPage } from "./bundleWebPage.js";
 import { sendJson } from "./sendJson.js";
-import { webPages, type WebPage } from "./webPages.js";
+import { type WebPage, webPages } from "./webPages.js";
 
 /** Every path the pages answer. */
 export const WEB_PAGE_PATHS: readonly string[] = webPages.flatMap((page) => [page.path, page.scriptPath]);
@@ -42,7 +42,11 @@ export function createWebPagesHandler(options: WebPagesOptions) {
   const made = new Map<string, Promise<Asset>>();
 
   async function renderPage(page: WebPage): Promise<Asset> {
-    const config = { graphqlPath: options.graphqlPath, devSignIn: options.devTokenPath !== undefined, devTokenPath: options.devTokenPath ?? "" };
+    const config = {
+      graphqlPath: options.graphqlPath,
+      devSignIn: options.devTokenPath !== undefined,
+      devTokenPath: options.devTokenPath ?? "",
+    };
     // Inside <script type="application/json">: "<" escaped so no value can close the element.
     const json = JSON.stringify(config).replace(/</g, "\\u003c");
     return asset((await fs.readFile(fileURLToPath(new URL(page.template, WEB_DIR)), "utf8")).replace("__UPSTAGE_CONFIG__", json));
@@ -53,7 +57,13 @@ export function createWebPagesHandler(options: WebPagesOptions) {
     return asset(await bundleWebPage(fileURLToPath(new URL(page.entry, WEB_DIR))));
   }
 
-  function send(request: IncomingMessage, response: ServerResponse, found: Asset, contentType: string, headers: Record<string, string> = {}): void {
+  function send(
+    request: IncomingMessage,
+    response: ServerResponse,
+    found: Asset,
+    contentType: string,
+    headers: Record<string, string> = {},
+  ): void {
     const common = { etag: found.etag, "cache-control": "no-cache", ...headers };
     if (request.headers["if-none-match"] === found.etag) {
       response.writeHead(304, common).end();
@@ -83,9 +93,9 @@ export function createWebPagesHandler(options: WebPagesOptions) {
     const page = webPages.find((candidate) => candidate.path === pathname);
     if (!page) return sendJson(response, 404, { error: "Not found" });
     send(request, response, await once(pathname, () => renderPage(page)), "text/html; charset=utf-8", {
-        "content-security-policy":
-          "default-src 'self'; img-src 'self' blob: data: http: https:; connect-src 'self' ws: wss: http: https:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
-        "referrer-policy": "no-referrer",
+      "content-security-policy":
+        "default-src 'self'; img-src 'self' blob: data: http: https:; connect-src 'self' ws: wss: http: https:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+      "referrer-policy": "no-referrer",
     });
   };
 }

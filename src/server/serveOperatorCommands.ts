@@ -26,7 +26,9 @@ export async function serveOperatorCommands(socketPath: string, services: Servic
     request.on("end", () => {
       const notes: string[] = [];
       Promise.resolve()
-        .then(() => runOperatorCommand(services, name, JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}"), (line) => notes.push(line)))
+        .then(() =>
+          runOperatorCommand(services, name, JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}"), (line) => notes.push(line)),
+        )
         .then(
           (result) => sendJson(response, 200, { result, notes }),
           (error: Error) => sendJson(response, 500, { error: error.message, notes }),

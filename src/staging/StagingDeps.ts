@@ -1,11 +1,11 @@
-import type { RenderBudget } from "./renditionPolicy.js";
 import type { Knex } from "knex";
 import type { Logger } from "pino";
 import type { Config, JpegEncoder, ThumbnailPreset } from "../config.js";
 import type { ImageQueue } from "../images/createImageQueue.js";
 import type { Metrics } from "../observability/createMetrics.js";
-import type { Storage } from "../storage/Storage.js";
 import type { Scratch } from "../storage/createScratch.js";
+import type { Storage } from "../storage/Storage.js";
+import type { RenderBudget } from "./renditionPolicy.js";
 
 /** What the staging operations work with; made once in `server/createServer.ts`. */
 export interface StagingDeps {
@@ -57,7 +57,11 @@ export function stagingOptionsFrom(config: Config): StagingOptions {
     maxDimension: config.images.maxDimension,
     presets: config.images.presets,
     thumbnailMaxSize: config.images.thumbnailMaxSize,
-    renditions: { widths: config.images.renditionWidths, maxPerImage: config.images.maxRenditionsPerImage, perMinute: config.images.renditionsPerMinute },
+    renditions: {
+      widths: config.images.renditionWidths,
+      maxPerImage: config.images.maxRenditionsPerImage,
+      perMinute: config.images.renditionsPerMinute,
+    },
     jpegEncoder: config.images.jpegEncoder,
     maxStagedPerUser: config.uploads.maxStagedPerUser,
     quotaBytes: config.uploads.quotaBytes,

@@ -6,9 +6,9 @@ import { lockUser } from "../db/userQueries.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import { checkCommittable } from "./checkCommittable.js";
-import { findOwnImage } from "./findOwnImage.js";
 import { abandonFiles } from "./fileIntents.js";
-import { applyFraming, prepareFraming, type FocalPointInput, type PreparedFraming } from "./framing.js";
+import { findOwnImage } from "./findOwnImage.js";
+import { applyFraming, type FocalPointInput, type PreparedFraming, prepareFraming } from "./framing.js";
 import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
@@ -35,7 +35,10 @@ export const MAX_CAPTION_LENGTH = 500;
  */
 export async function addPhotos(deps: StagingDeps, viewerId: string, photos: readonly NewPhoto[]): Promise<PhotoWithImage[]> {
   if (photos.length > MAX_PHOTOS_PER_CALL) {
-    throw new UpstageError(ErrorCode.BadUserInput, `Expected at most ${MAX_PHOTOS_PER_CALL} photos in one addPhotos but received ${photos.length}.`);
+    throw new UpstageError(
+      ErrorCode.BadUserInput,
+      `Expected at most ${MAX_PHOTOS_PER_CALL} photos in one addPhotos but received ${photos.length}.`,
+    );
   }
   const ids = photos.map((p) => p.stagedImageId);
   const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
@@ -47,10 +50,15 @@ export async function addPhotos(deps: StagingDeps, viewerId: string, photos: rea
   try {
     added = await savePhotos(deps, viewerId, photos, now, prepared);
   } catch (error) {
-    await abandonFiles(deps, prepared.flatMap((p) => p.thumbnails.map((t) => t.storage_key))).catch(() => {});
+    await abandonFiles(
+      deps,
+      prepared.flatMap((p) => p.thumbnails.map((t) => t.storage_key)),
+    ).catch(() => {});
     throw error;
   }
-  await removeUnnamedFiles(deps, added.reframed).catch((error: unknown) => deps.log.warn({ err: error }, "reframed thumbnails left in storage"));
+  await removeUnnamedFiles(deps, added.reframed).catch((error: unknown) =>
+    deps.log.warn({ err: error }, "reframed thumbnails left in storage"),
+  );
   return added.photos;
 }
 
@@ -66,7 +74,10 @@ async function prepareFramings(deps: StagingDeps, viewerId: string, photos: read
       if (framing) prepared.push(framing);
     }
   } catch (error) {
-    await abandonFiles(deps, prepared.flatMap((p) => p.thumbnails.map((t) => t.storage_key))).catch(() => {});
+    await abandonFiles(
+      deps,
+      prepared.flatMap((p) => p.thumbnails.map((t) => t.storage_key)),
+    ).catch(() => {});
     throw error;
   }
   return prepared;
@@ -86,7 +97,10 @@ async function savePhotos(
     if (!(await lockUser(trx, viewerId))) throw new UpstageError(ErrorCode.Unauthenticated, "The signed-in user no longer exists.");
     const count = await countPhotos(trx, viewerId);
     if (count + photos.length > max) {
-      throw new UpstageError(ErrorCode.QuotaExceeded, `You have ${count} photos; adding ${photos.length} would pass the limit of ${max}. Delete some first.`);
+      throw new UpstageError(
+        ErrorCode.QuotaExceeded,
+        `You have ${count} photos; adding ${photos.length} would pass the limit of ${max}. Delete some first.`,
+      );
     }
     for (const id of ids) checkCommittable(await findOwnImage(trx, viewerId, id), now);
     for (const id of ids) await markCommitted(trx, id);
@@ -94,7 +108,13 @@ async function savePhotos(
     for (const framing of prepared) reframed.push(...(await applyFraming(trx, framing)));
     const rows = await insertPhotos(
       trx,
-      photos.map((photo, i) => ({ id: randomUUID(), owner_id: viewerId, image_id: photo.stagedImageId, caption: photo.caption ?? null, position: count + i })),
+      photos.map((photo, i) => ({
+        id: randomUUID(),
+        owner_id: viewerId,
+        image_id: photo.stagedImageId,
+        caption: photo.caption ?? null,
+        position: count + i,
+      })),
     );
     const images = new Map((await findImages(trx, ids)).map((image) => [image.id, image]));
     return { photos: rows.map((row) => ({ ...row, image: images.get(row.image_id)! })), reframed };

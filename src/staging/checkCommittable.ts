@@ -14,7 +14,10 @@ export function checkCommittable(image: ImageRow, now: Date): void {
       }
       return;
     case "COMMITTED":
-      throw new UpstageError(ErrorCode.BadUserInput, `Image ${image.id} is not a staged image: it is already used as an avatar or a photo.`);
+      throw new UpstageError(
+        ErrorCode.BadUserInput,
+        `Image ${image.id} is not a staged image: it is already used as an avatar or a photo.`,
+      );
     case "DELETED":
       throw new UpstageError(ErrorCode.NotFound, `No image with id ${image.id}.`);
   }

@@ -1,15 +1,14 @@
-import type { UserRow } from "../db/rows.js";
 import { markCommitted, markDeleted } from "../db/imageQueries.js";
-import { lockUser, updateUser } from "../db/userQueries.js";
+import type { UserRow } from "../db/rows.js";
+import { findUser, lockUser, updateUser } from "../db/userQueries.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import type { CropRect } from "../images/ThumbnailSpec.js";
-import { applyFraming, prepareFraming, type FocalPointInput, type PreparedFraming } from "./framing.js";
-import { findUser } from "../db/userQueries.js";
-import { findOwnImage } from "./findOwnImage.js";
 import { checkCommittable } from "./checkCommittable.js";
-import { removeDeletedImage } from "./removeImage.js";
 import { abandonFiles } from "./fileIntents.js";
+import { findOwnImage } from "./findOwnImage.js";
+import { applyFraming, type FocalPointInput, type PreparedFraming, prepareFraming } from "./framing.js";
+import { removeDeletedImage } from "./removeImage.js";
 import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
@@ -46,7 +45,11 @@ export async function commitProfile(deps: StagingDeps, viewerId: string, changes
   try {
     outcome = await saveProfile(deps, viewerId, changes, now, prepared);
   } catch (error) {
-    if (prepared) await abandonFiles(deps, prepared.thumbnails.map((t) => t.storage_key)).catch(() => {});
+    if (prepared)
+      await abandonFiles(
+        deps,
+        prepared.thumbnails.map((t) => t.storage_key),
+      ).catch(() => {});
     throw error;
   }
   const { user, replaced, reframed } = outcome;
@@ -56,7 +59,12 @@ export async function commitProfile(deps: StagingDeps, viewerId: string, changes
 }
 
 /** The framing's presets, rendered and stored before the transaction: of the image being committed, or of the current avatar. */
-async function prepareFramingFor(deps: StagingDeps, viewerId: string, changes: ProfileChanges, now: Date): Promise<PreparedFraming | undefined> {
+async function prepareFramingFor(
+  deps: StagingDeps,
+  viewerId: string,
+  changes: ProfileChanges,
+  now: Date,
+): Promise<PreparedFraming | undefined> {
   const avatarId = (await findUser(deps.knex, viewerId))?.avatar_image_id ?? null;
   const target = changes.stagedImageId ?? avatarId;
   if (changes.crop && (changes.stagedImageId == null || changes.stagedImageId === avatarId)) {
@@ -94,7 +102,8 @@ async function saveProfile(
       }
     } else if (prepared) {
       // A new point for the current avatar, unless another request replaced it meanwhile.
-      if (prepared.imageId !== current.avatar_image_id) throw new UpstageError(ErrorCode.BadUserInput, "The avatar changed meanwhile; send the focal point again.");
+      if (prepared.imageId !== current.avatar_image_id)
+        throw new UpstageError(ErrorCode.BadUserInput, "The avatar changed meanwhile; send the focal point again.");
       reframed = await applyFraming(trx, prepared);
     }
     const user = await updateUser(trx, viewerId, update);
@@ -104,6 +113,9 @@ async function saveProfile(
 
 function checkName(field: string, value: string | null | undefined): void {
   if (typeof value === "string" && value.length > MAX_NAME_LENGTH) {
-    throw new UpstageError(ErrorCode.BadUserInput, `Expected ${field} of at most ${MAX_NAME_LENGTH} characters but received ${value.length}.`);
+    throw new UpstageError(
+      ErrorCode.BadUserInput,
+      `Expected ${field} of at most ${MAX_NAME_LENGTH} characters but received ${value.length}.`,
+    );
   }
 }

@@ -1,16 +1,16 @@
-import type { ImageRow, ThumbnailRow } from "../db/rows.js";
 import { deleteThumbnails, findThumbnails, insertThumbnails, listEvictableThumbnails, touchThumbnails } from "../db/imageQueries.js";
+import type { ImageRow, ThumbnailRow } from "../db/rows.js";
 import { formatOfContentType } from "../images/imageFormat.js";
 import { renderThumbnails } from "../images/renderThumbnails.js";
-import { checkThumbnailSize, variantOf, type ThumbnailSpec } from "../images/ThumbnailSpec.js";
-import { completeImage } from "./completeImage.js";
-import { cropOf, focusOf } from "./framing.js";
-import type { StagingDeps } from "./StagingDeps.js";
+import { checkThumbnailSize, type ThumbnailSpec, variantOf } from "../images/ThumbnailSpec.js";
 import { thumbnailKey } from "../storage/storageKey.js";
+import { completeImage } from "./completeImage.js";
 import { intendFiles, settleFiles } from "./fileIntents.js";
+import { cropOf, focusOf } from "./framing.js";
 import { presetSpecs } from "./presetSpecs.js";
 import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
 import { snapRendition } from "./renditionPolicy.js";
+import type { StagingDeps } from "./StagingDeps.js";
 import { storeThumbnails } from "./storeThumbnails.js";
 
 export type ThumbnailDeps = Pick<StagingDeps, "knex" | "storage" | "options" | "metrics" | "instance" | "images" | "renderBudget" | "now">;
@@ -46,8 +46,11 @@ export async function ensureThumbnails(
   const source = framing.crop ?? { width: image.width, height: image.height };
   const answered = asked.map((spec) => ({ ...snapRendition(spec, source, deps.options), ...framing }));
   const specs = new Map(answered.map((spec) => [variantOf(spec), spec]));
-  if (options.onlyKey !== undefined && ![...specs.keys()].every((variant) => thumbnailKey(image.storage_key, variant) === options.onlyKey)) return [];
-  const presets = new Set(presetSpecs(deps.options.presets, formatOfContentType(image.content_type)).map((spec) => variantOf({ ...spec, ...framing })));
+  if (options.onlyKey !== undefined && ![...specs.keys()].every((variant) => thumbnailKey(image.storage_key, variant) === options.onlyKey))
+    return [];
+  const presets = new Set(
+    presetSpecs(deps.options.presets, formatOfContentType(image.content_type)).map((spec) => variantOf({ ...spec, ...framing })),
+  );
   const rowsOf = async () => new Map((await findThumbnails(deps.knex, image.id, [...specs.keys()])).map((row) => [row.variant, row]));
   let found = await rowsOf();
   const missing = [...specs].filter(([variant]) => !found.has(variant)).map(([, spec]) => spec);
@@ -55,7 +58,9 @@ export async function ensureThumbnails(
   // the rows just read say which are stale, so a fresh lookup writes nothing.
   const now = deps.now();
   const staleBefore = new Date(now.getTime() - TOUCH_EVERY_MS);
-  const stale = [...found.values()].filter((row) => !presets.has(row.variant) && new Date(row.used_at) < staleBefore).map((row) => row.variant);
+  const stale = [...found.values()]
+    .filter((row) => !presets.has(row.variant) && new Date(row.used_at) < staleBefore)
+    .map((row) => row.variant);
   await touchThumbnails(deps.knex, image.id, stale, now, staleBefore);
   if (missing.length > 0) {
     if (who) deps.renderBudget.take(who.userId, missing.length);
@@ -83,13 +88,24 @@ export async function ensureThumbnails(
  * Past MAX_RENDITIONS_PER_IMAGE on-demand renditions, the least recently used
  * go (rows, then the files no row names); presets and the sizes just asked for stay.
  */
-async function evictRenditions(deps: ThumbnailDeps, image: ImageRow, keep: { presets: ReadonlySet<string>; asked: ReadonlySet<string> }): Promise<void> {
+async function evictRenditions(
+  deps: ThumbnailDeps,
+  image: ImageRow,
+  keep: { presets: ReadonlySet<string>; asked: ReadonlySet<string> },
+): Promise<void> {
   const onDemand = await listEvictableThumbnails(deps.knex, image.id, [...keep.presets]);
   const over = onDemand.length - deps.options.renditions.maxPerImage;
   if (over <= 0) return;
   const evicted = onDemand.filter((row) => !keep.asked.has(row.variant)).slice(0, over);
-  await deleteThumbnails(deps.knex, image.id, evicted.map((row) => row.variant));
+  await deleteThumbnails(
+    deps.knex,
+    image.id,
+    evicted.map((row) => row.variant),
+  );
   deps.metrics.renditionsEvicted.inc(evicted.length);
   // A delete that fails (the storage is down) is the sweeper's to retry; the answer does not wait on it.
-  await removeUnnamedFiles(deps, evicted.map((row) => row.storage_key)).catch(() => {});
+  await removeUnnamedFiles(
+    deps,
+    evicted.map((row) => row.storage_key),
+  ).catch(() => {});
 }

@@ -1,6 +1,6 @@
+import type { Knex } from "knex";
 import { keysNamedByOthers } from "../db/imageQueries.js";
 import { clearPendingFiles, listPendingFiles, recordPendingFiles } from "../db/pendingFileQueries.js";
-import type { Knex } from "knex";
 import { isDeadInstanceOf, parseInstanceName } from "../storage/createScratch.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
@@ -48,8 +48,14 @@ export async function abandonFiles(deps: Pick<StagingDeps, "knex" | "storage">, 
       );
     }),
   );
-  await clearPendingFiles(deps.knex, deleted.filter((key): key is string => key !== undefined));
-  await retryDeletes(deps, keys.filter((_, i) => deleted[i] === undefined));
+  await clearPendingFiles(
+    deps.knex,
+    deleted.filter((key): key is string => key !== undefined),
+  );
+  await retryDeletes(
+    deps,
+    keys.filter((_, i) => deleted[i] === undefined),
+  );
 }
 
 /** A pending file is abandoned when its process is gone (this host), or it is older than this, whoever wrote it. */
@@ -61,7 +67,10 @@ const PENDING_FILE_GRACE_MS = 60 * 60 * 1000; // 1 hour: longer than any upload 
  * disk and S3; a delete that fails stays pending for the next pass.
  * @returns how many intents were settled.
  */
-export async function cleanPendingFiles(deps: Pick<StagingDeps, "knex" | "storage" | "instance" | "now" | "log">, options: { batchSize?: number } = {}): Promise<number> {
+export async function cleanPendingFiles(
+  deps: Pick<StagingDeps, "knex" | "storage" | "instance" | "now" | "log">,
+  options: { batchSize?: number } = {},
+): Promise<number> {
   const host = parseInstanceName(deps.instance)?.host;
   const oldest = deps.now().getTime() - PENDING_FILE_GRACE_MS;
   const pending = await listPendingFiles(deps.knex, options.batchSize ?? 500);
@@ -70,7 +79,10 @@ export async function cleanPendingFiles(deps: Pick<StagingDeps, "knex" | "storag
     return row.instance !== deps.instance && isDeadInstanceOf(row.instance, host);
   });
   if (abandoned.length === 0) return 0;
-  await abandonFiles(deps, abandoned.map((row) => row.storage_key));
+  await abandonFiles(
+    deps,
+    abandoned.map((row) => row.storage_key),
+  );
   deps.log.info({ files: abandoned.length }, "files a crash or a failure left without rows were cleaned up");
   return abandoned.length;
 }

@@ -1,5 +1,5 @@
-import type { ImageRow, UserRow } from "../db/rows.js";
 import { findImage } from "../db/imageQueries.js";
+import type { ImageRow, UserRow } from "../db/rows.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
 /** The user's avatar, or undefined when they have none (or an admin deleted it a moment ago). */

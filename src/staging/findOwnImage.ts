@@ -1,7 +1,7 @@
 import type { Knex } from "knex";
-import type { ImageRow } from "../db/rows.js";
 import { hasExpired } from "../db/expiredImageQueries.js";
 import { findImage, lockImage } from "../db/imageQueries.js";
+import type { ImageRow } from "../db/rows.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import { isOwnedBy } from "./access.js";
@@ -15,7 +15,8 @@ export async function findOwnImage(db: Knex, viewerId: string, id: string): Prom
   const image = isTransaction(db) ? await lockImage(db, id) : await findImage(db, id);
   if (!image || image.status === "DELETED") {
     // The sweeper may have removed it already; its expiry is remembered for a while.
-    if (await hasExpired(db, viewerId, id)) throw new UpstageError(ErrorCode.StagedImageExpired, "The staged image has expired; upload it again.");
+    if (await hasExpired(db, viewerId, id))
+      throw new UpstageError(ErrorCode.StagedImageExpired, "The staged image has expired; upload it again.");
     throw new UpstageError(ErrorCode.NotFound, `No image with id ${id}.`);
   }
   if (!isOwnedBy(image, viewerId)) {

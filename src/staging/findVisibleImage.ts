@@ -1,5 +1,5 @@
-import type { ImageRow } from "../db/rows.js";
 import { findImage } from "../db/imageQueries.js";
+import type { ImageRow } from "../db/rows.js";
 import { isVisibleTo, type Viewer } from "./access.js";
 import type { StagingDeps } from "./StagingDeps.js";
 

@@ -7,7 +7,7 @@ import { UpstageError } from "../errors/UpstageError.js";
 import { formatOfContentType } from "../images/imageFormat.js";
 import { renderThumbnails } from "../images/renderThumbnails.js";
 import { sampleImage } from "../images/sampleImage.js";
-import { variantOf, type CropRect, type FocalPoint } from "../images/ThumbnailSpec.js";
+import { type CropRect, type FocalPoint, variantOf } from "../images/ThumbnailSpec.js";
 import { thumbnailKey } from "../storage/storageKey.js";
 import { intendFiles, settleFiles } from "./fileIntents.js";
 import { presetSpecs } from "./presetSpecs.js";
@@ -49,7 +49,15 @@ export function focusOf(image: ImageRow): FocalPoint | null {
  */
 function checkCrop(crop: CropRect, image: Pick<ImageRow, "width" | "height">): void {
   const whole = [crop.x, crop.y, crop.width, crop.height].every(Number.isInteger);
-  if (!whole || crop.x < 0 || crop.y < 0 || crop.width < 1 || crop.height < 1 || crop.x + crop.width > image.width || crop.y + crop.height > image.height) {
+  if (
+    !whole ||
+    crop.x < 0 ||
+    crop.y < 0 ||
+    crop.width < 1 ||
+    crop.height < 1 ||
+    crop.x + crop.width > image.width ||
+    crop.y + crop.height > image.height
+  ) {
     throw new UpstageError(
       ErrorCode.BadUserInput,
       `Expected a crop inside the image (${image.width}×${image.height}) but received x ${crop.x}, y ${crop.y}, width ${crop.width}, height ${crop.height}.`,
@@ -62,9 +70,15 @@ function checkCrop(crop: CropRect, image: Pick<ImageRow, "width" | "height">): v
  * @throws UpstageError BAD_USER_INPUT unless x and y are each from 0 to 1.
  */
 function chosenFocalPoint(point: FocalPointInput): FocalPoint {
-  for (const [name, value] of [["x", point.x], ["y", point.y]] as const) {
+  for (const [name, value] of [
+    ["x", point.x],
+    ["y", point.y],
+  ] as const) {
     if (!Number.isFinite(value) || value < 0 || value > 1) {
-      throw new UpstageError(ErrorCode.BadUserInput, `Expected focalPoint.${name} from 0 to 1 (a share of the ${name === "x" ? "width" : "height"}) but received ${value}.`);
+      throw new UpstageError(
+        ErrorCode.BadUserInput,
+        `Expected focalPoint.${name} from 0 to 1 (a share of the ${name === "x" ? "width" : "height"}) but received ${value}.`,
+      );
     }
   }
   return { x: Math.round(point.x * 1000) / 1000, y: Math.round(point.y * 1000) / 1000, auto: false };
@@ -98,13 +112,20 @@ export async function prepareFraming(
   const crop = changes.crop ?? current.crop;
   const cropChanged = changes.crop !== undefined && !sameCrop(changes.crop, current.crop);
   const wantsAuto = changes.focalPoint === null || (cropChanged && changes.focalPoint === undefined);
-  if (!cropChanged && (changes.focalPoint === undefined || (wantsAuto && current.focus?.auto) || (chosen && sameFocus(chosen, current.focus)))) return undefined;
-  const focus = chosen ?? (wantsAuto ? await autoFocus(deps, image, crop) : current.focus ?? (await autoFocus(deps, image, crop)));
+  if (
+    !cropChanged &&
+    (changes.focalPoint === undefined || (wantsAuto && current.focus?.auto) || (chosen && sameFocus(chosen, current.focus)))
+  )
+    return undefined;
+  const focus = chosen ?? (wantsAuto ? await autoFocus(deps, image, crop) : (current.focus ?? (await autoFocus(deps, image, crop))));
   const framing = { crop, focus };
   const specs = presetSpecs(deps.options.presets, formatOfContentType(image.content_type)).map((spec) => ({ ...spec, ...framing }));
   const rendered = await deps.images.run(() => renderThumbnails(deps.storage.read(image.storage_key), specs, deps.options.jpegEncoder));
   // Intent before bytes: applyFraming settles them in the caller's transaction.
-  await intendFiles(deps, rendered.map(({ spec }) => thumbnailKey(image.storage_key, variantOf(spec))));
+  await intendFiles(
+    deps,
+    rendered.map(({ spec }) => thumbnailKey(image.storage_key, variantOf(spec))),
+  );
   return { imageId: image.id, framing, cropChanged, thumbnails: await storeThumbnails(deps.storage, image, rendered) };
 }
 
@@ -123,8 +144,14 @@ export async function applyFraming(trx: Knex.Transaction, prepared: PreparedFram
     focal_auto: focus.auto,
   });
   const previous = await takeThumbnails(trx, prepared.imageId, prepared.cropChanged ? undefined : "COVER");
-  await insertThumbnails(trx, prepared.thumbnails.map((t) => ({ ...t, image_id: prepared.imageId })));
-  await settleFiles(trx, prepared.thumbnails.map((t) => t.storage_key));
+  await insertThumbnails(
+    trx,
+    prepared.thumbnails.map((t) => ({ ...t, image_id: prepared.imageId })),
+  );
+  await settleFiles(
+    trx,
+    prepared.thumbnails.map((t) => t.storage_key),
+  );
   const kept = new Set(prepared.thumbnails.map((t) => t.storage_key));
   return previous.map((t) => t.storage_key).filter((key) => !kept.has(key));
 }

@@ -1,4 +1,4 @@
-import { countImages, hasImagesBefore, listImages, type ImageListFilter, type ImageListKey, type ListedImage } from "../db/imageQueries.js";
+import { countImages, hasImagesBefore, type ImageListFilter, type ImageListKey, type ListedImage, listImages } from "../db/imageQueries.js";
 import type { Page } from "./Page.js";
 import type { StagingDeps } from "./StagingDeps.js";
 

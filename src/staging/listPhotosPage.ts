@@ -25,7 +25,14 @@ export async function listPhotosPage(
   const { knex } = deps;
   const afterPosition = page.after && (await positionAfter(deps, userId, page.after));
   const rows = await listPhotos(knex, userId, { afterPosition, limit: page.limit });
-  const images = new Map((await findImages(knex, rows.map((row) => row.image_id))).map((image) => [image.id, image]));
+  const images = new Map(
+    (
+      await findImages(
+        knex,
+        rows.map((row) => row.image_id),
+      )
+    ).map((image) => [image.id, image]),
+  );
   // A photo whose image an admin deleted a moment ago is gone from the page, not a null node.
   const items = rows.flatMap((row) => {
     const image = images.get(row.image_id);

@@ -1,5 +1,5 @@
-import type { ImageRow } from "../db/rows.js";
 import { listStaged } from "../db/imageQueries.js";
+import type { ImageRow } from "../db/rows.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
 /** The user's staged images that have not expired, newest first. */

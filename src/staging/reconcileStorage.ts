@@ -27,7 +27,10 @@ const BATCH = 500;
  * younger than the grace period may be an upload in flight on another
  * instance and is never touched.
  */
-export async function reconcileStorage(deps: Pick<StagingDeps, "knex" | "storage" | "now">, options: ReconcileOptions): Promise<ReconcileReport> {
+export async function reconcileStorage(
+  deps: Pick<StagingDeps, "knex" | "storage" | "now">,
+  options: ReconcileOptions,
+): Promise<ReconcileReport> {
   const { knex, storage } = deps;
   const orphanFiles: string[] = [];
   const stagedWithoutFile: string[] = [];

@@ -1,7 +1,7 @@
 import { liveImagesAfter } from "../db/imageQueries.js";
 import { formatOfContentType } from "../images/imageFormat.js";
-import { ensureThumbnails, type ThumbnailDeps } from "./ensureThumbnails.js";
 import { completeImage } from "./completeImage.js";
+import { ensureThumbnails, type ThumbnailDeps } from "./ensureThumbnails.js";
 import { presetSpecs } from "./presetSpecs.js";
 
 export interface RegenerateOptions {
@@ -27,7 +27,11 @@ export async function regeneratePresets(deps: ThumbnailDeps, options: Regenerate
     const batch = await liveImagesAfter(deps.knex, after, options.batchSize);
     for (const image of batch) {
       // Sampled first, so an image staged before ThumbHash and focal points has them after the run.
-      await ensureThumbnails(deps, await completeImage(deps, image), presetSpecs(deps.options.presets, formatOfContentType(image.content_type)));
+      await ensureThumbnails(
+        deps,
+        await completeImage(deps, image),
+        presetSpecs(deps.options.presets, formatOfContentType(image.content_type)),
+      );
     }
     if (batch.length === 0) break;
     images += batch.length;

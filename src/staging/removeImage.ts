@@ -1,5 +1,5 @@
-import type { ImageRow } from "../db/rows.js";
 import { findImage, listThumbnails, removeImageRow } from "../db/imageQueries.js";
+import type { ImageRow } from "../db/rows.js";
 import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
 import type { StagingDeps } from "./StagingDeps.js";
 

@@ -8,7 +8,11 @@ import type { StagingDeps } from "./StagingDeps.js";
  * still names them. A delete that fails (the storage is down) is recorded for
  * the sweeper's next pass, then the first failure is thrown.
  */
-export async function removeUnnamedFiles(deps: Pick<StagingDeps, "knex" | "storage">, keys: readonly string[], exceptImageId?: string): Promise<void> {
+export async function removeUnnamedFiles(
+  deps: Pick<StagingDeps, "knex" | "storage">,
+  keys: readonly string[],
+  exceptImageId?: string,
+): Promise<void> {
   if (keys.length === 0) return;
   const named = await keysNamedByOthers(deps.knex, keys, exceptImageId);
   const unnamed = keys.filter((key) => !named.has(key));

@@ -4,8 +4,8 @@ import type { ImageRow } from "../db/rows.js";
 import { isSharableVariant } from "../images/ThumbnailSpec.js";
 import type { ReceivedFile } from "../storage/ReceivedFile.js";
 import { checkStagedRoom } from "./checkStagedRoom.js";
-import { stagedRow } from "./stagedRow.js";
 import type { StagingDeps } from "./StagingDeps.js";
+import { stagedRow } from "./stagedRow.js";
 
 /**
  * Content-hash dedupe: when the owner already has a staged or committed image
@@ -27,7 +27,11 @@ export async function reuseStoredImage(
   if (!candidate) return undefined;
   return deps.knex.transaction(async (trx) => {
     // The new row shares the stored bytes it reuses: it adds none to the quota.
-    await checkStagedRoom(trx, input.ownerId, deps.now(), { maxStaged: deps.options.maxStagedPerUser, quotaBytes: deps.options.quotaBytes, newBytes: 0 });
+    await checkStagedRoom(trx, input.ownerId, deps.now(), {
+      maxStaged: deps.options.maxStagedPerUser,
+      quotaBytes: deps.options.quotaBytes,
+      newBytes: 0,
+    });
     const source = await lockLiveImage(trx, candidate.id);
     if (!source) return undefined;
     const now = deps.now();
@@ -54,7 +58,9 @@ export async function reuseStoredImage(
       }),
     );
     // It shares the thumbnails made from the whole original around the automatic point only.
-    const thumbnails = (await listThumbnails(trx, source.id)).filter((t) => isSharableVariant(t.variant) && (wholeAuto || t.fit !== "COVER"));
+    const thumbnails = (await listThumbnails(trx, source.id)).filter(
+      (t) => isSharableVariant(t.variant) && (wholeAuto || t.fit !== "COVER"),
+    );
     await insertThumbnails(
       trx,
       thumbnails.map(({ created_at: _created, ...thumbnail }) => ({ ...thumbnail, image_id: image.id })),

@@ -1,18 +1,18 @@
 import { randomUUID } from "node:crypto";
-import type { ImageRow } from "../db/rows.js";
-import type { ReceivedFile } from "../storage/ReceivedFile.js";
 import { insertImageWithFiles } from "../db/imageQueries.js";
+import type { ImageRow } from "../db/rows.js";
 import { contentTypeOf, extensionOf, formatOfContentType } from "../images/imageFormat.js";
 import { probeImage } from "../images/probeImage.js";
 import { processImage } from "../images/processImage.js";
 import { variantOf } from "../images/ThumbnailSpec.js";
+import type { ReceivedFile } from "../storage/ReceivedFile.js";
 import { newImageKey, thumbnailKey } from "../storage/storageKey.js";
-import { ensureThumbnails } from "./ensureThumbnails.js";
 import { checkStagedRoom } from "./checkStagedRoom.js";
+import { ensureThumbnails } from "./ensureThumbnails.js";
+import { abandonFiles, intendFiles } from "./fileIntents.js";
 import { presetSpecs } from "./presetSpecs.js";
 import { reuseStoredImage } from "./reuseStoredImage.js";
 import type { StagingDeps } from "./StagingDeps.js";
-import { abandonFiles, intendFiles } from "./fileIntents.js";
 import { stagedRow } from "./stagedRow.js";
 import { storeThumbnails } from "./storeThumbnails.js";
 
@@ -35,7 +35,10 @@ export async function stageReceivedFile(deps: StagingDeps, input: { ownerId: str
     if (duplicate) {
       // Shared presets are there already, unless a crop at commit replaced the source's.
       await ensureThumbnails(deps, duplicate, presetSpecs(options.presets, formatOfContentType(duplicate.content_type)));
-      deps.log.info({ imageId: duplicate.id, ownerId: input.ownerId, sharesFileWith: duplicate.storage_key }, "image staged from a file already stored");
+      deps.log.info(
+        { imageId: duplicate.id, ownerId: input.ownerId, sharesFileWith: duplicate.storage_key },
+        "image staged from a file already stored",
+      );
       return duplicate;
     }
     // The image work waits its turn in the queue; the bytes were received without waiting.
@@ -64,13 +67,20 @@ export async function stageReceivedFile(deps: StagingDeps, input: { ownerId: str
     await intendFiles(deps, storedKeys);
     // Each put fsyncs its file; the disk takes them together. All are settled
     // before a failure is thrown, so the clean-up below never races a put.
-    const [put, stored] = await Promise.allSettled([storage.put(key, { file: normalized }), storeThumbnails(storage, { id, storage_key: key }, thumbnails)]);
+    const [put, stored] = await Promise.allSettled([
+      storage.put(key, { file: normalized }),
+      storeThumbnails(storage, { id, storage_key: key }, thumbnails),
+    ]);
     if (put.status === "rejected") throw put.reason;
     if (stored.status === "rejected") throw stored.reason;
     const thumbnailRows = stored.value;
 
     const row = await deps.knex.transaction(async (trx) => {
-      await checkStagedRoom(trx, input.ownerId, now, { maxStaged: options.maxStagedPerUser, quotaBytes: options.quotaBytes, newBytes: original.byteSize });
+      await checkStagedRoom(trx, input.ownerId, now, {
+        maxStaged: options.maxStagedPerUser,
+        quotaBytes: options.quotaBytes,
+        newBytes: original.byteSize,
+      });
       // The intents of its files are settled in the same statement (fileIntents.ts).
       const image = await insertImageWithFiles(
         trx,
@@ -98,7 +108,9 @@ export async function stageReceivedFile(deps: StagingDeps, input: { ownerId: str
     deps.log.info({ imageId: row.id, ownerId: input.ownerId, bytes: file.byteSize, format }, "image staged");
     return row;
   } catch (error) {
-    await abandonFiles(deps, storedKeys).catch((cleanup: unknown) => deps.log.warn({ err: cleanup }, "files left pending for the clean-up"));
+    await abandonFiles(deps, storedKeys).catch((cleanup: unknown) =>
+      deps.log.warn({ err: cleanup }, "files left pending for the clean-up"),
+    );
     throw error;
   } finally {
     await scratch.remove(file.path, normalized);

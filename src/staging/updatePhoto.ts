@@ -1,13 +1,13 @@
+import { findImage } from "../db/imageQueries.js";
 import { countPhotos, movePhoto, updateCaption } from "../db/photoQueries.js";
 import type { PhotoWithImage } from "../db/rows.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import { abandonFiles } from "./fileIntents.js";
 import { findOwnPhoto } from "./findOwnPhoto.js";
-import { applyFraming, prepareFraming, type FocalPointInput, type PreparedFraming } from "./framing.js";
+import { applyFraming, type FocalPointInput, type PreparedFraming, prepareFraming } from "./framing.js";
 import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
 import type { StagingDeps } from "./StagingDeps.js";
-import { findImage } from "../db/imageQueries.js";
 
 export interface PhotoChanges {
   /** undefined leaves it; null clears it. */
@@ -30,14 +30,25 @@ export async function updatePhoto(deps: StagingDeps, viewerId: string, id: strin
   try {
     updated = await savePhoto(deps, viewerId, id, changes, prepared);
   } catch (error) {
-    if (prepared) await abandonFiles(deps, prepared.thumbnails.map((t) => t.storage_key)).catch(() => {});
+    if (prepared)
+      await abandonFiles(
+        deps,
+        prepared.thumbnails.map((t) => t.storage_key),
+      ).catch(() => {});
     throw error;
   }
-  await removeUnnamedFiles(deps, updated.reframed).catch((error: unknown) => deps.log.warn({ err: error }, "reframed thumbnails left in storage"));
+  await removeUnnamedFiles(deps, updated.reframed).catch((error: unknown) =>
+    deps.log.warn({ err: error }, "reframed thumbnails left in storage"),
+  );
   return updated.photo;
 }
 
-async function prepareFocus(deps: StagingDeps, viewerId: string, id: string, focalPoint: FocalPointInput | null): Promise<PreparedFraming | undefined> {
+async function prepareFocus(
+  deps: StagingDeps,
+  viewerId: string,
+  id: string,
+  focalPoint: FocalPointInput | null,
+): Promise<PreparedFraming | undefined> {
   const photo = await deps.knex.transaction((trx) => findOwnPhoto(trx, viewerId, id));
   return prepareFraming(deps, photo.image, { focalPoint });
 }

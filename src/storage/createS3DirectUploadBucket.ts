@@ -37,7 +37,10 @@ export function createS3DirectUploadBucket(options: Extract<StorageConfig, { kin
 
     async presignPut(key, byteSize, expiresInSeconds) {
       const command = new PutObjectCommand({ Bucket, Key: checkedKey(key), ContentLength: byteSize, ContentType: QUARANTINE_CONTENT_TYPE });
-      const url = await getSignedUrl(client, command, { expiresIn: expiresInSeconds, signableHeaders: new Set(["content-length", "content-type"]) });
+      const url = await getSignedUrl(client, command, {
+        expiresIn: expiresInSeconds,
+        signableHeaders: new Set(["content-length", "content-type"]),
+      });
       return { url, method: "PUT", headers: { "Content-Type": QUARANTINE_CONTENT_TYPE } };
     },
 

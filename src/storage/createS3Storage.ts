@@ -1,20 +1,15 @@
 import { createReadStream } from "node:fs";
 import fs from "node:fs/promises";
 import type { Readable } from "node:stream";
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-} from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { StorageConfig } from "../config.js";
 import { contentTypeOfKey } from "./contentTypeOfKey.js";
-import { isS3NotFound, readS3Object, s3ClientOf } from "./s3ClientOf.js";
-import type { ByteRange, Storage, StorageBody } from "./Storage.js";
-import { isStorageKey } from "./storageKey.js";
 import { IMMUTABLE_CACHE_CONTROL } from "./immutableCacheControl.js";
+import type { ByteRange, Storage, StorageBody } from "./Storage.js";
+import { isS3NotFound, readS3Object, s3ClientOf } from "./s3ClientOf.js";
+import { isStorageKey } from "./storageKey.js";
 
 export type S3StorageOptions = Extract<StorageConfig, { kind: "s3" }> & {
   /** Bytes per part of a multipart upload; objects larger than one part go up in parts. S3's least is 5 MiB. */

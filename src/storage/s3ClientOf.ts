@@ -1,5 +1,5 @@
 import { PassThrough, type Readable } from "node:stream";
-import { GetObjectCommand, S3Client, S3ServiceException, type GetObjectCommandInput } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type GetObjectCommandInput, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import type { StorageConfig } from "../config.js";
 
 /** The one S3 client configuration: the media storage's and the direct uploads' quarantine's. */
@@ -19,7 +19,10 @@ export function s3ClientOf(options: Extract<StorageConfig, { kind: "s3" }>): S3C
 
 /** True for S3's "no such object" (a HEAD's 404 has no body, so only its status says it). */
 export function isS3NotFound(error: unknown): boolean {
-  return error instanceof S3ServiceException && (error.name === "NotFound" || error.name === "NoSuchKey" || error.$metadata.httpStatusCode === 404);
+  return (
+    error instanceof S3ServiceException &&
+    (error.name === "NotFound" || error.name === "NoSuchKey" || error.$metadata.httpStatusCode === 404)
+  );
 }
 
 /** An object's bytes (or a range of them) as a stream at once; the request's failure is the stream's error. */

@@ -56,7 +56,9 @@ export function createHandlerChain(
   const listed = names.filter((name) => !(name === "progress" && !("progress" in custom)));
   const unknown = listed.filter((name) => !(name in factories));
   if (unknown.length > 0) {
-    throw new UploadHandlersError(`UPLOAD_HANDLERS names unknown handlers: ${unknown.join(", ")}. Known: ${Object.keys(factories).join(", ")}.`);
+    throw new UploadHandlersError(
+      `UPLOAD_HANDLERS names unknown handlers: ${unknown.join(", ")}. Known: ${Object.keys(factories).join(", ")}.`,
+    );
   }
   const repeated = listed.filter((name, i) => listed.indexOf(name) !== i);
   if (repeated.length > 0) throw new UploadHandlersError(`UPLOAD_HANDLERS repeats: ${repeated.join(", ")}.`);

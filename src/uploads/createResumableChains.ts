@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { startChainRun, type ChainRun } from "./runUploadChain.js";
+import { type ChainRun, startChainRun } from "./runUploadChain.js";
 import type { UploadContext, UploadHandler } from "./UploadHandler.js";
 
 /** What it takes to make a resumable upload's chain again: fresh handlers, its context, and its stored bytes from the start. */

@@ -1,4 +1,3 @@
-import { fileTooLarge } from "../errors/fileTooLarge.js";
 import type { IncomingMessage } from "node:http";
 import { PassThrough, type Readable } from "node:stream";
 import busboy from "busboy";
@@ -6,9 +5,10 @@ import type { FileUpload } from "graphql-upload/processRequest.mjs";
 import Upload from "graphql-upload/Upload.mjs";
 import objectPath from "object-path";
 import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
-import { meterRequestBody, type BodyMeter } from "./meterRequestBody.js";
+import { fileTooLarge } from "../errors/fileTooLarge.js";
 import { UploadAbortedError } from "../errors/UploadAbortedError.js";
+import { UpstageError } from "../errors/UpstageError.js";
+import { type BodyMeter, meterRequestBody } from "./meterRequestBody.js";
 
 const SPEC = "https://github.com/jaydenseric/graphql-multipart-request-spec";
 
@@ -191,12 +191,16 @@ export function processMultipart(request: IncomingMessage, options: MultipartOpt
           return refuse(`Invalid type for the ‘map’ multipart field entry key ‘${field}’ array index ‘0’ value (${SPEC}).`);
         }
         if (!MAP_PATH.test(target) || target.split(".").some((segment) => MAGIC_PROPERTIES.has(segment))) {
-          return refuse(`Invalid object path for the ‘map’ multipart field entry key ‘${field}’ array index ‘0’ value ‘${target}’ (${SPEC}).`);
+          return refuse(
+            `Invalid object path for the ‘map’ multipart field entry key ‘${field}’ array index ‘0’ value ‘${target}’ (${SPEC}).`,
+          );
         }
         try {
           paths.set(target, upload);
         } catch {
-          return refuse(`Invalid object path for the ‘map’ multipart field entry key ‘${field}’ array index ‘0’ value ‘${target}’ (${SPEC}).`);
+          return refuse(
+            `Invalid object path for the ‘map’ multipart field entry key ‘${field}’ array index ‘0’ value ‘${target}’ (${SPEC}).`,
+          );
         }
       }
       map = uploads;
@@ -258,7 +262,9 @@ export function processMultipart(request: IncomingMessage, options: MultipartOpt
       upload.resolve(file);
     });
 
-    parser.on("fieldsLimit", () => refuse(`Too many multipart fields; a request has ‘operations’ and ‘map’ only, then the files (${SPEC}).`));
+    parser.on("fieldsLimit", () =>
+      refuse(`Too many multipart fields; a request has ‘operations’ and ‘map’ only, then the files (${SPEC}).`),
+    );
     parser.on("filesLimit", () => refuse(`Too many files; at most ${options.maxFiles} may be sent in one request.`));
     parser.on("partsLimit", () => refuse(`Too many multipart parts; at most ${options.maxFiles} files after ‘operations’ and ‘map’.`));
 

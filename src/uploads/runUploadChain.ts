@@ -23,7 +23,11 @@ export interface ChainRun {
  * its door feeds. A handler's own failure in `abort` never keeps the others
  * from theirs.
  */
-export async function startChainRun(handlers: readonly UploadHandler[], upload: UploadContext, how: { resume?: boolean } = {}): Promise<ChainRun> {
+export async function startChainRun(
+  handlers: readonly UploadHandler[],
+  upload: UploadContext,
+  how: { resume?: boolean } = {},
+): Promise<ChainRun> {
   const started: UploadHandler[] = [];
   let spent = false;
 
@@ -87,7 +91,12 @@ export async function startChainRun(handlers: readonly UploadHandler[], upload: 
  * destroyed at once and `abort` runs on each started handler, last first;
  * the error is then rethrown.
  */
-export async function runUploadChain(open: () => Readable, handlers: readonly UploadHandler[], upload: UploadContext, how: { resume?: boolean } = {}): Promise<void> {
+export async function runUploadChain(
+  open: () => Readable,
+  handlers: readonly UploadHandler[],
+  upload: UploadContext,
+  how: { resume?: boolean } = {},
+): Promise<void> {
   let source: Readable | undefined;
   let run: ChainRun | undefined;
   try {

@@ -8,10 +8,10 @@ import { UpstageRequestError } from "../client/UpstageRequestError.js";
 import { element, make, say } from "./dom.js";
 import { describeError } from "./errorMessages.js";
 import { formatBytes } from "./formatBytes.js";
-import { thumbhashBackground } from "./thumbhashBackground.js";
 import { readPageConfig } from "./pageConfig.js";
 import { closeSession, openSession, type Session } from "./session.js";
 import { startSignInForm } from "./signInForm.js";
+import { thumbhashBackground } from "./thumbhashBackground.js";
 
 const PAGE_SIZE = 25;
 
@@ -82,7 +82,15 @@ function row(image: ImageNode): HTMLTableRowElement {
   remove.type = "button";
   remove.setAttribute("aria-label", `Delete image ${image.id}`);
   remove.addEventListener("click", () => void deleteImage(image, remove));
-  const cells: (HTMLElement | string)[] = [thumbnail, owner, status, make("td", "number size", formatBytes(image.byteSize)), make("td", "number", `${image.width}×${image.height}`), make("td", "date", new Date(image.createdAt).toLocaleString()), remove];
+  const cells: (HTMLElement | string)[] = [
+    thumbnail,
+    owner,
+    status,
+    make("td", "number size", formatBytes(image.byteSize)),
+    make("td", "number", `${image.width}×${image.height}`),
+    make("td", "date", new Date(image.createdAt).toLocaleString()),
+    remove,
+  ];
   for (const cell of cells) {
     if (cell instanceof HTMLTableCellElement) tr.append(cell);
     else {
@@ -117,7 +125,11 @@ async function showPage(): Promise<void> {
     say(ui.status, "");
   } catch (error) {
     if (error instanceof UpstageRequestError && error.code === "FORBIDDEN") {
-      say(ui.refusalText, `This page is for admins. ${session.viewer.username} is signed in, and that token has no admin role (FORBIDDEN).`, true);
+      say(
+        ui.refusalText,
+        `This page is for admins. ${session.viewer.username} is signed in, and that token has no admin role (FORBIDDEN).`,
+        true,
+      );
       return show("refusal");
     }
     say(ui.status, describeError(error), true);
@@ -131,7 +143,10 @@ function reload(): Promise<void> {
 
 async function deleteImage(image: ImageNode, button: HTMLButtonElement): Promise<void> {
   if (!session) return;
-  if (!confirm(`Delete this ${image.width}×${image.height} image${image.owner ? ` of ${image.owner.username}'s` : ""}, wherever it is used?`)) return;
+  if (
+    !confirm(`Delete this ${image.width}×${image.height} image${image.owner ? ` of ${image.owner.username}'s` : ""}, wherever it is used?`)
+  )
+    return;
   button.disabled = true;
   try {
     await graphqlRequest(DELETE_IMAGE, { id: image.id }, { endpoint, token: session.token });

@@ -10,7 +10,8 @@ const MESSAGES: Record<string, string> = {
   FILE_TOO_LARGE: "That file is too large. Choose a smaller one, or tick “Shrink before sending”.",
   UNSUPPORTED_MEDIA_TYPE: `That is not an image upstage can read. Use ${ACCEPTED_FORMATS_IN_WORDS}.`,
   IMAGE_TOO_LARGE: "That image has too many pixels. Tick “Shrink before sending”, or choose a smaller one.",
-  QUOTA_EXCEEDED: "You have reached a limit: your storage, or the uploads waiting to be saved. Save or discard those waiting, or remove an image.",
+  QUOTA_EXCEEDED:
+    "You have reached a limit: your storage, or the uploads waiting to be saved. Save or discard those waiting, or remove an image.",
   STAGED_IMAGE_EXPIRED: "The uploaded image expired before it was saved. Choose the file again.",
   UPLOAD_EXPIRED: "The upload took too long and expired. Choose the file again.",
   UPLOAD_IN_PROGRESS: "That upload is being processed already. Wait for it to finish.",
@@ -28,4 +29,3 @@ export function describeError(error: unknown): string {
   if (error instanceof UpstageRequestError) return errorMessage(error.code, error.message);
   return error instanceof Error ? error.message : String(error);
 }
-

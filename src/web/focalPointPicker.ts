@@ -24,7 +24,10 @@ export function createFocalPointPicker(img: HTMLImageElement, initial: FocalPoin
     const box = contentBox(img);
     marker.style.left = `${box.left + point.x * box.width}px`;
     marker.style.top = `${box.top + point.y * box.height}px`;
-    img.setAttribute("aria-label", `Focal point ${Math.round(point.x * 100)} % across, ${Math.round(point.y * 100)} % down; click or use the arrow keys to move it`);
+    img.setAttribute(
+      "aria-label",
+      `Focal point ${Math.round(point.x * 100)} % across, ${Math.round(point.y * 100)} % down; click or use the arrow keys to move it`,
+    );
   };
   const pick = (next: FocalPoint) => {
     point = { x: clamp(next.x), y: clamp(next.y) };

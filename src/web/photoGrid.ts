@@ -96,7 +96,8 @@ export function createPhotoGrid(elements: PhotoGridElements, options: { readonly
   }
 
   function showCount(): void {
-    elements.count.textContent = total === 0 ? "No photos yet." : total === 1 ? "1 photo. Drag to reorder." : `${total} photos. Drag to reorder.`;
+    elements.count.textContent =
+      total === 0 ? "No photos yet." : total === 1 ? "1 photo. Drag to reorder." : `${total} photos. Drag to reorder.`;
   }
 
   /** The first page again (after a save, a move or a delete: the server's order is the truth), or the next one. */

@@ -2,11 +2,16 @@
 // bar, Cancel and error in words, staged 3 at a time by the client helper;
 // staged ones wait as tiles (ThumbHash, then the picture, a focal point chosen
 // by clicking it, and a caption) until "Save photos" adds them with one addPhotos call.
-import type { AddPhotosMutation, AddPhotosMutationVariables, StagedImageFieldsFragment, StagedImagesQuery } from "../client/generated/operations.js";
+import type {
+  AddPhotosMutation,
+  AddPhotosMutationVariables,
+  StagedImageFieldsFragment,
+  StagedImagesQuery,
+} from "../client/generated/operations.js";
 import { graphqlRequest } from "../client/graphqlRequest.js";
 import { ADD_PHOTOS, DISCARD_STAGED_IMAGE, STAGED_IMAGES } from "../client/operations.js";
-import type { UploadProgress } from "../client/stageImageWithProgress.js";
 import { stageImagesWithProgress } from "../client/stageImagesWithProgress.js";
+import type { UploadProgress } from "../client/stageImageWithProgress.js";
 import { ACCEPTED_MEDIA_TYPES } from "../images/acceptedFormats.js";
 import { make, say } from "./dom.js";
 import { describeError } from "./errorMessages.js";
@@ -39,7 +44,10 @@ interface Tile {
   resumed?: string;
 }
 
-export function createPhotoUploads(elements: PhotoUploadsElements, options: { readonly session: () => Session | undefined; readonly onSaved: () => Promise<void> }) {
+export function createPhotoUploads(
+  elements: PhotoUploadsElements,
+  options: { readonly session: () => Session | undefined; readonly onSaved: () => Promise<void> },
+) {
   const tiles = new Set<Tile>();
   /** Batches run one after another, so the page never has more than 3 uploads in flight (the server allows MAX_CONCURRENT_UPLOADS). */
   let queue: Promise<unknown> = Promise.resolve();
@@ -176,7 +184,11 @@ export function createPhotoUploads(elements: PhotoUploadsElements, options: { re
   async function load(): Promise<void> {
     const session = options.session();
     if (!session) return;
-    const { stagedImages } = await graphqlRequest<StagedImagesQuery>(STAGED_IMAGES, {}, { endpoint: session.endpoint, token: session.token });
+    const { stagedImages } = await graphqlRequest<StagedImagesQuery>(
+      STAGED_IMAGES,
+      {},
+      { endpoint: session.endpoint, token: session.token },
+    );
     // Oldest first, as they were chosen.
     for (const staged of [...stagedImages].reverse()) showStaged(newTile("Uploaded earlier"), staged);
   }
@@ -201,7 +213,11 @@ export function createPhotoUploads(elements: PhotoUploadsElements, options: { re
           ...(tile.focalPoint ? { focalPoint: tile.focalPoint } : {}),
         })),
       };
-      const { addPhotos } = await graphqlRequest<AddPhotosMutation, AddPhotosMutationVariables>(ADD_PHOTOS, { input }, { endpoint: session.endpoint, token: session.token });
+      const { addPhotos } = await graphqlRequest<AddPhotosMutation, AddPhotosMutationVariables>(
+        ADD_PHOTOS,
+        { input },
+        { endpoint: session.endpoint, token: session.token },
+      );
       ready.forEach(remove);
       say(elements.status, addPhotos.length === 1 ? "Saved 1 photo." : `Saved ${addPhotos.length} photos.`);
       await options.onSaved();

@@ -2,16 +2,16 @@
 import type { CommitProfileMutation, CommitProfileMutationVariables, ProfileFieldsFragment } from "../client/generated/operations.js";
 import { graphqlRequest } from "../client/graphqlRequest.js";
 import { COMMIT_PROFILE } from "../client/operations.js";
-import { stageImageWithProgress, type StagedImage, type UploadProgress } from "../client/stageImageWithProgress.js";
-import { element, say } from "./dom.js";
+import { type StagedImage, stageImageWithProgress, type UploadProgress } from "../client/stageImageWithProgress.js";
 import { ACCEPTED_MEDIA_TYPES } from "../images/acceptedFormats.js";
+import { element, say } from "./dom.js";
 import { describeError, errorMessage } from "./errorMessages.js";
 import { formatBytes } from "./formatBytes.js";
 import { readPageConfig } from "./pageConfig.js";
 import { createPhotoGrid } from "./photoGrid.js";
 import { createPhotoUploads } from "./photoUploads.js";
-import { closeSession, openSession, type Session } from "./session.js";
 import { resumableFor } from "./resumableFor.js";
+import { closeSession, openSession, type Session } from "./session.js";
 import { shrinkImage } from "./shrinkImage.js";
 import { startSignInForm } from "./signInForm.js";
 
@@ -55,7 +55,13 @@ const photoGrid = createPhotoGrid(
   { session: () => session },
 );
 const photoUploads = createPhotoUploads(
-  { files: element("photo-files"), drop: element("photo-drop"), list: element("photo-uploads"), save: element("save-photos"), status: photoStatus },
+  {
+    files: element("photo-files"),
+    drop: element("photo-drop"),
+    list: element("photo-uploads"),
+    save: element("save-photos"),
+    status: photoStatus,
+  },
   { session: () => session, onSaved: () => photoGrid.load() },
 );
 
@@ -191,7 +197,8 @@ async function uploadPicture(file: File): Promise<void> {
   } catch (error) {
     if (upload !== controller) return;
     if (controller.signal.aborted) {
-      if (ui.uploadStatus.textContent !== "Upload cancelled (ABORTED).") say(ui.uploadStatus, "Upload cancelled before it reached the server.", true);
+      if (ui.uploadStatus.textContent !== "Upload cancelled (ABORTED).")
+        say(ui.uploadStatus, "Upload cancelled before it reached the server.", true);
       pictureFailure = "the upload was cancelled";
     } else {
       say(ui.uploadStatus, describeError(error), true);
@@ -231,7 +238,11 @@ ui.profile.addEventListener("submit", async (event) => {
       lastName: ui.lastName.value,
       ...(staged ? { stagedImageId: staged.id } : {}),
     };
-    const { commitProfile } = await graphqlRequest<CommitProfileMutation, CommitProfileMutationVariables>(COMMIT_PROFILE, { input }, { endpoint, token: session.token });
+    const { commitProfile } = await graphqlRequest<CommitProfileMutation, CommitProfileMutationVariables>(
+      COMMIT_PROFILE,
+      { input },
+      { endpoint, token: session.token },
+    );
     staged = undefined;
     pictureFailure = undefined;
     ui.file.value = "";

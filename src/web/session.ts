@@ -1,7 +1,7 @@
 // Signing in, shared by the profile page and the admin page: one token per
 // browser (localStorage), checked against `viewer`, and one WebSocket client
 // that carries every progress subscription of the session.
-import { createClient, type Client } from "graphql-ws";
+import { type Client, createClient } from "graphql-ws";
 import type { ProfileFieldsFragment, UploadOptionsQuery, ViewerQuery } from "../client/generated/operations.js";
 import { graphqlRequest } from "../client/graphqlRequest.js";
 import { UPLOAD_OPTIONS, VIEWER } from "../client/operations.js";

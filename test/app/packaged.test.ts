@@ -20,7 +20,10 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const { tempDir, server: cleanedUp } = cleanedAfterEach();
 
 beforeAll(async () => {
-  const built = await fs.stat(path.join(root, "dist/main.js")).then(() => true, () => false);
+  const built = await fs.stat(path.join(root, "dist/main.js")).then(
+    () => true,
+    () => false,
+  );
   if (!built) throw new Error("dist/main.js is missing: `npm test` builds it; alone, run `npm run build` first");
 });
 
@@ -35,7 +38,12 @@ describe("the compiled server (npm run build, then node dist/main.js)", { timeou
     const image = staged.body.data!["stageImage"].image;
     expect([image.width, image.height]).toEqual([640, 480]);
     expect((await fetch(image.thumbnails[0].url)).headers.get("content-type")).toMatch(/^image\//);
-    const committed = await graphql(server.graphqlUrl, COMMIT_PROFILE, { input: { stagedImageId: staged.body.data!["stageImage"].id } }, token);
+    const committed = await graphql(
+      server.graphqlUrl,
+      COMMIT_PROFILE,
+      { input: { stagedImageId: staged.body.data!["stageImage"].id } },
+      token,
+    );
     expect(committed.body.errors).toBeUndefined();
 
     const page = await fetch(`${server.url}/`);
@@ -103,7 +111,9 @@ describe('import … from "upstage/server", packed with npm pack', { timeout: 18
     const { stdout } = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", project], { cwd: root });
     const [packed] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
     const files = packed.files.map((file) => file.path);
-    expect(files).toEqual(expect.arrayContaining(["dist/serverApi.js", "dist/serverApi.d.ts", "dist/main.js", "schema.graphql", "dist/web/profilePage.js"]));
+    expect(files).toEqual(
+      expect.arrayContaining(["dist/serverApi.js", "dist/serverApi.d.ts", "dist/main.js", "schema.graphql", "dist/web/profilePage.js"]),
+    );
     expect(files.filter((file) => /^(src|test|migrations)\//.test(file) || file.endsWith(".map"))).toEqual([]);
 
     // Installed as npm lays a dependency out: the package in node_modules/upstage,
@@ -127,7 +137,15 @@ describe('import … from "upstage/server", packed with npm pack', { timeout: 18
     const dataDir = await tempDir("adopter-data");
     const { stdout: output } = await run(process.execPath, ["--import", "tsx", "example.ts"], {
       cwd: project,
-      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", EXAMPLE_IMAGE: imageFile },
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        HOME: process.env["HOME"] ?? "",
+        DATA_DIR: dataDir,
+        PORT: "0",
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "warn",
+        EXAMPLE_IMAGE: imageFile,
+      },
     });
     const result = output.split("\n").find((line) => line.startsWith("RESULT "));
     expect(result, output).toBeDefined();

@@ -11,11 +11,31 @@ const dataDir = () => leftovers.dataDir("refused");
 
 describe("a start that cannot go on says why in one line, and exits 1", { timeout: 120_000 }, () => {
   it.each([
-    ["PORT in use", async () => ({ PORT: String(await occupiedPort()) }), /^upstage: PORT \d+ on 127\.0\.0\.1 is in use by another process: stop that process, or set PORT to a free port\.$/],
-    ["DATA_DIR is a file", async () => ({ DATA_DIR: await aFile() }), /^upstage: DATA_DIR .* is a file, not a directory: point DATA_DIR at a directory this user may write\.$/],
-    ["DATABASE_URL unreachable", async () => ({ DATABASE_URL: `postgres://postgres:hunter2@127.0.0.1:${await freePort()}/nowhere` }), /^upstage: DATABASE_URL postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/nowhere cannot be used \(ECONNREFUSED\): start PostgreSQL there or fix DATABASE_URL\.$/],
-    ["REDIS_URL unreachable", async () => ({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` }), /^upstage: REDIS_URL redis:\/\/127\.0\.0\.1:\d+ is unreachable \(ECONNREFUSED\): start Redis there, or unset REDIS_URL for the in-process bus\.$/],
-    ["an unknown upload handler", async () => ({ UPLOAD_HANDLERS: "limit,bogus,hash,store" }), /^upstage: UPLOAD_HANDLERS names unknown handlers: bogus\./],
+    [
+      "PORT in use",
+      async () => ({ PORT: String(await occupiedPort()) }),
+      /^upstage: PORT \d+ on 127\.0\.0\.1 is in use by another process: stop that process, or set PORT to a free port\.$/,
+    ],
+    [
+      "DATA_DIR is a file",
+      async () => ({ DATA_DIR: await aFile() }),
+      /^upstage: DATA_DIR .* is a file, not a directory: point DATA_DIR at a directory this user may write\.$/,
+    ],
+    [
+      "DATABASE_URL unreachable",
+      async () => ({ DATABASE_URL: `postgres://postgres:hunter2@127.0.0.1:${await freePort()}/nowhere` }),
+      /^upstage: DATABASE_URL postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/nowhere cannot be used \(ECONNREFUSED\): start PostgreSQL there or fix DATABASE_URL\.$/,
+    ],
+    [
+      "REDIS_URL unreachable",
+      async () => ({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` }),
+      /^upstage: REDIS_URL redis:\/\/127\.0\.0\.1:\d+ is unreachable \(ECONNREFUSED\): start Redis there, or unset REDIS_URL for the in-process bus\.$/,
+    ],
+    [
+      "an unknown upload handler",
+      async () => ({ UPLOAD_HANDLERS: "limit,bogus,hash,store" }),
+      /^upstage: UPLOAD_HANDLERS names unknown handlers: bogus\./,
+    ],
   ] as const)("%s", async (_name, envOf, line) => {
     const dir = await dataDir();
     const result = await failedStart({ DATA_DIR: dir, PORT: String(await freePort()), ...(await envOf()) });

@@ -29,7 +29,14 @@ describe("Authorization: Bearer <JWT>", () => {
   });
 
   const forged: [string, () => Promise<string>][] = [
-    ["signed with another key", () => new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("eve").sign(new TextEncoder().encode("x".repeat(32)))],
+    [
+      "signed with another key",
+      () =>
+        new SignJWT({})
+          .setProtectedHeader({ alg: "HS256" })
+          .setSubject("eve")
+          .sign(new TextEncoder().encode("x".repeat(32))),
+    ],
     ["with alg none", async () => new UnsecuredJWT({}).setSubject("eve").encode()],
     ["expired", () => t.token("eve", { expiresIn: "-1m" })],
     ["malformed", async () => "not.a.jwt"],

@@ -1,16 +1,16 @@
 // Issue catalogue, access: another user gets FORBIDDEN or NOT_FOUND, never data; limits answer with a code.
 import { randomUUID } from "node:crypto";
-import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
+import { metricValue } from "../helpers/metricValue.js";
+import { neighbourUpload } from "../helpers/neighbourUpload.js";
 import { COMMIT_PROFILE, DISCARD } from "../helpers/operations.js";
 import { DELETE_IMAGE } from "../helpers/photoOperations.js";
 import { rawUpload } from "../helpers/rawUpload.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
-import { metricValue } from "../helpers/metricValue.js";
-import { neighbourUpload } from "../helpers/neighbourUpload.js";
 import { waitFor } from "../helpers/waitFor.js";
 
 let t: TestServer;
@@ -28,7 +28,12 @@ afterAll(() => t.stop());
 
 describe("someone else's staged image", () => {
   it("is not there for image(id), nor its thumbnails", async () => {
-    const result = await graphql(t.graphqlUrl, `query ($id: ID!) { image(id: $id) { url thumbnail(width: 30) { url } } }`, { id: stagedId }, stranger);
+    const result = await graphql(
+      t.graphqlUrl,
+      `query ($id: ID!) { image(id: $id) { url thumbnail(width: 30) { url } } }`,
+      { id: stagedId },
+      stranger,
+    );
     expect(result.body.errors).toBeUndefined();
     expect(result.body.data!["image"]).toBeNull();
   });
@@ -89,7 +94,11 @@ describe("WebSocket limits", () => {
     const first = await collect(client, `{ viewer { username } }`, {});
     expect(first.events).toEqual([{ viewer: { username: "brief" } }]);
     // The server itself says when the token has expired.
-    await waitFor(async () => errorCode(await graphql(t.graphqlUrl, `{ viewer { username } }`, {}, shortLived)) === "UNAUTHENTICATED", "the token expired", 5_000);
+    await waitFor(
+      async () => errorCode(await graphql(t.graphqlUrl, `{ viewer { username } }`, {}, shortLived)) === "UNAUTHENTICATED",
+      "the token expired",
+      5_000,
+    );
     const second = await collect(client, UPLOAD_PROGRESS, { uploadId: randomUUID() });
     expect(second.error).toBeDefined();
     expect(closedWith).toBe(4403);
@@ -110,7 +119,12 @@ describe("WebSocket limits", () => {
     const client = wsClient(t.graphqlUrl, owner);
     const ids = [randomUUID(), randomUUID(), randomUUID()];
     const open = ids.map((uploadId) => client.iterate({ query: UPLOAD_PROGRESS, variables: { uploadId } }));
-    const pending = open.map((it) => it.next().then(() => "open", () => "refused"));
+    const pending = open.map((it) =>
+      it.next().then(
+        () => "open",
+        () => "refused",
+      ),
+    );
     await Promise.all(ids.map((uploadId) => t.subscribed(uploadId)));
     const fourth = await collect(client, UPLOAD_PROGRESS, { uploadId: randomUUID() });
     expect((fourth.error as { extensions: { code: string } }[])[0]!.extensions.code).toBe("RATE_LIMITED");
@@ -120,7 +134,10 @@ describe("WebSocket limits", () => {
     await client.dispose();
   });
 
-  it.each([["a new user's first connection", "newcomer"], ["a known user's connection while another user uploads", "owner"]])(
+  it.each([
+    ["a new user's first connection", "newcomer"],
+    ["a known user's connection while another user uploads", "owner"],
+  ])(
     "holds under a burst on %s: of 60 subscribes sent at once, MAX_SUBSCRIPTIONS_PER_CONNECTION are held and the rest are RATE_LIMITED",
     async (_where, username) => {
       // The second case runs with the server busy: another user's slow upload is in flight through the burst.
@@ -137,7 +154,9 @@ describe("WebSocket limits", () => {
       const held = ids.filter((uploadId) => !refused.has(uploadId));
       expect(held).toHaveLength(3);
       await Promise.all(held.map((uploadId) => t.subscribed(uploadId)));
-      expect(new Set([...refused.values()].map((errors) => (errors as { extensions: { code: string } }[])[0]!.extensions.code))).toEqual(new Set(["RATE_LIMITED"]));
+      expect(new Set([...refused.values()].map((errors) => (errors as { extensions: { code: string } }[])[0]!.extensions.code))).toEqual(
+        new Set(["RATE_LIMITED"]),
+      );
       await client.dispose();
       await Promise.all(outcomes);
       expect((await neighbour.done)?.status ?? 200).toBe(200);

@@ -62,7 +62,8 @@ describe("files that are not images, or not whole ones", () => {
   });
 
   it("an SVG (script in an image's clothes): UNSUPPORTED_MEDIA_TYPE", async () => {
-    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><script>alert(1)</script><rect width="64" height="64"/></svg>';
+    const svg =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><script>alert(1)</script><rect width="64" height="64"/></svg>';
     await expectRefused(Buffer.from(svg), "UNSUPPORTED_MEDIA_TYPE", "avatar.svg");
   });
 });

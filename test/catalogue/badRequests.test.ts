@@ -76,7 +76,11 @@ describe("multipart requests", () => {
     const stalled = await startTestServer({ UPLOAD_IDLE_TIMEOUT: "1" });
     try {
       const file = await jpeg(300, 300);
-      const upload = await rawUpload(stalled.graphqlUrl, file, { token: await stalled.token("staller"), chunkSize: 1024, stallAfter: 4096 });
+      const upload = await rawUpload(stalled.graphqlUrl, file, {
+        token: await stalled.token("staller"),
+        chunkSize: 1024,
+        stallAfter: 4096,
+      });
       expect(upload.status).toBeUndefined();
       expect(upload.error).toBeDefined();
       await waitFor(async () => (await stalled.files()).length === 0, "the stalled upload's scratch file is removed");
@@ -137,7 +141,9 @@ describe("JSON bodies", () => {
     const socket = net.connect(Number(port), hostname);
     socket.on("error", () => {});
     const body = JSON.stringify({ query: "{ viewer { id } }" });
-    socket.write(`POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${body.length + 100}\r\n\r\n${body.slice(0, 10)}`);
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${body.length + 100}\r\n\r\n${body.slice(0, 10)}`,
+    );
     const closed = new Promise<string>((resolve) => {
       let answer = "";
       socket.on("data", (chunk) => (answer += chunk));
@@ -152,7 +158,9 @@ describe("JSON bodies", () => {
     try {
       await partialJson(server.graphqlUrl, "leave");
       // The next request is served, and nothing was logged as an error.
-      expect((await graphql(server.graphqlUrl, "{ viewer { id } }", {}, await server.token("after"))).body.data).toEqual({ viewer: { id: "after" } });
+      expect((await graphql(server.graphqlUrl, "{ viewer { id } }", {}, await server.token("after"))).body.data).toEqual({
+        viewer: { id: "after" },
+      });
       expect(lines.filter((line) => Number(line["level"]) >= 50)).toEqual([]);
     } finally {
       await server.stop();

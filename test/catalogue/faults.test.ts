@@ -110,14 +110,19 @@ describe("a delete that fails while the storage is down", () => {
     let down = false;
     const failingDeletes = (storage: Storage): Storage =>
       Object.create(storage, {
-        delete: { value: async (key: string) => (down ? Promise.reject(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })) : storage.delete(key)) },
+        delete: {
+          value: async (key: string) =>
+            down ? Promise.reject(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })) : storage.delete(key),
+        },
       });
     const t = await startTestServer({ MAX_RENDITIONS_PER_IMAGE: "1" }, { wrapStorage: failingDeletes });
     try {
       const token = await t.token("evicted-in-outage");
       const staged = await stageFile(t.graphqlUrl, await jpeg(600, 400), { token });
       const id = staged.body.data!["stageImage"].id as string;
-      const thumbnail = async (w: number) => (await graphql(t.graphqlUrl, "query($id: ID!, $w: Int!) { image(id: $id) { thumbnail(width: $w) { url } } }", { id, w }, token)).body;
+      const thumbnail = async (w: number) =>
+        (await graphql(t.graphqlUrl, "query($id: ID!, $w: Int!) { image(id: $id) { thumbnail(width: $w) { url } } }", { id, w }, token))
+          .body;
       expect((await thumbnail(64)).errors).toBeUndefined();
       down = true;
       // The second size evicts the first: its row goes, its file's delete fails; the answer does not.

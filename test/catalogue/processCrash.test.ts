@@ -13,9 +13,9 @@ import { jpeg } from "../helpers/images.js";
 import { metricValue } from "../helpers/metricValue.js";
 import { COMMIT_PROFILE } from "../helpers/operations.js";
 import { filesUnder, mediaKeys, namedKeys, processEnvironment } from "../helpers/processStores.js";
-import { rawUpload, type RawUploadResult } from "../helpers/rawUpload.js";
+import { type RawUploadResult, rawUpload } from "../helpers/rawUpload.js";
 import { startS3Server } from "../helpers/s3Server.js";
-import { spawnServer, tokenFor, type ServerProcess } from "../helpers/spawnServer.js";
+import { type ServerProcess, spawnServer, tokenFor } from "../helpers/spawnServer.js";
 import { waitFor } from "../helpers/waitFor.js";
 
 const leftovers = cleanedAfterEach();
@@ -24,41 +24,46 @@ const start = async (env: Record<string, string>): Promise<ServerProcess> => lef
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 describe("SIGKILL between storing files and recording their rows", () => {
-  it.each(["local", "s3"] as const)("leaves no file without a row after the restart, on %s storage: the intent log names what the dead process meant to write", async (kind) => {
-    const env = await environment();
-    const s3 = kind === "s3" ? await startS3Server() : undefined;
-    if (s3) {
-      leftovers.later(() => s3.stop());
-      Object.assign(env, s3.env);
-    }
-    const first = await start(env);
-    const watched = s3 ? s3.directory : path.join(env["DATA_DIR"]!, "media");
-    await fs.mkdir(watched, { recursive: true });
-    // Killed the moment the first image file lands in storage: its rows are not in yet.
-    const watcher = (await import("node:fs")).watch(watched, { recursive: true });
-    const landed = new Promise<void>((resolve) =>
-      watcher.on("change", (_event, name) => {
-        if (/images.*\.(jpg|jpeg|png|webp|avif|gif)/.test(String(name))) resolve();
-      }),
-    );
-    const file = await jpeg(1600, 1200);
-    const uploads: Promise<unknown>[] = [];
-    for (let i = 0; i < 6; i++) uploads.push(stageFile(first.graphqlUrl, file, { token: await tokenFor(env["DATA_DIR"]!, `crash${i}`) }).catch(() => undefined));
-    await landed;
-    first.child.kill("SIGKILL");
-    watcher.close();
-    expect(await first.exited).toBe("SIGKILL");
-    await Promise.all(uploads);
-    const stored = () => (s3 ? s3.keys() : mediaKeys(env["DATA_DIR"]!));
-    expect((await stored()).length).toBeGreaterThan(0);
+  it.each(["local", "s3"] as const)(
+    "leaves no file without a row after the restart, on %s storage: the intent log names what the dead process meant to write",
+    async (kind) => {
+      const env = await environment();
+      const s3 = kind === "s3" ? await startS3Server() : undefined;
+      if (s3) {
+        leftovers.later(() => s3.stop());
+        Object.assign(env, s3.env);
+      }
+      const first = await start(env);
+      const watched = s3 ? s3.directory : path.join(env["DATA_DIR"]!, "media");
+      await fs.mkdir(watched, { recursive: true });
+      // Killed the moment the first image file lands in storage: its rows are not in yet.
+      const watcher = (await import("node:fs")).watch(watched, { recursive: true });
+      const landed = new Promise<void>((resolve) =>
+        watcher.on("change", (_event, name) => {
+          if (/images.*\.(jpg|jpeg|png|webp|avif|gif)/.test(String(name))) resolve();
+        }),
+      );
+      const file = await jpeg(1600, 1200);
+      const uploads: Promise<unknown>[] = [];
+      for (let i = 0; i < 6; i++)
+        uploads.push(stageFile(first.graphqlUrl, file, { token: await tokenFor(env["DATA_DIR"]!, `crash${i}`) }).catch(() => undefined));
+      await landed;
+      first.child.kill("SIGKILL");
+      watcher.close();
+      expect(await first.exited).toBe("SIGKILL");
+      await Promise.all(uploads);
+      const stored = () => (s3 ? s3.keys() : mediaKeys(env["DATA_DIR"]!));
+      expect((await stored()).length).toBeGreaterThan(0);
 
-    // The next start deletes what the dead process left pending.
-    const second = await start(env);
-    second.child.kill("SIGTERM");
-    expect(await second.exited).toBe(0);
-    const named = await namedKeys(env);
-    expect((await stored()).filter((key) => !named.has(key))).toEqual([]);
-  }, 90_000);
+      // The next start deletes what the dead process left pending.
+      const second = await start(env);
+      second.child.kill("SIGTERM");
+      expect(await second.exited).toBe(0);
+      const named = await namedKeys(env);
+      expect((await stored()).filter((key) => !named.has(key))).toEqual([]);
+    },
+    90_000,
+  );
 });
 
 describe("SIGKILL during 10 concurrent uploads", () => {
@@ -87,7 +92,10 @@ describe("SIGKILL during 10 concurrent uploads", () => {
       uploads.push(rawUpload(first.graphqlUrl, file, { token, chunkSize: 8192, delayMs: 5 + i }));
     }
     // The kill comes once the server has read 40 % of the bytes: the fastest uploads are storing or stored, the slowest mid-body.
-    await waitFor(async () => (await metricValue(first.url, "upstage_upload_received_bytes_total")) >= 0.4 * 10 * file.length, "40 % of the bytes read");
+    await waitFor(
+      async () => (await metricValue(first.url, "upstage_upload_received_bytes_total")) >= 0.4 * 10 * file.length,
+      "40 % of the bytes read",
+    );
     first.child.kill("SIGKILL");
     expect(await first.exited).toBe("SIGKILL");
     const results = await Promise.all(uploads);
@@ -152,7 +160,10 @@ describe("SIGKILL while a direct upload is being staged", () => {
       try {
         const row = await database.knex("direct_uploads").where({ id: upload.id }).first();
         expect(row.staging_until.getTime() - Date.now()).toBeLessThanOrEqual(60_000);
-        await database.knex("direct_uploads").where({ id: upload.id }).update({ staging_until: new Date(Date.now() - 1) });
+        await database
+          .knex("direct_uploads")
+          .where({ id: upload.id })
+          .update({ staging_until: new Date(Date.now() - 1) });
       } finally {
         await database.close();
       }

@@ -9,7 +9,7 @@ import { metricValue } from "../helpers/metricValue.js";
 import { mediaKeys, namedKeys, processEnvironment } from "../helpers/processStores.js";
 import { rawUpload } from "../helpers/rawUpload.js";
 import { startS3Server } from "../helpers/s3Server.js";
-import { spawnServer, tokenFor, type ServerProcess } from "../helpers/spawnServer.js";
+import { type ServerProcess, spawnServer, tokenFor } from "../helpers/spawnServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { slowTusPatch } from "../helpers/tus.js";
 import { waitFor } from "../helpers/waitFor.js";
@@ -35,11 +35,17 @@ describe("SIGTERM during uploads", () => {
     const slowEvents = collect(slowWatch, UPLOAD_PROGRESS, { uploadId: slowId });
     const tusWatch = wsClient(server.graphqlUrl, tusToken);
     const tusEvents = collect(tusWatch, UPLOAD_PROGRESS, { uploadId: tusId });
-    for (const uploadId of [quickId, slowId, tusId]) await server.logged((entry) => entry["msg"] === "upload watched" && entry["uploadId"] === uploadId, `that ${uploadId} is watched`);
+    for (const uploadId of [quickId, slowId, tusId])
+      await server.logged((entry) => entry["msg"] === "upload watched" && entry["uploadId"] === uploadId, `that ${uploadId} is watched`);
 
     const file = await jpeg(500, 500);
     // About a second to send, and about a minute.
-    const quick = rawUpload(server.graphqlUrl, file, { token: quickToken, uploadId: quickId, chunkSize: Math.ceil(file.length / 20), delayMs: 50 });
+    const quick = rawUpload(server.graphqlUrl, file, {
+      token: quickToken,
+      uploadId: quickId,
+      chunkSize: Math.ceil(file.length / 20),
+      delayMs: 50,
+    });
     const slow = rawUpload(server.graphqlUrl, file, { token: slowToken, uploadId: slowId, chunkSize: 2048, delayMs: 200 });
     const slowTus = slowTusPatch(server.url, file, { token: tusToken, uploadId: tusId, chunkSize: 2048, delayMs: 200 });
     await waitFor(async () => (await metricValue(server.url, "upstage_active_uploads")) === 3, "the three uploads in flight");
@@ -109,9 +115,14 @@ describe("process warnings", () => {
     const stopped = server.exited;
     server.child.kill("SIGTERM");
     expect(await stopped).toBe(0);
-    const lines = server.output().split("\n").filter((line) => line.trim() !== "");
+    const lines = server
+      .output()
+      .split("\n")
+      .filter((line) => line.trim() !== "");
     expect(lines.filter((line) => !line.startsWith("{"))).toEqual([]);
-    const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string; warning?: { message: string } }).filter((entry) => entry.warning);
+    const warnings = lines
+      .map((line) => JSON.parse(line) as { level: number; msg: string; warning?: { message: string } })
+      .filter((entry) => entry.warning);
     // The SDK warns on Node before 22; on a newer Node there is nothing to route.
     if (Number(process.versions.node.split(".")[0]) < 22) {
       expect(warnings.map((entry) => [entry.level, entry.msg])).toEqual([[40, expect.stringContaining("NodeVersionSupportWarning")]]);

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newImageKey } from "../../src/storage/storageKey.js";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
-import { runCli, spawnCli, type CliResult } from "../helpers/runCli.js";
 import { COMMIT_PROFILE } from "../helpers/operations.js";
 import { ADD_PHOTOS } from "../helpers/photoOperations.js";
+import { type CliResult, runCli, spawnCli } from "../helpers/runCli.js";
 import { startTestServer } from "../helpers/startTestServer.js";
 import { createTestDatabase, seedEmbeddedDatabase } from "../helpers/testDatabases.js";
 
@@ -41,8 +41,13 @@ describe("npm run cli", { timeout: 120_000 }, () => {
     await graphql(t.graphqlUrl, COMMIT_PROFILE, { input: { stagedImageId: staged[0]!.imageId } }, token);
     // A fourth becomes a photo, and a resumable upload is begun and left.
     const photo = (await stageFile(t.graphqlUrl, await jpeg(150, 150), { token })).body.data!.stageImage;
-    expect((await graphql(t.graphqlUrl, ADD_PHOTOS, { input: { photos: [{ stagedImageId: photo.id }] } }, token)).body.errors).toBeUndefined();
-    const begun = await fetch(`${t.url}/uploads/`, { method: "POST", headers: { authorization: `Bearer ${token}`, "tus-resumable": "1.0.0", "upload-length": "5000" } });
+    expect(
+      (await graphql(t.graphqlUrl, ADD_PHOTOS, { input: { photos: [{ stagedImageId: photo.id }] } }, token)).body.errors,
+    ).toBeUndefined();
+    const begun = await fetch(`${t.url}/uploads/`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "tus-resumable": "1.0.0", "upload-length": "5000" },
+    });
     expect(begun.status).toBe(201);
     await t.stop();
   }, 60_000);

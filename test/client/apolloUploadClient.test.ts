@@ -3,8 +3,8 @@
 import { ApolloClient, gql, InMemoryCache } from "@apollo/client";
 import UploadHttpLink from "apollo-upload-client/UploadHttpLink.mjs";
 import { createClient } from "graphql-ws";
-import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { jpeg } from "../helpers/images.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 
@@ -62,7 +62,11 @@ describe("@apollo/client with apollo-upload-client, and the graphql-ws client", 
   it("stages with UploadHttpLink while graphql-ws watches the progress, then commits", async () => {
     const token = await t.token("apollo-user");
     const client = apolloClient(token);
-    const ws = createClient({ url: t.graphqlUrl.replace(/^http/, "ws"), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` } });
+    const ws = createClient({
+      url: t.graphqlUrl.replace(/^http/, "ws"),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+    });
     try {
       const uploadId = crypto.randomUUID();
       const phases: string[] = [];
@@ -81,7 +85,10 @@ describe("@apollo/client with apollo-upload-client, and the graphql-ws client", 
       expect(phases[0]).toMatch(/RECEIVING|PROCESSING/);
       expect(phases.at(-1)).toBe("READY");
 
-      const saved = await client.mutate({ mutation: COMMIT_PROFILE, variables: { input: { firstName: "Apollo", stagedImageId: stagedImage.id } } });
+      const saved = await client.mutate({
+        mutation: COMMIT_PROFILE,
+        variables: { input: { firstName: "Apollo", stagedImageId: stagedImage.id } },
+      });
       expect(saved.data).toMatchObject({ commitProfile: { id: "apollo-user", firstName: "Apollo", avatar: { id: expect.any(String) } } });
     } finally {
       await ws.dispose();
@@ -108,14 +115,26 @@ describe("@apollo/client with apollo-upload-client, and the graphql-ws client", 
         variables: { input: { photos: staged.map((stagedImageId, index) => ({ stagedImageId, caption: `p${index}` })) } },
       });
       const photos = (added.data as { addPhotos: { position: number; caption: string; image: { width: number } }[] }).addPhotos;
-      expect(photos.map((photo) => [photo.position, photo.caption, photo.image.width])).toEqual([[0, "p0", 400], [1, "p1", 410], [2, "p2", 420]]);
+      expect(photos.map((photo) => [photo.position, photo.caption, photo.image.width])).toEqual([
+        [0, "p0", 400],
+        [1, "p1", 410],
+        [2, "p2", 420],
+      ]);
 
       const PAGE = gql`
         query Page($after: String) {
           viewer { id photos(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor hasPreviousPage } edges { cursor node { id caption } } } }
         }
       `;
-      type Page = { viewer: { photos: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string; hasPreviousPage: boolean }; edges: { node: { caption: string } }[] } } };
+      type Page = {
+        viewer: {
+          photos: {
+            totalCount: number;
+            pageInfo: { hasNextPage: boolean; endCursor: string; hasPreviousPage: boolean };
+            edges: { node: { caption: string } }[];
+          };
+        };
+      };
       const first = (await client.query({ query: PAGE, variables: { after: null } })).data as Page;
       expect(first.viewer.photos.edges.map((edge) => edge.node.caption)).toEqual(["p0", "p1"]);
       expect(first.viewer.photos).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: true, hasPreviousPage: false } });

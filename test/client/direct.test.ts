@@ -1,8 +1,9 @@
 // The client helper's direct door, in Node, against a real server on s3rver:
 // the same callbacks, result and cancel as the other doors.
-import WebSocket from "ws";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stageImagesWithProgress, stageImageWithProgress, UpstageRequestError, type UploadProgress } from "../../src/client/index.js";
+import WebSocket from "ws";
+import { stageImagesWithProgress, stageImageWithProgress, type UploadProgress, UpstageRequestError } from "../../src/client/index.js";
 import { jpeg } from "../helpers/images.js";
 import { startS3Server, type TestS3Server } from "../helpers/s3Server.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
@@ -44,15 +45,25 @@ describe("stageImageWithProgress({ direct: true })", () => {
   it("rejects with the contract's code: a refusal at creation, and one at staging after FAILED", async () => {
     const token = await t.token("direct-helper-refused");
     const tooLarge = new Blob([new Uint8Array(2_000_001)], { type: "image/jpeg" });
-    const early = await stageImageWithProgress(tooLarge, { endpoint: t.graphqlUrl, token, webSocketImpl: WebSocket, direct: true, settleMs: 200 }).catch((error: unknown) => error);
+    const early = await stageImageWithProgress(tooLarge, {
+      endpoint: t.graphqlUrl,
+      token,
+      webSocketImpl: WebSocket,
+      direct: true,
+      settleMs: 200,
+    }).catch((error: unknown) => error);
     expect(early).toBeInstanceOf(UpstageRequestError);
     expect((early as UpstageRequestError).code).toBe("FILE_TOO_LARGE");
 
     const events: UploadProgress[] = [];
     const notAnImage = new Blob([new TextEncoder().encode("just text, not pixels".repeat(20))], { type: "image/png" });
-    const late = await stageImageWithProgress(notAnImage, { endpoint: t.graphqlUrl, token, webSocketImpl: WebSocket, direct: true, onProgress: (event) => events.push(event) }).catch(
-      (error: unknown) => error,
-    );
+    const late = await stageImageWithProgress(notAnImage, {
+      endpoint: t.graphqlUrl,
+      token,
+      webSocketImpl: WebSocket,
+      direct: true,
+      onProgress: (event) => events.push(event),
+    }).catch((error: unknown) => error);
     expect((late as UpstageRequestError).code).toBe("UNSUPPORTED_MEDIA_TYPE");
     expect(events.at(-1)).toMatchObject({ phase: "FAILED", error: { code: "UNSUPPORTED_MEDIA_TYPE" } });
     expect(await t.server.database.knex("direct_uploads").where({ owner_id: "direct-helper-refused" })).toEqual([]);
@@ -66,7 +77,8 @@ describe("stageImageWithProgress({ direct: true })", () => {
     const cancelAfterCreate: typeof fetch = async (input, init) => {
       const response = await fetch(input, init);
       const body = await response.text();
-      if (typeof init?.body === "string" && init.body.includes("createDirectUpload")) controller.abort(new DOMException("cancelled", "AbortError"));
+      if (typeof init?.body === "string" && init.body.includes("createDirectUpload"))
+        controller.abort(new DOMException("cancelled", "AbortError"));
       return new Response(body, response);
     };
     const cancelled = await stageImageWithProgress(new Blob([await jpeg(300, 300)], { type: "image/jpeg" }), {

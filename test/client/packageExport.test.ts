@@ -1,7 +1,8 @@
 // "upstage/client" as an application imports it: the build that `npm install` makes (npm run build:client).
-import WebSocket from "ws";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { stageImageWithProgress } from "upstage/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { jpeg } from "../helpers/images.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 

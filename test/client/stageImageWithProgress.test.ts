@@ -1,7 +1,8 @@
 // The package's client helper, in Node, against a real server.
-import WebSocket from "ws";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stageImageWithProgress, UpstageRequestError, type UploadProgress } from "../../src/client/index.js";
+import WebSocket from "ws";
+import { stageImageWithProgress, type UploadProgress, UpstageRequestError } from "../../src/client/index.js";
 import { jpeg } from "../helpers/images.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { wsClient } from "../helpers/subscribe.js";
@@ -75,7 +76,11 @@ describe("stageImageWithProgress", () => {
   });
 
   it("without a token, rejects with UNAUTHENTICATED", async () => {
-    const staging = stageImageWithProgress(new Blob([await jpeg(20, 20)]), { endpoint: t.graphqlUrl, webSocketImpl: WebSocket, settleMs: 200 });
+    const staging = stageImageWithProgress(new Blob([await jpeg(20, 20)]), {
+      endpoint: t.graphqlUrl,
+      webSocketImpl: WebSocket,
+      settleMs: 200,
+    });
     await expect(staging).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
   });
 

@@ -1,7 +1,8 @@
 // Several files at once with the client helper, in Node, against a real server.
-import WebSocket from "ws";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stageImagesWithProgress, UpstageRequestError, type OverallProgress, type UploadProgress } from "../../src/client/index.js";
+import WebSocket from "ws";
+import { type OverallProgress, stageImagesWithProgress, type UploadProgress, UpstageRequestError } from "../../src/client/index.js";
 import { jpeg } from "../helpers/images.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 

@@ -46,10 +46,20 @@ describe("arguments checked at the edge", () => {
 
   it("an uploadId that is too long or holds a control character: BAD_USER_INPUT", async () => {
     const form = new FormData();
-    form.append("operations", JSON.stringify({ query: "mutation ($f: Upload!, $u: ID) { stageImage(file: $f, uploadId: $u) { id } }", variables: { f: null, u: "u".repeat(500) } }));
+    form.append(
+      "operations",
+      JSON.stringify({
+        query: "mutation ($f: Upload!, $u: ID) { stageImage(file: $f, uploadId: $u) { id } }",
+        variables: { f: null, u: "u".repeat(500) },
+      }),
+    );
     form.append("map", JSON.stringify({ 0: ["variables.f"] }));
     form.append("0", new Blob([Buffer.from([0xff, 0xd8, 0xff, 0xe0])]), "a.jpg");
-    const response = await fetch(t.graphqlUrl, { method: "POST", body: form, headers: { authorization: `Bearer ${token}`, "apollo-require-preflight": "1" } });
+    const response = await fetch(t.graphqlUrl, {
+      method: "POST",
+      body: form,
+      headers: { authorization: `Bearer ${token}`, "apollo-require-preflight": "1" },
+    });
     const body = (await response.json()) as any;
     expect(body.errors[0].extensions.code).toBe("BAD_USER_INPUT");
     expect(await t.files()).toEqual([]);
@@ -57,12 +67,17 @@ describe("arguments checked at the edge", () => {
 });
 
 describe("claims checked before they name a row", () => {
-  const signed = (build: (jwt: SignJWT) => SignJWT) => build(new SignJWT({}).setProtectedHeader({ alg: "HS256" })).sign(t.server.authSecret.key);
+  const signed = (build: (jwt: SignJWT) => SignJWT) =>
+    build(new SignJWT({}).setProtectedHeader({ alg: "HS256" })).sign(t.server.authSecret.key);
 
   it.each([
     ["a sub of 10 000 characters", (jwt: SignJWT) => jwt.setSubject("s".repeat(10_000)).setExpirationTime("1h")],
     ["a sub holding a NUL", (jwt: SignJWT) => jwt.setSubject("ev\u0000e").setExpirationTime("1h")],
-    ["a preferred_username holding a control character", (jwt: SignJWT) => new SignJWT({ preferred_username: "a\u0007b" }).setProtectedHeader({ alg: "HS256" }).setSubject("bell").setExpirationTime("1h")],
+    [
+      "a preferred_username holding a control character",
+      (jwt: SignJWT) =>
+        new SignJWT({ preferred_username: "a\u0007b" }).setProtectedHeader({ alg: "HS256" }).setSubject("bell").setExpirationTime("1h"),
+    ],
     ["no exp", (jwt: SignJWT) => jwt.setSubject("forever")],
   ])("%s: UNAUTHENTICATED", async (_name, build) => {
     const bad = await signed(build);

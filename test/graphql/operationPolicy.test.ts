@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { graphql } from "../helpers/graphqlClient.js";
-import { waitFor } from "../helpers/waitFor.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
+import { waitFor } from "../helpers/waitFor.js";
 
 /**
  * One operation policy on HTTP and WebSocket: the same validation rules
@@ -102,9 +102,18 @@ for (const env of ["production", "development"] as const) {
     it("a syntax or validation error answers its own subscription; the socket and its other subscriptions stay open", async () => {
       const socket = await rawSocket(t.graphqlUrl, token);
       socket.subscribe("bad-syntax", "subscription { uploadProgress(");
-      expect(await socket.answerTo("bad-syntax")).toMatchObject({ type: "error", payload: [{ extensions: { code: "GRAPHQL_PARSE_FAILED" } }] });
-      socket.subscribe("too-deep", `subscription { uploadProgress(uploadId: "x") { stagedImage { image { thumbnails { url } } } ${"a: phase ".repeat(30)} } }`);
-      expect(await socket.answerTo("too-deep")).toMatchObject({ type: "error", payload: [{ extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }] });
+      expect(await socket.answerTo("bad-syntax")).toMatchObject({
+        type: "error",
+        payload: [{ extensions: { code: "GRAPHQL_PARSE_FAILED" } }],
+      });
+      socket.subscribe(
+        "too-deep",
+        `subscription { uploadProgress(uploadId: "x") { stagedImage { image { thumbnails { url } } } ${"a: phase ".repeat(30)} } }`,
+      );
+      expect(await socket.answerTo("too-deep")).toMatchObject({
+        type: "error",
+        payload: [{ extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }],
+      });
       expect(socket.closed).toBeUndefined();
       socket.close();
       // And a well-formed one still works on a client of the same kind.
@@ -120,7 +129,10 @@ for (const env of ["production", "development"] as const) {
       const http = await graphql(t.graphqlUrl, deep, {}, token);
       expect(http.body.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
       const socket = await rawSocket(t.graphqlUrl, token);
-      socket.subscribe("a", `subscription { uploadProgress(uploadId: "x") { ${Array.from({ length: 25 }, (_, i) => `a${i}: phase`).join(" ")} } }`);
+      socket.subscribe(
+        "a",
+        `subscription { uploadProgress(uploadId: "x") { ${Array.from({ length: 25 }, (_, i) => `a${i}: phase`).join(" ")} } }`,
+      );
       expect(await socket.answerTo("a")).toMatchObject({ type: "error", payload: [{ extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }] });
       socket.close();
     });
@@ -150,7 +162,10 @@ describe("WebSockets per user", () => {
     first.close();
     // The place is free once the server has seen the socket close; until then the next is refused.
     let again: Awaited<ReturnType<typeof rawSocket>> | undefined;
-    await waitFor(async () => (again = await rawSocket(t.graphqlUrl, token).catch(() => undefined)) !== undefined, "a socket let in after one closed");
+    await waitFor(
+      async () => (again = await rawSocket(t.graphqlUrl, token).catch(() => undefined)) !== undefined,
+      "a socket let in after one closed",
+    );
     again!.close();
     second.close();
   });

@@ -54,7 +54,12 @@ export function cancelDirect(graphqlUrl: string, token: string, id: string) {
 }
 
 /** Create, PUT and stage in one go; a refused creation's answer is returned as it is. */
-export async function uploadDirect(graphqlUrl: string, token: string, bytes: Uint8Array, uploadId?: string): Promise<RequestResult<Staged>> {
+export async function uploadDirect(
+  graphqlUrl: string,
+  token: string,
+  bytes: Uint8Array,
+  uploadId?: string,
+): Promise<RequestResult<Staged>> {
   const created = await createDirect(graphqlUrl, token, { byteSize: bytes.length, uploadId: uploadId ?? null });
   if (created.body.errors) return { status: created.status, body: { errors: created.body.errors } };
   const upload = created.body.data!.createDirectUpload;

@@ -48,9 +48,16 @@ export const STAGE_IMAGE = /* GraphQL */ `
 `;
 
 /** Sends `stageImage` as a GraphQL multipart request (FormData over fetch). */
-export async function stageFile<T = Record<string, any>>(url: string, bytes: Uint8Array, options: UploadOptions = {}): Promise<RequestResult<T>> {
+export async function stageFile<T = Record<string, any>>(
+  url: string,
+  bytes: Uint8Array,
+  options: UploadOptions = {},
+): Promise<RequestResult<T>> {
   const form = new FormData();
-  form.append("operations", JSON.stringify({ query: options.query ?? STAGE_IMAGE, variables: { file: null, uploadId: options.uploadId ?? null } }));
+  form.append(
+    "operations",
+    JSON.stringify({ query: options.query ?? STAGE_IMAGE, variables: { file: null, uploadId: options.uploadId ?? null } }),
+  );
   form.append("map", JSON.stringify({ 0: ["variables.file"] }));
   form.append("0", new Blob([new Uint8Array(bytes)], { type: options.contentType ?? "image/jpeg" }), options.filename ?? "photo.jpg");
   const headers: Record<string, string> = {};

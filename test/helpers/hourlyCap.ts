@@ -1,5 +1,5 @@
 // The README's hourly cap ("Writing an upload handler"), as it is written there.
-import { ErrorCode, UpstageError, type UploadHandler } from "../../src/serverApi.js";
+import { ErrorCode, type UploadHandler, UpstageError } from "../../src/serverApi.js";
 
 // README: begin hourly-cap
 /** Refuses a user's upload past `perHour` uploads in the last hour (one instance's memory). */

@@ -15,13 +15,21 @@ export async function jpegWithOrientationAndGps(width: number, height: number): 
     .withExif({
       IFD0: { Make: "TestCam", Model: "T1" },
       // IFD3 is the GPS directory; the map datum is a text tag a test can find in the bytes.
-      IFD3: { GPSLatitudeRef: "N", GPSLatitude: "52/1 31/1 0/1", GPSLongitudeRef: "E", GPSLongitude: "13/1 24/1 0/1", GPSMapDatum: "WGS-84" },
+      IFD3: {
+        GPSLatitudeRef: "N",
+        GPSLatitude: "52/1 31/1 0/1",
+        GPSLongitudeRef: "E",
+        GPSLongitude: "13/1 24/1 0/1",
+        GPSMapDatum: "WGS-84",
+      },
     })
     .toBuffer();
 }
 
 export function solidPng(width: number, height: number, alpha = 0.5): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 4, background: { r: 0, g: 128, b: 0, alpha } } }).png().toBuffer();
+  return sharp({ create: { width, height, channels: 4, background: { r: 0, g: 128, b: 0, alpha } } })
+    .png()
+    .toBuffer();
 }
 
 export function jpeg(width: number, height: number): Promise<Buffer> {
@@ -33,7 +41,9 @@ export function webp(width: number, height: number): Promise<Buffer> {
 }
 
 export function gif(width: number, height: number): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: "#ffaa00" } }).gif().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: "#ffaa00" } })
+    .gif()
+    .toBuffer();
 }
 
 /** Fetches a URL and decodes it with sharp. */
@@ -47,16 +57,54 @@ export async function fetchImage(url: string): Promise<{ response: Response; byt
 export function animatedGif(frames: number): Buffer {
   const header = Buffer.from([
     ...Buffer.from("GIF89a"),
-    1, 0, 1, 0, // 1×1 logical screen
-    0x80, 0, 0, // global colour table of 2 entries
-    0, 0, 0, 255, 255, 255,
+    1,
+    0,
+    1,
+    0, // 1×1 logical screen
+    0x80,
+    0,
+    0, // global colour table of 2 entries
+    0,
+    0,
+    0,
+    255,
+    255,
+    255,
     // NETSCAPE2.0 loop forever
-    0x21, 0xff, 0x0b, ...Buffer.from("NETSCAPE2.0"), 0x03, 0x01, 0x00, 0x00, 0x00,
+    0x21,
+    0xff,
+    0x0b,
+    ...Buffer.from("NETSCAPE2.0"),
+    0x03,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
   ]);
   const frame = Buffer.from([
-    0x21, 0xf9, 0x04, 0x00, 0x0a, 0x00, 0x00, 0x00, // graphic control: 100 ms
-    0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0x00, // image descriptor 1×1
-    0x02, 0x02, 0x44, 0x01, 0x00, // LZW: clear, pixel 0, end
+    0x21,
+    0xf9,
+    0x04,
+    0x00,
+    0x0a,
+    0x00,
+    0x00,
+    0x00, // graphic control: 100 ms
+    0x2c,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0,
+    1,
+    0,
+    0x00, // image descriptor 1×1
+    0x02,
+    0x02,
+    0x44,
+    0x01,
+    0x00, // LZW: clear, pixel 0, end
   ]);
   return Buffer.concat([header, ...Array.from({ length: frames }, () => frame), Buffer.from([0x3b])]);
 }
@@ -85,7 +133,11 @@ export function pngDeclaring(width: number, height: number): Buffer {
 
 /** A real small JPEG whose frame header is rewritten to declare `width`×`height`. */
 export async function jpegDeclaring(width: number, height: number): Promise<Buffer> {
-  const bytes = Buffer.from(await sharp({ create: { width: 16, height: 16, channels: 3, background: "#888" } }).jpeg({ mozjpeg: false }).toBuffer());
+  const bytes = Buffer.from(
+    await sharp({ create: { width: 16, height: 16, channels: 3, background: "#888" } })
+      .jpeg({ mozjpeg: false })
+      .toBuffer(),
+  );
   const sof = bytes.indexOf(Buffer.from([0xff, 0xc0]));
   bytes.writeUInt16BE(height, sof + 5);
   bytes.writeUInt16BE(width, sof + 7);

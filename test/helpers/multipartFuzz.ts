@@ -19,7 +19,13 @@ const QUERY = "mutation ($file: Upload!) { stageImage(file: $file) { id } }";
 
 type Part =
   | { readonly kind: "field"; readonly name: string | null; readonly value: string; readonly header: HeaderStyle }
-  | { readonly kind: "file"; readonly name: string | null; readonly filename: string; readonly content: "image" | "junk" | "empty"; readonly header: HeaderStyle };
+  | {
+      readonly kind: "file";
+      readonly name: string | null;
+      readonly filename: string;
+      readonly content: "image" | "junk" | "empty";
+      readonly header: HeaderStyle;
+    };
 
 /** How a part's headers are written: as a browser does, or oddly. */
 type HeaderStyle = "plain" | "lowercase" | "extra-header" | "no-disposition" | "leading-space" | "no-blank-line" | "quoted-name";
@@ -56,10 +62,23 @@ const mapValues = fc.oneof(
   fc.constant('{"0":null}'),
   fc.constant("[]"),
   fc.constant("{"),
-  fc.dictionary(fc.string({ maxLength: 3 }), fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }), { maxKeys: 3 }).map((m) => JSON.stringify(m)),
+  fc
+    .dictionary(fc.string({ maxLength: 3 }), fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }), { maxKeys: 3 })
+    .map((m) => JSON.stringify(m)),
 );
 
-const headerStyles = fc.constantFrom<HeaderStyle>("plain", "plain", "plain", "plain", "lowercase", "extra-header", "no-disposition", "leading-space", "no-blank-line", "quoted-name");
+const headerStyles = fc.constantFrom<HeaderStyle>(
+  "plain",
+  "plain",
+  "plain",
+  "plain",
+  "lowercase",
+  "extra-header",
+  "no-disposition",
+  "leading-space",
+  "no-blank-line",
+  "quoted-name",
+);
 
 const fieldNames = fc.oneof(fc.constant("operations"), fc.constant("map"), fc.constant(null), fc.string({ maxLength: 8 }));
 const fileNames = fc.oneof(fc.constant("0"), fc.constant("0"), fc.constant("1"), fc.constant(null), fc.string({ maxLength: 4 }));
@@ -71,7 +90,12 @@ const part: fc.Arbitrary<Part> = fc.oneof(
   fc.record({
     kind: fc.constant("file" as const),
     name: fileNames,
-    filename: fc.oneof(fc.constant("photo.jpg"), fc.string({ maxLength: 20 }), fc.constant("../../etc/passwd"), fc.constant("a\u0000b.jpg")),
+    filename: fc.oneof(
+      fc.constant("photo.jpg"),
+      fc.string({ maxLength: 20 }),
+      fc.constant("../../etc/passwd"),
+      fc.constant("a\u0000b.jpg"),
+    ),
     content: fc.constantFrom("image" as const, "image" as const, "junk" as const, "empty" as const),
     header: headerStyles,
   }),
@@ -170,7 +194,8 @@ export function bodyOf(request: FuzzRequest, image: Buffer): Buffer {
   for (const p of request.parts) {
     chunks.push(Buffer.from(`--${request.boundary}\r\n${partHead(p)}`));
     if (p.kind === "field") chunks.push(Buffer.from(p.value));
-    else chunks.push(p.content === "image" ? image : p.content === "junk" ? Buffer.from("not an image at all, just text") : Buffer.alloc(0));
+    else
+      chunks.push(p.content === "image" ? image : p.content === "junk" ? Buffer.from("not an image at all, just text") : Buffer.alloc(0));
     chunks.push(Buffer.from("\r\n"));
   }
   chunks.push(Buffer.from(`--${request.boundary}--\r\n`));

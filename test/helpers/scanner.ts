@@ -1,5 +1,5 @@
 // A byte scanner of the kind an antivirus hook is, registered as an application's upload handler.
-import { ErrorCode, UpstageError, type UploadHandler } from "../../src/serverApi.js";
+import { ErrorCode, type UploadHandler, UpstageError } from "../../src/serverApi.js";
 
 export const MARKER = Buffer.from("X5O!P%@AP-UPSTAGE-TEST-MARKER");
 export const SCANNED = "A scanner found a marked file.";

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { loadAuthSecret } from "../../src/auth/loadAuthSecret.js";
@@ -49,7 +49,11 @@ const DEFAULT_ENTRY = process.env["UPSTAGE_TEST_ENTRY"] === "compiled" ? COMPILE
  * Starts the server as `npm start` does (or `entry`, say COMPILED_ENTRY; see DEFAULT_ENTRY), in
  * its own process (with `nodeArgs` for node itself), and waits until /healthz answers.
  */
-export async function spawnServer(env: Record<string, string>, nodeArgs: readonly string[] = [], entry: readonly string[] = DEFAULT_ENTRY): Promise<ServerProcess> {
+export async function spawnServer(
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+  entry: readonly string[] = DEFAULT_ENTRY,
+): Promise<ServerProcess> {
   const port = env["PORT"] ?? String(await freePort());
   const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: root,
@@ -66,7 +70,17 @@ export async function spawnServer(env: Record<string, string>, nodeArgs: readonl
   };
   const withOutput = (error: unknown) => new Error(`${(error as Error).message}; it wrote:\n${output}`, { cause: error });
   try {
-    await waitFor(async () => (running(), await fetch(`${url}/healthz`).then((r) => r.ok, () => false)), "the server answers /healthz", 30_000);
+    await waitFor(
+      async () => (
+        running(),
+        await fetch(`${url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      ),
+      "the server answers /healthz",
+      30_000,
+    );
   } catch (error) {
     child.kill("SIGKILL");
     throw withOutput(error);

@@ -33,8 +33,7 @@ export interface TestServer {
  */
 export async function startTestServer(env: Record<string, string> = {}, overrides: ServerOverrides = {}): Promise<TestServer> {
   const dataDir = env["DATA_DIR"] ?? (await fs.mkdtemp(path.join(os.tmpdir(), "upstage-test-")));
-  const database =
-    !env["DATABASE_URL"] && process.env["DATABASE_URL"] ? await createTestDatabase(process.env["DATABASE_URL"]) : undefined;
+  const database = !env["DATABASE_URL"] && process.env["DATABASE_URL"] ? await createTestDatabase(process.env["DATABASE_URL"]) : undefined;
   // A new embedded data directory starts from the run's migrated template.
   if (!env["DATA_DIR"] && !database && !env["DATABASE_URL"]) await seedEmbeddedDatabase(dataDir);
   const config = loadConfig({

@@ -1,4 +1,4 @@
-import { createClient, type Client } from "graphql-ws";
+import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
 
 /** A graphql-ws client on the server's /graphql, authenticated in connection_init. */

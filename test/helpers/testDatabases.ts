@@ -80,7 +80,9 @@ export async function createTestDatabase(adminUrl: string): Promise<{ url: strin
 /** Drops every database the run `run` made on `adminUrl`'s server, templates included. */
 export async function dropRunDatabases(adminUrl: string, run: string): Promise<void> {
   await withAdmin(adminUrl, async (admin) => {
-    const { rows } = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE $1", [`${runDatabasePrefix(run)}%`]);
+    const { rows } = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE $1", [
+      `${runDatabasePrefix(run)}%`,
+    ]);
     for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   });
 }

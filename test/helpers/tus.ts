@@ -47,7 +47,10 @@ export function refusalOf(error: unknown): { status: number | undefined; body: a
 }
 
 /** Sends a little over half of `bytes` in `chunkSize` PATCHes, then stops as a client that goes away would: the upload's URL. */
-export function uploadHalf(bytes: Buffer, options: tus.UploadOptions & { readonly endpoint: string; readonly chunkSize: number }): Promise<string> {
+export function uploadHalf(
+  bytes: Buffer,
+  options: tus.UploadOptions & { readonly endpoint: string; readonly chunkSize: number },
+): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     void tusUpload(bytes, {
       ...options,
@@ -75,14 +78,23 @@ export async function slowTusPatch(
   const headers = { authorization: `Bearer ${options.token}`, "tus-resumable": "1.0.0" };
   const created = await fetch(`${baseUrl}/uploads/`, {
     method: "POST",
-    headers: { ...headers, "upload-length": String(bytes.length), "upload-metadata": `uploadId ${Buffer.from(options.uploadId).toString("base64")}` },
+    headers: {
+      ...headers,
+      "upload-length": String(bytes.length),
+      "upload-metadata": `uploadId ${Buffer.from(options.uploadId).toString("base64")}`,
+    },
   });
   if (created.status !== 201) throw new Error(`The tus creation was refused with ${created.status}: ${await created.text()}`);
   const location = new URL(created.headers.get("location")!, baseUrl);
   return new Promise((resolve) => {
     const request = http.request(location, {
       method: "PATCH",
-      headers: { ...headers, "upload-offset": "0", "content-type": "application/offset+octet-stream", "content-length": String(bytes.length) },
+      headers: {
+        ...headers,
+        "upload-offset": "0",
+        "content-type": "application/offset+octet-stream",
+        "content-length": String(bytes.length),
+      },
     });
     request.once("response", (response) => {
       response.resume();

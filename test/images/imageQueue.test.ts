@@ -32,7 +32,9 @@ describe("the image queue", () => {
           if (uploadProgress.phase === "READY") finished.push(i);
         }),
       );
-      const bytes = await photo(1600 + i, 1200).jpeg({ quality: 92 }).toBuffer();
+      const bytes = await photo(1600 + i, 1200)
+        .jpeg({ quality: 92 })
+        .toBuffer();
       answers.push(stageFile(t.graphqlUrl, bytes, { token, uploadId }));
       // The next upload starts only once this one's bytes are all in: the order of arrival is known.
       await arrived;

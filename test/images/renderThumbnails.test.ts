@@ -1,13 +1,17 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { pixelsInMemory, renderFromPixels, type Pixels } from "../../src/images/renderThumbnails.js";
+import { type Pixels, pixelsInMemory, renderFromPixels } from "../../src/images/renderThumbnails.js";
 import { sampleImage } from "../../src/images/sampleImage.js";
 import type { ThumbnailSpec } from "../../src/images/ThumbnailSpec.js";
 
 /** A grey 1800 × 1200 picture with one saturated red square (the salient region) near its top right corner. */
 async function pictureWithRedSquare(): Promise<Pixels> {
-  const square = await sharp({ create: { width: 160, height: 160, channels: 3, background: "#e01010" } }).png().toBuffer();
-  const { data, info } = await sharp({ create: { width: 1800, height: 1200, channels: 3, background: "#808080", noise: { type: "gaussian", mean: 128, sigma: 8 } } })
+  const square = await sharp({ create: { width: 160, height: 160, channels: 3, background: "#e01010" } })
+    .png()
+    .toBuffer();
+  const { data, info } = await sharp({
+    create: { width: 1800, height: 1200, channels: 3, background: "#808080", noise: { type: "gaussian", mean: 128, sigma: 8 } },
+  })
     .composite([{ input: square, left: 1560, top: 80 }])
     .raw()
     .toBuffer({ resolveWithObject: true });
@@ -43,7 +47,11 @@ describe("renderFromPixels", () => {
     expect(focus.y).toBeLessThan(0.3);
     const specs: ThumbnailSpec[] = [125, 200, 64].map((side) => ({ width: side, height: side, fit: "COVER", format: "JPEG", focus }));
     const rendered = await renderFromPixels(pixels, specs, "libjpeg-turbo");
-    expect(rendered.map((r) => [r.spec.width, r.width, r.height])).toEqual([[125, 125, 125], [200, 200, 200], [64, 64, 64]]);
+    expect(rendered.map((r) => [r.spec.width, r.width, r.height])).toEqual([
+      [125, 125, 125],
+      [200, 200, 200],
+      [64, 64, 64],
+    ]);
     const centres = await Promise.all(rendered.map((r) => redCentre(r.data)));
     // The cut holds the square, right of the middle (a centre crop would show none of it) ...
     for (const centre of centres) {
@@ -65,7 +73,9 @@ describe("renderFromPixels", () => {
       { width: 300, height: 60, fit: "COVER", format: "JPEG", focus: at(0.91, 0.13) },
       { width: 100, height: 100, fit: "COVER", format: "JPEG", focus: at(0, 1) },
     ];
-    const [square, strip, corner] = await Promise.all((await renderFromPixels(pixels, specs, "libjpeg-turbo")).map((r) => redCentre(r.data)));
+    const [square, strip, corner] = await Promise.all(
+      (await renderFromPixels(pixels, specs, "libjpeg-turbo")).map((r) => redCentre(r.data)),
+    );
     expect(square!.share).toBeGreaterThan(0.01);
     expect(strip!.share).toBeGreaterThan(0.01);
     expect(corner!.share).toBe(0);
@@ -81,7 +91,12 @@ describe("renderFromPixels", () => {
       { width: 50, height: 50, fit: "COVER", format: "JPEG", crop },
     ];
     const rendered = await renderFromPixels(pixels, specs, "libjpeg-turbo");
-    expect(rendered.map((r) => [r.width, r.height])).toEqual([[300, 200], [160, 90], [100, 100], [50, 50]]);
+    expect(rendered.map((r) => [r.width, r.height])).toEqual([
+      [300, 200],
+      [160, 90],
+      [100, 100],
+      [50, 50],
+    ]);
     expect((await sharp(rendered[1]!.data).metadata()).format).toBe("webp");
     // The crop is the grey top-left corner: no red in either of its sizes.
     for (const r of rendered.slice(2)) expect((await redCentre(r.data)).share).toBe(0);

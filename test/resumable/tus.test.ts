@@ -7,16 +7,16 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRedisLocker } from "../../src/server/createRedisLocker.js";
+import { describeWhen } from "../helpers/describeWhen.js";
 import { graphql } from "../helpers/graphqlClient.js";
 import { jpeg, scenery } from "../helpers/images.js";
 import { startS3Server } from "../helpers/s3Server.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
-import { createTestDatabase, seedEmbeddedDatabase } from "../helpers/testDatabases.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { startTcpProxy } from "../helpers/tcpProxy.js";
+import { createTestDatabase, seedEmbeddedDatabase } from "../helpers/testDatabases.js";
 import { refusalOf, tusUpload, uploadHalf } from "../helpers/tus.js";
-import { createRedisLocker } from "../../src/server/createRedisLocker.js";
-import { describeWhen } from "../helpers/describeWhen.js";
 import { waitFor } from "../helpers/waitFor.js";
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
@@ -40,7 +40,10 @@ describe("tus uploads", () => {
   let t: TestServer;
   let photo: Buffer;
   beforeAll(async () => {
-    [t, photo] = await Promise.all([startTestServer({ MAX_FILE_SIZE: String(4 * 1024 * 1024), QUOTA_BYTES: String(8 * 1024 * 1024) }), scenery(1400, 1000)]);
+    [t, photo] = await Promise.all([
+      startTestServer({ MAX_FILE_SIZE: String(4 * 1024 * 1024), QUOTA_BYTES: String(8 * 1024 * 1024) }),
+      scenery(1400, 1000),
+    ]);
   });
   afterAll(() => t?.stop());
 
@@ -61,14 +64,25 @@ describe("tus uploads", () => {
 
     expect(result.status).toBe(200);
     expect(result.stagedImageId).toBeDefined();
-    expect(result.body).toMatchObject({ stagedImage: { id: result.stagedImageId, expiresAt: expect.any(String), image: { id: result.stagedImageId, width: 1400, height: 1000, url: expect.stringContaining("/media/") } } });
+    expect(result.body).toMatchObject({
+      stagedImage: {
+        id: result.stagedImageId,
+        expiresAt: expect.any(String),
+        image: { id: result.stagedImageId, width: 1400, height: 1000, url: expect.stringContaining("/media/") },
+      },
+    });
     expectHonestProgress(events, photo.length);
     expect(events.at(-1).uploadProgress.stagedImage.id).toBe(result.stagedImageId);
 
     const image = await t.server.database.knex("images").where({ id: result.stagedImageId }).first();
     expect(image).toMatchObject({ owner_id: "tus-user", status: "STAGED", sha256: sha256(photo), original_filename: "dawn.jpg" });
     // It commits like any staged image; nothing of the upload is left.
-    const committed = await graphql(t.graphqlUrl, "mutation($id: ID!) { commitProfile(input: { stagedImageId: $id }) { avatar { id } } }", { id: result.stagedImageId }, token);
+    const committed = await graphql(
+      t.graphqlUrl,
+      "mutation($id: ID!) { commitProfile(input: { stagedImageId: $id }) { avatar { id } } }",
+      { id: result.stagedImageId },
+      token,
+    );
     expect(committed.body.errors).toBeUndefined();
     await waitFor(async () => (await storedUploads(t)).length === 0, "the store is empty");
     expect(await t.server.database.knex("resumable_uploads")).toEqual([]);
@@ -143,7 +157,10 @@ describe("tus uploads", () => {
   it("refuses before any byte: over MAX_FILE_SIZE is 413, over the quota 403, each with the contract's code in JSON", async () => {
     const token = await t.token("tus-greedy");
     const create = (length: number) =>
-      fetch(`${t.url}/uploads/`, { method: "POST", headers: { "tus-resumable": "1.0.0", "upload-length": String(length), authorization: `Bearer ${token}` } });
+      fetch(`${t.url}/uploads/`, {
+        method: "POST",
+        headers: { "tus-resumable": "1.0.0", "upload-length": String(length), authorization: `Bearer ${token}` },
+      });
     const tooLarge = await create(5 * 1024 * 1024);
     expect(tooLarge.status).toBe(413);
     expect(await tooLarge.json()).toMatchObject({ error: { code: "FILE_TOO_LARGE" } });
@@ -155,12 +172,20 @@ describe("tus uploads", () => {
     expect(await overQuota.json()).toMatchObject({ error: { code: "QUOTA_EXCEEDED" } });
 
     // A deferred length is not offered: the limit and the quota need it first.
-    const deferred = await fetch(`${t.url}/uploads/`, { method: "POST", headers: { "tus-resumable": "1.0.0", "upload-defer-length": "1", authorization: `Bearer ${token}` } });
+    const deferred = await fetch(`${t.url}/uploads/`, {
+      method: "POST",
+      headers: { "tus-resumable": "1.0.0", "upload-defer-length": "1", authorization: `Bearer ${token}` },
+    });
     expect(deferred.status).toBeGreaterThanOrEqual(400);
     // An uploadId out of stageImage's bounds (here, with a space) is refused as it would be there.
     const badId = await fetch(`${t.url}/uploads/`, {
       method: "POST",
-      headers: { "tus-resumable": "1.0.0", "upload-length": "100", "upload-metadata": `uploadId ${Buffer.from("two words").toString("base64")}`, authorization: `Bearer ${token}` },
+      headers: {
+        "tus-resumable": "1.0.0",
+        "upload-length": "100",
+        "upload-metadata": `uploadId ${Buffer.from("two words").toString("base64")}`,
+        authorization: `Bearer ${token}`,
+      },
     });
     expect(badId.status).toBe(400);
     expect(await badId.json()).toMatchObject({ error: { code: "BAD_USER_INPUT" } });
@@ -175,16 +200,33 @@ describe("tus uploads", () => {
     const uploadId = randomUUID();
     const created = await fetch(`${t.url}/uploads/`, {
       method: "POST",
-      headers: { "tus-resumable": "1.0.0", "upload-length": String(photo.length), "upload-metadata": `uploadId ${Buffer.from(uploadId).toString("base64")}`, authorization: `Bearer ${owner}` },
+      headers: {
+        "tus-resumable": "1.0.0",
+        "upload-length": String(photo.length),
+        "upload-metadata": `uploadId ${Buffer.from(uploadId).toString("base64")}`,
+        authorization: `Bearer ${owner}`,
+      },
     });
     expect(created.status).toBe(201);
     const location = new URL(created.headers.get("location")!, t.url).href;
-    const head = (token: string) => fetch(location, { method: "HEAD", headers: { "tus-resumable": "1.0.0", authorization: `Bearer ${token}` } });
+    const head = (token: string) =>
+      fetch(location, { method: "HEAD", headers: { "tus-resumable": "1.0.0", authorization: `Bearer ${token}` } });
     const patch = (token: string) =>
-      fetch(location, { method: "PATCH", headers: { "tus-resumable": "1.0.0", "upload-offset": "0", "content-type": "application/offset+octet-stream", authorization: `Bearer ${token}` }, body: photo.subarray(0, 1000) });
+      fetch(location, {
+        method: "PATCH",
+        headers: {
+          "tus-resumable": "1.0.0",
+          "upload-offset": "0",
+          "content-type": "application/offset+octet-stream",
+          authorization: `Bearer ${token}`,
+        },
+        body: photo.subarray(0, 1000),
+      });
     expect((await head(other)).status).toBe(404);
     expect((await patch(other)).status).toBe(404);
-    expect((await fetch(location, { method: "DELETE", headers: { "tus-resumable": "1.0.0", authorization: `Bearer ${other}` } })).status).toBe(404);
+    expect(
+      (await fetch(location, { method: "DELETE", headers: { "tus-resumable": "1.0.0", authorization: `Bearer ${other}` } })).status,
+    ).toBe(404);
     expect((await head(owner)).headers.get("upload-offset")).toBe("0");
     expect((await patch(owner)).headers.get("upload-offset")).toBe("1000");
 
@@ -202,18 +244,27 @@ describe("tus uploads", () => {
   it("expires incomplete uploads after RESUMABLE_TTL: the sweeper removes their parts, and the quota stops counting them", async () => {
     const token = await t.token("tus-forgetful");
     const create = (length: number) =>
-      fetch(`${t.url}/uploads/`, { method: "POST", headers: { "tus-resumable": "1.0.0", "upload-length": String(length), authorization: `Bearer ${token}` } });
+      fetch(`${t.url}/uploads/`, {
+        method: "POST",
+        headers: { "tus-resumable": "1.0.0", "upload-length": String(length), authorization: `Bearer ${token}` },
+      });
     const first = await create(4 * 1024 * 1024);
     expect(first.status).toBe(201);
     expect((await create(4 * 1024 * 1024)).status).toBe(201);
     expect((await create(1024 * 1024)).status).toBe(403);
     const id = path.basename(first.headers.get("location")!);
     // Its time passes.
-    await t.server.database.knex("resumable_uploads").where({ id }).update({ expires_at: new Date(Date.now() - 1000) });
+    await t.server.database
+      .knex("resumable_uploads")
+      .where({ id })
+      .update({ expires_at: new Date(Date.now() - 1000) });
     // A part no row names (a crash between the two), older than the TTL.
     const stray = path.join(t.dataDir, "resumable", "0123456789abcdef0123456789abcdef");
     await fs.writeFile(stray, "partial bytes");
-    await fs.writeFile(`${stray}.json`, JSON.stringify({ id: path.basename(stray), size: 100, offset: 0, metadata: {}, creation_date: new Date(0).toISOString() }));
+    await fs.writeFile(
+      `${stray}.json`,
+      JSON.stringify({ id: path.basename(stray), size: 100, offset: 0, metadata: {}, creation_date: new Date(0).toISOString() }),
+    );
     const old = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
     await fs.utimes(`${stray}.json`, old, old);
     await t.server.sweeper.sweep();
@@ -231,14 +282,23 @@ describe("tus for browsers, S3 and busy users", () => {
     try {
       const preflight = await fetch(`${t.url}/uploads/`, {
         method: "OPTIONS",
-        headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization, upload-length, tus-resumable" },
+        headers: {
+          origin: "https://app.example",
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "authorization, upload-length, tus-resumable",
+        },
       });
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get("access-control-allow-origin")).toBeTruthy();
       expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
       const created = await fetch(`${t.url}/uploads/`, {
         method: "POST",
-        headers: { origin: "https://app.example", "tus-resumable": "1.0.0", "upload-length": "100", authorization: `Bearer ${await t.token("cors")}` },
+        headers: {
+          origin: "https://app.example",
+          "tus-resumable": "1.0.0",
+          "upload-length": "100",
+          authorization: `Bearer ${await t.token("cors")}`,
+        },
       });
       const exposed = (created.headers.get("access-control-expose-headers") ?? "").toLowerCase();
       for (const header of ["location", "upload-offset", "upload-length", "upstage-staged-image-id"]) expect(exposed).toContain(header);
@@ -252,7 +312,11 @@ describe("tus for browsers, S3 and busy users", () => {
     const t = await startTestServer(s3.env);
     try {
       const photo = await scenery(900, 700);
-      const result = await tusUpload(photo, { endpoint: `${t.url}/uploads/`, headers: { authorization: `Bearer ${await t.token("tus-s3")}` }, chunkSize: 64 * 1024 });
+      const result = await tusUpload(photo, {
+        endpoint: `${t.url}/uploads/`,
+        headers: { authorization: `Bearer ${await t.token("tus-s3")}` },
+        chunkSize: 64 * 1024,
+      });
       const image = await t.server.database.knex("images").where({ id: result.stagedImageId }).first();
       expect(image.sha256).toBe(sha256(photo));
       expect(await s3.keys()).toContain(image.storage_key);
@@ -267,12 +331,24 @@ describe("tus for browsers, S3 and busy users", () => {
     try {
       const token = await t.token("tus-busy");
       const create = async () => {
-        const created = await fetch(`${t.url}/uploads/`, { method: "POST", headers: { "tus-resumable": "1.0.0", "upload-length": "100000", authorization: `Bearer ${token}` } });
+        const created = await fetch(`${t.url}/uploads/`, {
+          method: "POST",
+          headers: { "tus-resumable": "1.0.0", "upload-length": "100000", authorization: `Bearer ${token}` },
+        });
         return new URL(created.headers.get("location")!, t.url);
       };
       const [first, second] = [await create(), await create()];
       // The first PATCH's body comes slowly: it holds its place until it ends.
-      const held = http.request(first, { method: "PATCH", headers: { "tus-resumable": "1.0.0", "upload-offset": "0", "content-type": "application/offset+octet-stream", "content-length": "1000", authorization: `Bearer ${token}` } });
+      const held = http.request(first, {
+        method: "PATCH",
+        headers: {
+          "tus-resumable": "1.0.0",
+          "upload-offset": "0",
+          "content-type": "application/offset+octet-stream",
+          "content-length": "1000",
+          authorization: `Bearer ${token}`,
+        },
+      });
       const answered = new Promise<number>((resolve) => held.on("response", (response) => resolve(response.statusCode!)));
       held.write((await jpeg(64, 64)).subarray(0, 500));
       // Its first bytes are on disk: it is in flight.
@@ -280,7 +356,12 @@ describe("tus for browsers, S3 and busy users", () => {
       await waitFor(async () => (await fs.stat(part)).size >= 500, "the first PATCH's bytes are stored");
       const busy = await fetch(second, {
         method: "PATCH",
-        headers: { "tus-resumable": "1.0.0", "upload-offset": "0", "content-type": "application/offset+octet-stream", authorization: `Bearer ${token}` },
+        headers: {
+          "tus-resumable": "1.0.0",
+          "upload-offset": "0",
+          "content-type": "application/offset+octet-stream",
+          authorization: `Bearer ${token}`,
+        },
         body: await jpeg(32, 32),
       });
       expect(busy.status).toBe(429);
@@ -304,7 +385,11 @@ describe("a tus upload across a restart", () => {
       const first = await startTestServer(env);
       const token = await first.token("tus-restart");
       // Half the file, then the client stops and the server goes down.
-      const uploadUrl = await uploadHalf(photo, { endpoint: `${first.url}/uploads/`, headers: { authorization: `Bearer ${token}` }, chunkSize: 32 * 1024 });
+      const uploadUrl = await uploadHalf(photo, {
+        endpoint: `${first.url}/uploads/`,
+        headers: { authorization: `Bearer ${token}` },
+        chunkSize: 32 * 1024,
+      });
       expect(uploadUrl).not.toBe("");
       await first.stop();
 
@@ -335,57 +420,76 @@ const adminUrl = process.env["DATABASE_URL"];
 const redisUrl = process.env["REDIS_URL"];
 
 // Runs in the suite's PostgreSQL pass, where both servers are set (.ci/run starts them).
-describeWhen(!adminUrl || !redisUrl ? "DATABASE_URL and REDIS_URL (a PostgreSQL and a Redis to share; CI sets both)" : undefined, "tus over two instances (PostgreSQL, Redis, a shared RESUMABLE_DIR)", {}, () => {
-  it("an upload started on one instance resumes on the other", async () => {
-    const database = await createTestDatabase(adminUrl!);
-    const shared = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-tus-shared-"));
-    const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl!, AUTH_SECRET: "a-shared-secret-for-both-instances-of-this-test", RESUMABLE_DIR: shared };
-    const a = await startTestServer(env);
-    const b = await startTestServer(env);
-    try {
-      const photo = await scenery(1300, 900);
-      const token = await a.token("tus-roamer");
-      const uploadId = randomUUID();
-      // Subscribed on B, while A receives the first half: the bus carries it across.
-      const ws = wsClient(b.graphqlUrl, token);
-      const watching = collect(ws, UPLOAD_PROGRESS, { uploadId });
-      const uploadUrl = await uploadHalf(photo, { endpoint: `${a.url}/uploads/`, headers: { authorization: `Bearer ${token}` }, metadata: { uploadId }, chunkSize: 32 * 1024 });
-      const id = path.basename(uploadUrl);
-      const result = await tusUpload(photo, { uploadUrl: `${b.url}/uploads/${id}`, headers: { authorization: `Bearer ${token}` }, chunkSize: 32 * 1024 });
-      const { events } = await watching;
-      await ws.dispose();
-      expect((await b.server.database.knex("images").where({ id: result.stagedImageId }).first()).sha256).toBe(sha256(photo));
-      expectHonestProgress(events, photo.length);
-      await waitFor(async () => (await fs.readdir(shared)).length === 0, "the shared directory is empty");
-    } finally {
-      await a.stop();
-      await b.stop();
-      await database.drop();
-      await fs.rm(shared, { recursive: true, force: true });
-    }
-  });
+describeWhen(
+  !adminUrl || !redisUrl ? "DATABASE_URL and REDIS_URL (a PostgreSQL and a Redis to share; CI sets both)" : undefined,
+  "tus over two instances (PostgreSQL, Redis, a shared RESUMABLE_DIR)",
+  {},
+  () => {
+    it("an upload started on one instance resumes on the other", async () => {
+      const database = await createTestDatabase(adminUrl!);
+      const shared = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-tus-shared-"));
+      const env = {
+        DATABASE_URL: database.url,
+        REDIS_URL: redisUrl!,
+        AUTH_SECRET: "a-shared-secret-for-both-instances-of-this-test",
+        RESUMABLE_DIR: shared,
+      };
+      const a = await startTestServer(env);
+      const b = await startTestServer(env);
+      try {
+        const photo = await scenery(1300, 900);
+        const token = await a.token("tus-roamer");
+        const uploadId = randomUUID();
+        // Subscribed on B, while A receives the first half: the bus carries it across.
+        const ws = wsClient(b.graphqlUrl, token);
+        const watching = collect(ws, UPLOAD_PROGRESS, { uploadId });
+        const uploadUrl = await uploadHalf(photo, {
+          endpoint: `${a.url}/uploads/`,
+          headers: { authorization: `Bearer ${token}` },
+          metadata: { uploadId },
+          chunkSize: 32 * 1024,
+        });
+        const id = path.basename(uploadUrl);
+        const result = await tusUpload(photo, {
+          uploadUrl: `${b.url}/uploads/${id}`,
+          headers: { authorization: `Bearer ${token}` },
+          chunkSize: 32 * 1024,
+        });
+        const { events } = await watching;
+        await ws.dispose();
+        expect((await b.server.database.knex("images").where({ id: result.stagedImageId }).first()).sha256).toBe(sha256(photo));
+        expectHonestProgress(events, photo.length);
+        await waitFor(async () => (await fs.readdir(shared)).length === 0, "the shared directory is empty");
+      } finally {
+        await a.stop();
+        await b.stop();
+        await database.drop();
+        await fs.rm(shared, { recursive: true, force: true });
+      }
+    });
 
-  it("two instances never hold one upload's lock at once: the later asks the holder to let go, and gets it when it does", async () => {
-    const [first, second] = await Promise.all([createRedisLocker(redisUrl!), createRedisLocker(redisUrl!)]);
-    try {
-      const id = randomUUID();
-      const held = first.newLock(id);
-      let askedToRelease = 0;
-      await held.lock(new AbortController().signal, () => {
-        askedToRelease++;
-        void held.unlock();
-      });
-      const later = second.newLock(id);
-      await later.lock(new AbortController().signal, () => undefined);
-      expect(askedToRelease).toBeGreaterThan(0);
-      // Held by `later` now: a third try, that will not wait, fails.
-      const third = first.newLock(id);
-      const stop = new AbortController();
-      stop.abort();
-      await expect(third.lock(stop.signal, () => undefined)).rejects.toBeDefined();
-      await later.unlock();
-    } finally {
-      await Promise.all([first.close(), second.close()]);
-    }
-  });
-});
+    it("two instances never hold one upload's lock at once: the later asks the holder to let go, and gets it when it does", async () => {
+      const [first, second] = await Promise.all([createRedisLocker(redisUrl!), createRedisLocker(redisUrl!)]);
+      try {
+        const id = randomUUID();
+        const held = first.newLock(id);
+        let askedToRelease = 0;
+        await held.lock(new AbortController().signal, () => {
+          askedToRelease++;
+          void held.unlock();
+        });
+        const later = second.newLock(id);
+        await later.lock(new AbortController().signal, () => undefined);
+        expect(askedToRelease).toBeGreaterThan(0);
+        // Held by `later` now: a third try, that will not wait, fails.
+        const third = first.newLock(id);
+        const stop = new AbortController();
+        stop.abort();
+        await expect(third.lock(stop.signal, () => undefined)).rejects.toBeDefined();
+        await later.unlock();
+      } finally {
+        await Promise.all([first.close(), second.close()]);
+      }
+    });
+  },
+);

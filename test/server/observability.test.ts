@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Storage } from "../../src/storage/Storage.js";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
-import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
-import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { sampleOf } from "../helpers/metricValue.js";
+import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { waitFor } from "../helpers/waitFor.js";
 
 describe("operations", () => {
@@ -61,19 +61,30 @@ describe("operations", () => {
     await client.dispose();
     await watching;
     // The server hears the socket close a moment after the client has.
-    await waitFor(async () => sampleOf(await scrape(), "upstage_active_subscriptions") === 0, "the gauge drops to 0 once the socket is closed");
+    await waitFor(
+      async () => sampleOf(await scrape(), "upstage_active_subscriptions") === 0,
+      "the gauge drops to 0 once the socket is closed",
+    );
   });
 
   it("gives each request an id, keeps a sane one it was sent, and logs the upload's lines under it", async () => {
     const generated = await fetch(`${t.url}/healthz`);
     expect(generated.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
-    expect((await fetch(`${t.url}/healthz`, { headers: { "x-request-id": "bad id\twith tabs" } })).headers.get("x-request-id")).not.toContain(" ");
+    expect(
+      (await fetch(`${t.url}/healthz`, { headers: { "x-request-id": "bad id\twith tabs" } })).headers.get("x-request-id"),
+    ).not.toContain(" ");
 
     const reqId = `trace-${randomUUID()}`;
     const token = await t.token("traced");
     const uploadId = randomUUID();
     const form = new FormData();
-    form.append("operations", JSON.stringify({ query: "mutation ($f: Upload!, $u: ID) { stageImage(file: $f, uploadId: $u) { id } }", variables: { f: null, u: uploadId } }));
+    form.append(
+      "operations",
+      JSON.stringify({
+        query: "mutation ($f: Upload!, $u: ID) { stageImage(file: $f, uploadId: $u) { id } }",
+        variables: { f: null, u: uploadId },
+      }),
+    );
     form.append("map", JSON.stringify({ 0: ["variables.f"] }));
     form.append("0", new Blob([await jpeg(80, 80)], { type: "image/jpeg" }), "traced.jpg");
     const response = await fetch(t.graphqlUrl, {

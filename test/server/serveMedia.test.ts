@@ -2,9 +2,9 @@ import http from "node:http";
 import { Readable } from "node:stream";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ByteRange, Storage } from "../../src/storage/Storage.js";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg, scenery } from "../helpers/images.js";
-import type { ByteRange, Storage } from "../../src/storage/Storage.js";
 import { DISCARD } from "../helpers/operations.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { waitFor } from "../helpers/waitFor.js";
@@ -134,7 +134,16 @@ describe("GET /media/… while the storage cannot answer", () => {
     const flaky = (storage: Storage): Storage =>
       Object.create(storage, {
         stat: { value: async (key: string) => (down ? Promise.reject(unreachable()) : storage.stat(key)) },
-        read: { value: (key: string, range?: ByteRange) => (down ? Readable.from((async function* () { throw unreachable(); })()) : storage.read(key, range)) },
+        read: {
+          value: (key: string, range?: ByteRange) =>
+            down
+              ? Readable.from(
+                  (async function* () {
+                    throw unreachable();
+                  })(),
+                )
+              : storage.read(key, range),
+        },
       });
     const s = await startTestServer({}, { wrapStorage: flaky });
     try {

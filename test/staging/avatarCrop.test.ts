@@ -42,7 +42,12 @@ describe("commitProfile with a crop", () => {
     const staged = await stage(token);
     const uncropped: string[] = staged.image.thumbnails.map((th: { url: string }) => new URL(th.url).pathname.replace("/media/", "media/"));
 
-    const result = await graphql(t.graphqlUrl, COMMIT, { input: { stagedImageId: staged.id, crop: { x: 200, y: 0, width: 200, height: 200 } } }, token);
+    const result = await graphql(
+      t.graphqlUrl,
+      COMMIT,
+      { input: { stagedImageId: staged.id, crop: { x: 200, y: 0, width: 200, height: 200 } } },
+      token,
+    );
     expect(result.body.errors).toBeUndefined();
     const avatar = result.body.data!.commitProfile.avatar;
     expect(avatar.crop).toEqual({ x: 200, y: 0, width: 200, height: 200 });
@@ -85,7 +90,12 @@ describe("commitProfile with a crop", () => {
     expect(again.image.url).toBe(first.image.url);
     expect(again.image.thumbnails).toHaveLength(2);
     for (const thumbnail of again.image.thumbnails) expect(thumbnail.url).not.toMatch(/\.c\d+x\d+x\d+x\d+\./);
-    const whole = await graphql(t.graphqlUrl, `query ($id: ID!) { image(id: $id) { crop { x } thumbnail(width: 100, fit: INSIDE) { url } } }`, { id: again.image.id }, token);
+    const whole = await graphql(
+      t.graphqlUrl,
+      `query ($id: ID!) { image(id: $id) { crop { x } thumbnail(width: 100, fit: INSIDE) { url } } }`,
+      { id: again.image.id },
+      token,
+    );
     expect(whole.body.data!.image.crop).toBeNull();
     const colour = await meanColour(whole.body.data!.image.thumbnail.url);
     // 100 snaps up to the 128 step; INSIDE keeps the 2:1 shape.

@@ -25,14 +25,22 @@ function fileOf(url: string): string {
 }
 
 async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(() => true, () => false);
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 describe("commitProfile", () => {
   it("sets the names and the avatar; a reload shows them", async () => {
     const token = await t.token("ada");
     const staged = await stage(token);
-    const result = await graphql(t.graphqlUrl, COMMIT_PROFILE, { input: { firstName: "Ada", lastName: "Lovelace", stagedImageId: staged.id } }, token);
+    const result = await graphql(
+      t.graphqlUrl,
+      COMMIT_PROFILE,
+      { input: { firstName: "Ada", lastName: "Lovelace", stagedImageId: staged.id } },
+      token,
+    );
     expect(result.body.errors).toBeUndefined();
     expect(result.body.data!["commitProfile"]).toMatchObject({
       username: "ada",
@@ -104,7 +112,10 @@ describe("commitProfile", () => {
   it("refuses an expired staged image with STAGED_IMAGE_EXPIRED, and the sweeper removes it", async () => {
     const token = await t.token("late");
     const staged = await stage(token);
-    await t.server.database.knex("images").where({ id: staged.id }).update({ expires_at: new Date(Date.now() - 1000) });
+    await t.server.database
+      .knex("images")
+      .where({ id: staged.id })
+      .update({ expires_at: new Date(Date.now() - 1000) });
 
     const result = await graphql(t.graphqlUrl, COMMIT_PROFILE, { input: { firstName: "Late", stagedImageId: staged.id } }, token);
     expect(errorCode(result)).toBe("STAGED_IMAGE_EXPIRED");
@@ -128,7 +139,10 @@ describe("commitProfile", () => {
     const kept = await stage(token);
     const committed = await stage(token);
     await graphql(t.graphqlUrl, COMMIT_PROFILE, { input: { stagedImageId: committed.id } }, token);
-    await t.server.database.knex("images").where({ id: committed.id }).update({ expires_at: new Date(0) });
+    await t.server.database
+      .knex("images")
+      .where({ id: committed.id })
+      .update({ expires_at: new Date(0) });
     await t.server.sweeper.sweep();
     expect((await fetch(kept.image.url)).status).toBe(200);
     expect((await fetch(committed.image.url)).status).toBe(200);

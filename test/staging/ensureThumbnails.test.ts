@@ -57,7 +57,12 @@ describe("Image.thumbnail", () => {
   });
 
   it("lists what was made in Image.thumbnails", async () => {
-    const result = await graphql(t.graphqlUrl, `query($id: ID!) { image(id: $id) { thumbnails { width height format } } }`, { id: imageId }, token);
+    const result = await graphql(
+      t.graphqlUrl,
+      `query($id: ID!) { image(id: $id) { thumbnails { width height format } } }`,
+      { id: imageId },
+      token,
+    );
     expect(result.body.data!["image"].thumbnails).toEqual(expect.arrayContaining([{ width: 320, height: 192, format: "WEBP" }]));
   });
 

@@ -39,8 +39,13 @@ interface ImageResult {
  * shows neither.
  */
 async function twoSquares(): Promise<Buffer> {
-  const square = (colour: string) => sharp({ create: { width: 100, height: 100, channels: 3, background: colour } }).png().toBuffer();
-  return sharp({ create: { width: 1200, height: 400, channels: 3, background: "#808080", noise: { type: "gaussian", mean: 128, sigma: 8 } } })
+  const square = (colour: string) =>
+    sharp({ create: { width: 100, height: 100, channels: 3, background: colour } })
+      .png()
+      .toBuffer();
+  return sharp({
+    create: { width: 1200, height: 400, channels: 3, background: "#808080", noise: { type: "gaussian", mean: 128, sigma: 8 } },
+  })
     .composite([
       { input: await square("#ffffff"), left: 50, top: 250 },
       { input: await square("#e01010"), left: 1050, top: 50 },
@@ -55,7 +60,10 @@ const RED = { x: 1100 / 1200, y: 100 / 400 };
 async function squaresIn(url: string): Promise<{ white: number; red: number }> {
   const response = await fetch(url);
   expect(response.status, url).toBe(200);
-  const { data, info } = await sharp(Buffer.from(await response.arrayBuffer())).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(Buffer.from(await response.arrayBuffer()))
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   let white = 0;
   let red = 0;
   for (let i = 0; i < data.length; i += 3) {
@@ -161,7 +169,12 @@ describe("the focal point", () => {
     const { stagedId } = await stage(token);
     // The left half, 600 × 400: the white square's centre is at (100/600, 300/400) of it.
     const crop = { x: 0, y: 0, width: 600, height: 400 };
-    const committed = await graphql(t.graphqlUrl, COMMIT, { input: { stagedImageId: stagedId, crop, focalPoint: { x: 1 / 6, y: 0.75 } } }, token);
+    const committed = await graphql(
+      t.graphqlUrl,
+      COMMIT,
+      { input: { stagedImageId: stagedId, crop, focalPoint: { x: 1 / 6, y: 0.75 } } },
+      token,
+    );
     expect(committed.body.errors).toBeUndefined();
     const avatar = committed.body.data!.commitProfile.avatar as ImageResult & { crop: typeof crop };
     expect(avatar.crop).toEqual(crop);
@@ -195,7 +208,14 @@ describe("ThumbHash", () => {
       .jpeg()
       .toBuffer();
     const staged = await stageFile(t.graphqlUrl, picture, { token, filename: "two.jpg" });
-    const image = (await graphql(t.graphqlUrl, `query ($id: ID!) { image(id: $id) { thumbhash url } }`, { id: staged.body.data!.stageImage.image.id }, token)).body.data!.image;
+    const image = (
+      await graphql(
+        t.graphqlUrl,
+        `query ($id: ID!) { image(id: $id) { thumbhash url } }`,
+        { id: staged.body.data!.stageImage.image.id },
+        token,
+      )
+    ).body.data!.image;
     const hash = Buffer.from(image.thumbhash as string, "base64");
     expect(hash.length).toBeLessThan(40);
     expect(thumbHashToApproximateAspectRatio(hash)).toBeCloseTo(1.5, 0);
@@ -215,7 +235,14 @@ describe("ThumbHash", () => {
     const id = staged.body.data!.stageImage.image.id as string;
     const knex = t.server.database.knex;
     await knex("images").where({ id }).update({ thumbhash: null, focal_x: null, focal_y: null, placeholder: null, dominant_color: null });
-    const read = (await graphql(t.graphqlUrl, `query ($id: ID!) { image(id: $id) { thumbhash placeholder dominantColor focalPoint { x y auto } } }`, { id }, token)).body;
+    const read = (
+      await graphql(
+        t.graphqlUrl,
+        `query ($id: ID!) { image(id: $id) { thumbhash placeholder dominantColor focalPoint { x y auto } } }`,
+        { id },
+        token,
+      )
+    ).body;
     expect(read.errors).toBeUndefined();
     expect(read.data!.image.thumbhash).toMatch(/^[A-Za-z0-9+/]+=*$/);
     expect(read.data!.image.focalPoint.auto).toBe(true);

@@ -36,7 +36,10 @@ function filesOf(staged: Staged): string[] {
 }
 
 async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(() => true, () => false);
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function add(token: string, photos: { stagedImageId: string; caption?: string | null }[]) {
@@ -60,20 +63,35 @@ describe("addPhotos", () => {
   it("appends staged images as photos in order, and pages them with opaque cursors", async () => {
     const token = await t.token("pia");
     const staged = [await stage(token), await stage(token), await stage(token)];
-    const result = await add(token, staged.map((s, i) => ({ stagedImageId: s.id, caption: `p${i}` })));
-    expect(result.body.errors).toBeUndefined();
-    expect(result.body.data!["addPhotos"].map((p: { position: number; caption: string; image: { id: string } }) => [p.position, p.caption, p.image.id])).toEqual(
-      staged.map((s, i) => [i, `p${i}`, s.id]),
+    const result = await add(
+      token,
+      staged.map((s, i) => ({ stagedImageId: s.id, caption: `p${i}` })),
     );
+    expect(result.body.errors).toBeUndefined();
+    expect(
+      result.body.data!["addPhotos"].map((p: { position: number; caption: string; image: { id: string } }) => [
+        p.position,
+        p.caption,
+        p.image.id,
+      ]),
+    ).toEqual(staged.map((s, i) => [i, `p${i}`, s.id]));
     const more = [await stage(token), await stage(token)];
-    await add(token, more.map((s) => ({ stagedImageId: s.id })));
+    await add(
+      token,
+      more.map((s) => ({ stagedImageId: s.id })),
+    );
     expect(await captions(token, "pia")).toEqual(["p0", "p1", "p2", null, null]);
 
     const first = await photosOf(token, "pia", { first: 2 });
     const page1 = first.body.data!["user"].photos;
     expect(page1.totalCount).toBe(5);
     expect(page1.edges).toHaveLength(2);
-    expect(page1.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false, startCursor: page1.edges[0].cursor, endCursor: page1.edges[1].cursor });
+    expect(page1.pageInfo).toMatchObject({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: page1.edges[0].cursor,
+      endCursor: page1.edges[1].cursor,
+    });
     const page2 = (await photosOf(token, "pia", { first: 2, after: page1.pageInfo.endCursor })).body.data!["user"].photos;
     expect(page2.edges.map((e: { node: { caption: string } }) => e.node.caption)).toEqual(["p2", null]);
     expect(page2.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
@@ -93,7 +111,12 @@ describe("addPhotos", () => {
   it("goes on after the photo a cursor names, wherever it is now: a photo deleted before it skips none", async () => {
     const token = await t.token("leafer");
     const staged = [await stage(token), await stage(token), await stage(token), await stage(token), await stage(token)];
-    const added = (await add(token, staged.map((s, i) => ({ stagedImageId: s.id, caption: `l${i}` })))).body.data!["addPhotos"];
+    const added = (
+      await add(
+        token,
+        staged.map((s, i) => ({ stagedImageId: s.id, caption: `l${i}` })),
+      )
+    ).body.data!["addPhotos"];
     const page1 = (await photosOf(token, "leafer", { first: 2 })).body.data!["user"].photos;
     expect(page1.edges.map((e: { node: { caption: string } }) => e.node.caption)).toEqual(["l0", "l1"]);
 
@@ -112,7 +135,9 @@ describe("addPhotos", () => {
   it("refuses page sizes outside 1..100 and cursors it did not give, with BAD_USER_INPUT", async () => {
     const token = await t.token("pager");
     for (const first of [0, -1, 101]) expect(errorCode(await photosOf(token, "pager", { first }))).toBe("BAD_USER_INPUT");
-    const imageCursor = Buffer.from(JSON.stringify(["images", ["2026-01-01T00:00:00.000000Z", "00000000-0000-0000-0000-000000000000"]])).toString("base64url");
+    const imageCursor = Buffer.from(
+      JSON.stringify(["images", ["2026-01-01T00:00:00.000000Z", "00000000-0000-0000-0000-000000000000"]]),
+    ).toString("base64url");
     for (const after of ["nonsense", "bm90IGpzb24", "", "x".repeat(600), Buffer.from('["photos",-1]').toString("base64url"), imageCursor]) {
       const result = await photosOf(token, "pager", { after });
       expect(errorCode(result), after).toBe("BAD_USER_INPUT");
@@ -152,7 +177,10 @@ describe("addPhotos", () => {
   it("refuses an expired staged image with STAGED_IMAGE_EXPIRED", async () => {
     const token = await t.token("late");
     const staged = await stage(token);
-    await t.server.database.knex("images").where({ id: staged.id }).update({ expires_at: new Date(Date.now() - 1000) });
+    await t.server.database
+      .knex("images")
+      .where({ id: staged.id })
+      .update({ expires_at: new Date(Date.now() - 1000) });
     expect(errorCode(await add(token, [{ stagedImageId: staged.id }]))).toBe("STAGED_IMAGE_EXPIRED");
     // And once the sweeper has removed it.
     await t.server.sweeper.sweep();
@@ -162,13 +190,30 @@ describe("addPhotos", () => {
   it("stops at MAX_PHOTOS_PER_USER with QUOTA_EXCEEDED, adding none of the call", async () => {
     const token = await t.token("collector");
     const first = await Promise.all([1, 2, 3, 4].map(() => stage(token)));
-    expect((await add(token, first.map((s) => ({ stagedImageId: s.id })))).body.errors).toBeUndefined();
+    expect(
+      (
+        await add(
+          token,
+          first.map((s) => ({ stagedImageId: s.id })),
+        )
+      ).body.errors,
+    ).toBeUndefined();
     const next = [await stage(token), await stage(token), await stage(token)];
-    const over = await add(token, next.map((s) => ({ stagedImageId: s.id })));
+    const over = await add(
+      token,
+      next.map((s) => ({ stagedImageId: s.id })),
+    );
     expect(errorCode(over)).toBe("QUOTA_EXCEEDED");
     expect(over.body.errors![0]!.message).toMatch(/6/);
     expect(await captions(token, "collector")).toHaveLength(4);
-    expect((await add(token, next.slice(0, 2).map((s) => ({ stagedImageId: s.id })))).body.errors).toBeUndefined();
+    expect(
+      (
+        await add(
+          token,
+          next.slice(0, 2).map((s) => ({ stagedImageId: s.id })),
+        )
+      ).body.errors,
+    ).toBeUndefined();
   });
 });
 
@@ -179,7 +224,10 @@ describe("stagedImages and MAX_STAGED_PER_USER", () => {
     const firstBytes = await jpeg(60, 60);
     staged.push(await stage(token, firstBytes));
     for (let i = 1; i < 8; i++) staged.push(await stage(token));
-    const listed = (await graphql(t.graphqlUrl, STAGED_IMAGES, {}, token)).body.data!["stagedImages"] as { id: string; expiresAt: string }[];
+    const listed = (await graphql(t.graphqlUrl, STAGED_IMAGES, {}, token)).body.data!["stagedImages"] as {
+      id: string;
+      expiresAt: string;
+    }[];
     expect(listed.map((s) => s.id)).toEqual(staged.map((s) => s.id).reverse());
     expect(listed.every((s) => Date.parse(s.expiresAt) > Date.now())).toBe(true);
 
@@ -209,7 +257,12 @@ describe("updatePhoto", () => {
   it("moves a photo and shifts the others, changes and clears captions", async () => {
     const token = await t.token("mover");
     const staged = [await stage(token), await stage(token), await stage(token), await stage(token)];
-    const added = (await add(token, staged.map((s, i) => ({ stagedImageId: s.id, caption: `c${i}` })))).body.data!["addPhotos"] as { id: string }[];
+    const added = (
+      await add(
+        token,
+        staged.map((s, i) => ({ stagedImageId: s.id, caption: `c${i}` })),
+      )
+    ).body.data!["addPhotos"] as { id: string }[];
 
     const moved = await graphql(t.graphqlUrl, UPDATE_PHOTO, { input: { id: added[0]!.id, position: 2 } }, token);
     expect(moved.body.errors).toBeUndefined();
@@ -229,7 +282,9 @@ describe("updatePhoto", () => {
     }
     const other = await t.token("meddler");
     expect(errorCode(await graphql(t.graphqlUrl, UPDATE_PHOTO, { input: { id: added[1]!.id, caption: "mine" } }, other))).toBe("FORBIDDEN");
-    expect(errorCode(await graphql(t.graphqlUrl, UPDATE_PHOTO, { input: { id: "00000000-0000-4000-8000-000000000000", caption: "x" } }, token))).toBe("NOT_FOUND");
+    expect(
+      errorCode(await graphql(t.graphqlUrl, UPDATE_PHOTO, { input: { id: "00000000-0000-4000-8000-000000000000", caption: "x" } }, token)),
+    ).toBe("NOT_FOUND");
     expect(await captions(token, "mover")).toEqual(["c3", null, "c2", "c0"]);
   });
 });
@@ -238,7 +293,12 @@ describe("deletePhoto", () => {
   it("removes the photo and its files; the photos after it move up", async () => {
     const token = await t.token("deleter");
     const staged = [await stage(token), await stage(token), await stage(token)];
-    const added = (await add(token, staged.map((s, i) => ({ stagedImageId: s.id, caption: `d${i}` })))).body.data!["addPhotos"] as { id: string }[];
+    const added = (
+      await add(
+        token,
+        staged.map((s, i) => ({ stagedImageId: s.id, caption: `d${i}` })),
+      )
+    ).body.data!["addPhotos"] as { id: string }[];
     for (const file of filesOf(staged[1]!)) expect(await exists(file)).toBe(true);
 
     const other = await t.token("vandal");
@@ -285,11 +345,21 @@ describe("the admin's images and deleteImage", () => {
     expect(bobs.edges[0].node).toMatchObject({ status: "STAGED", owner: { id: "bob-a", username: "bob-a" } });
     expect(bobs.edges[1].node).toMatchObject({ status: "COMMITTED" });
 
-    const committed = (await graphql(t.graphqlUrl, IMAGES, { filter: { ownerId: "bob-a", status: "COMMITTED" } }, admin)).body.data!["images"];
+    const committed = (await graphql(t.graphqlUrl, IMAGES, { filter: { ownerId: "bob-a", status: "COMMITTED" } }, admin)).body.data![
+      "images"
+    ];
     expect(committed.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([bobPhoto.id]);
-    const future = (await graphql(t.graphqlUrl, IMAGES, { filter: { createdAfter: new Date(Date.now() + 60_000).toISOString() } }, admin)).body.data!["images"];
+    const future = (await graphql(t.graphqlUrl, IMAGES, { filter: { createdAfter: new Date(Date.now() + 60_000).toISOString() } }, admin))
+      .body.data!["images"];
     expect(future.totalCount).toBe(0);
-    const early = (await graphql(t.graphqlUrl, IMAGES, { filter: { ownerId: "alice-a", createdBefore: new Date(Date.now() + 60_000).toISOString() } }, admin)).body.data!["images"];
+    const early = (
+      await graphql(
+        t.graphqlUrl,
+        IMAGES,
+        { filter: { ownerId: "alice-a", createdBefore: new Date(Date.now() + 60_000).toISOString() } },
+        admin,
+      )
+    ).body.data!["images"];
     expect(early.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([aliceStaged.id]);
     expect(errorCode(await graphql(t.graphqlUrl, IMAGES, { filter: { status: "DELETED" } }, admin))).toBe("BAD_USER_INPUT");
     expect(errorCode(await graphql(t.graphqlUrl, IMAGES, { first: 101 }, admin))).toBe("BAD_USER_INPUT");
@@ -313,7 +383,14 @@ describe("the admin's images and deleteImage", () => {
   it("reads the owners of a page of photos, and of the admin's images, in one query", async () => {
     const owner = await t.token("many-owners");
     const staged = [await stage(owner), await stage(owner), await stage(owner), await stage(owner)];
-    expect((await add(owner, staged.map((s) => ({ stagedImageId: s.id })))).body.errors).toBeUndefined();
+    expect(
+      (
+        await add(
+          owner,
+          staged.map((s) => ({ stagedImageId: s.id })),
+        )
+      ).body.errors,
+    ).toBeUndefined();
     const admin = await t.token("owner-reader", { admin: true });
     // The server makes a user's row on first sight: not a read this test counts.
     await graphql(t.graphqlUrl, VIEWER, {}, admin);
@@ -321,7 +398,12 @@ describe("the admin's images and deleteImage", () => {
     const onQuery = (query: { sql: string }) => void (/\bfrom "users"/.test(query.sql) && userReads.push(query.sql));
     t.server.database.knex.on("query", onQuery);
     try {
-      const photos = await graphql(t.graphqlUrl, `query ($id: ID!) { user(id: $id) { photos { edges { node { owner { id } image { owner { id } } } } } } }`, { id: "many-owners" }, owner);
+      const photos = await graphql(
+        t.graphqlUrl,
+        `query ($id: ID!) { user(id: $id) { photos { edges { node { owner { id } image { owner { id } } } } } } }`,
+        { id: "many-owners" },
+        owner,
+      );
       expect(photos.body.errors).toBeUndefined();
       const nodes = photos.body.data!["user"].photos.edges.map((e: { node: unknown }) => e.node);
       expect(nodes).toEqual(Array(4).fill({ owner: { id: "many-owners" }, image: { owner: { id: "many-owners" } } }));
@@ -355,7 +437,9 @@ describe("the admin's images and deleteImage", () => {
       expect(errorCode(result), field).toBe("FORBIDDEN");
     }
     // The image itself stays visible to them, as a photo is.
-    expect((await graphql(t.graphqlUrl, `query ($id: ID!) { image(id: $id) { id } }`, { id: staged.id }, other)).body.data!["image"]).toEqual({ id: staged.id });
+    expect(
+      (await graphql(t.graphqlUrl, `query ($id: ID!) { image(id: $id) { id } }`, { id: staged.id }, other)).body.data!["image"],
+    ).toEqual({ id: staged.id });
   });
 
   it("deletes an image wherever it is used, with its files; non-admins are refused", async () => {
@@ -364,7 +448,10 @@ describe("the admin's images and deleteImage", () => {
     const avatar = await stage(user);
     await graphql(t.graphqlUrl, COMMIT_PROFILE, { input: { stagedImageId: avatar.id } }, user);
     const photos = [await stage(user), await stage(user), await stage(user)];
-    await add(user, photos.map((p, i) => ({ stagedImageId: p.id, caption: `t${i}` })));
+    await add(
+      user,
+      photos.map((p, i) => ({ stagedImageId: p.id, caption: `t${i}` })),
+    );
 
     expect(errorCode(await graphql(t.graphqlUrl, DELETE_IMAGE, { id: avatar.id }, user))).toBe("FORBIDDEN");
     expect(errorCode(await graphql(t.graphqlUrl, DELETE_IMAGE, { id: "00000000-0000-4000-8000-000000000000" }, admin))).toBe("NOT_FOUND");

@@ -77,7 +77,12 @@ describe("Image.placeholder, dominantColor and sources", () => {
   });
 
   it("refuses widths out of bounds, too many widths, and a repeated format", async () => {
-    for (const variables of [{ widths: [513] }, { widths: [1, 2, 3, 4, 5, 6, 7, 8, 9] }, { widths: [] }, { widths: [64], formats: ["WEBP", "WEBP"] }]) {
+    for (const variables of [
+      { widths: [513] },
+      { widths: [1, 2, 3, 4, 5, 6, 7, 8, 9] },
+      { widths: [] },
+      { widths: [64], formats: ["WEBP", "WEBP"] },
+    ]) {
       const result = await graphql(t.graphqlUrl, SOURCES, { id: imageId, ...variables }, token);
       expect(result.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     }

@@ -73,15 +73,23 @@ describe("MAX_RENDITIONS_PER_IMAGE", () => {
   it("keeps at most that many on-demand renditions per image, evicting the least recently used with its file", async () => {
     const token = await t.token("collector");
     const imageId = await stageOne(t, token, 800, 600);
-    const ask = async (w: number) => (await graphql(t.graphqlUrl, THUMBNAIL, { id: imageId, w }, token)).body.data!["image"].thumbnail as { url: string; width: number };
+    const ask = async (w: number) =>
+      (await graphql(t.graphqlUrl, THUMBNAIL, { id: imageId, w }, token)).body.data!["image"].thumbnail as { url: string; width: number };
     const first = await ask(64);
     await ask(96);
     await ask(128);
     expect(await onDemand(t, imageId)).toHaveLength(3);
     // The first is used again; the second is now the least recently used.
-    await t.server.database.knex("thumbnails").where({ image_id: imageId }).update({ used_at: new Date(Date.now() - 3 * 60 * 60 * 1000) });
+    await t.server.database
+      .knex("thumbnails")
+      .where({ image_id: imageId })
+      .update({ used_at: new Date(Date.now() - 3 * 60 * 60 * 1000) });
     await ask(64);
-    await t.server.database.knex("thumbnails").where({ image_id: imageId }).whereLike("variant", "128x%").update({ used_at: new Date(Date.now() - 60_000) });
+    await t.server.database
+      .knex("thumbnails")
+      .where({ image_id: imageId })
+      .whereLike("variant", "128x%")
+      .update({ used_at: new Date(Date.now() - 60_000) });
     await ask(160);
     const kept = await onDemand(t, imageId);
     expect(kept).toHaveLength(3);
@@ -107,7 +115,15 @@ describe("an answered rendition URL", () => {
     const token = await t.token("cacher");
     const imageId = await stageOne(t, token, 900, 600);
     const widths = [16, 32, 48, 64, 80, 96, 128, 160, 192, 256];
-    const answers = await Promise.all(widths.map(async (w) => (await graphql(t.graphqlUrl, THUMBNAIL, { id: imageId, w }, token)).body.data!["image"].thumbnail as { url: string; width: number }));
+    const answers = await Promise.all(
+      widths.map(
+        async (w) =>
+          (await graphql(t.graphqlUrl, THUMBNAIL, { id: imageId, w }, token)).body.data!["image"].thumbnail as {
+            url: string;
+            width: number;
+          },
+      ),
+    );
     expect(await onDemand(t, imageId)).toHaveLength(3);
     // A client that cached the answers (Apollo Client does) fetches them later, in any order.
     for (const answer of [...answers].reverse()) {
@@ -121,10 +137,13 @@ describe("an answered rendition URL", () => {
   it("is rendered again only for a size the policy answers, of a live image: a forged size or a deleted image is 404", async () => {
     const token = await t.token("forger");
     const imageId = await stageOne(t, token, 900, 600);
-    const { url } = (await graphql(t.graphqlUrl, THUMBNAIL, { id: imageId, w: 64 }, token)).body.data!["image"].thumbnail as { url: string };
+    const { url } = (await graphql(t.graphqlUrl, THUMBNAIL, { id: imageId, w: 64 }, token)).body.data!["image"].thumbnail as {
+      url: string;
+    };
     expect(url).toMatch(/\.64xauto\.cover\.jpg$/);
     // 65 is not on the ladder, and 2000 is past THUMBNAIL_MAX_SIZE: never made, never rendered on a miss.
-    for (const forged of [url.replace(".64xauto.", ".65xauto."), url.replace(".64xauto.", ".2000xauto.")]) expect((await fetch(forged)).status).toBe(404);
+    for (const forged of [url.replace(".64xauto.", ".65xauto."), url.replace(".64xauto.", ".2000xauto.")])
+      expect((await fetch(forged)).status).toBe(404);
     expect(await onDemand(t, imageId)).toEqual([expect.stringMatching(/^64xauto\.cover\./)]);
     const discarded = await graphql(t.graphqlUrl, "mutation($id: ID!) { discardStagedImage(id: $id) }", { id: imageId }, token);
     expect(discarded.body.errors).toBeUndefined();
@@ -142,7 +161,8 @@ describe("an answered rendition URL, with STORAGE=s3", () => {
       const id = staged.body.data!["stageImage"].id as string;
       const preset = (staged.body.data!["stageImage"].image.thumbnails as { url: string }[])[0]!.url;
       expect(preset.startsWith(`${t.url}/media/`)).toBe(false);
-      const ask = async (w: number) => (await graphql(t.graphqlUrl, THUMBNAIL, { id, w }, token)).body.data!["image"].thumbnail as { url: string; width: number };
+      const ask = async (w: number) =>
+        (await graphql(t.graphqlUrl, THUMBNAIL, { id, w }, token)).body.data!["image"].thumbnail as { url: string; width: number };
       const first = await ask(64);
       expect(first.url.startsWith(`${t.url}/media/`)).toBe(true);
       await ask(96);

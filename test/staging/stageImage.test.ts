@@ -84,11 +84,56 @@ describe("stageImage", () => {
   // editor writes must come out upright, in sRGB, 8 bits, with its presets.
   it.each([
     ["a greyscale JPEG", () => photo(300, 200).greyscale().jpeg().toBuffer(), "image/jpeg", [300, 200]],
-    ["a CMYK JPEG", () => sharp({ create: { width: 300, height: 200, channels: 3, background: "#ff0000" } }).toColourspace("cmyk").jpeg().toBuffer(), "image/jpeg", [300, 200]],
-    ["a Display P3 JPEG", () => sharp({ create: { width: 300, height: 200, channels: 3, background: "#ff0000" } }).withIccProfile("p3").jpeg().toBuffer(), "image/jpeg", [300, 200]],
-    ["a 16-bit PNG with alpha", () => sharp({ create: { width: 300, height: 200, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0.5 } } }).toColourspace("rgb16").png().toBuffer(), "image/png", [300, 200]],
-    ["a grey PNG with alpha", () => sharp({ create: { width: 300, height: 200, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0.5 } } }).toColourspace("b-w").png().toBuffer(), "image/png", [300, 200]],
-    ["a JPEG larger than MAX_DIMENSION on both sides, rotated", () => sharp({ create: { width: 3000, height: 2000, channels: 3, background: "#ff0000" } }).jpeg().withMetadata({ orientation: 8 }).toBuffer(), "image/jpeg", [683, 1024]],
+    [
+      "a CMYK JPEG",
+      () =>
+        sharp({ create: { width: 300, height: 200, channels: 3, background: "#ff0000" } })
+          .toColourspace("cmyk")
+          .jpeg()
+          .toBuffer(),
+      "image/jpeg",
+      [300, 200],
+    ],
+    [
+      "a Display P3 JPEG",
+      () =>
+        sharp({ create: { width: 300, height: 200, channels: 3, background: "#ff0000" } })
+          .withIccProfile("p3")
+          .jpeg()
+          .toBuffer(),
+      "image/jpeg",
+      [300, 200],
+    ],
+    [
+      "a 16-bit PNG with alpha",
+      () =>
+        sharp({ create: { width: 300, height: 200, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0.5 } } })
+          .toColourspace("rgb16")
+          .png()
+          .toBuffer(),
+      "image/png",
+      [300, 200],
+    ],
+    [
+      "a grey PNG with alpha",
+      () =>
+        sharp({ create: { width: 300, height: 200, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0.5 } } })
+          .toColourspace("b-w")
+          .png()
+          .toBuffer(),
+      "image/png",
+      [300, 200],
+    ],
+    [
+      "a JPEG larger than MAX_DIMENSION on both sides, rotated",
+      () =>
+        sharp({ create: { width: 3000, height: 2000, channels: 3, background: "#ff0000" } })
+          .jpeg()
+          .withMetadata({ orientation: 8 })
+          .toBuffer(),
+      "image/jpeg",
+      [683, 1024],
+    ],
   ] as const)("stages %s in sRGB, 8 bits, with its presets", async (_, make, contentType, [width, height]) => {
     const result = await stageFile(t.graphqlUrl, await make(), { token, filename: contentType === "image/png" ? "a.png" : "a.jpg" });
     expect(result.body.errors).toBeUndefined();
@@ -117,11 +162,15 @@ describe("stageImage", () => {
       const tablesOf = async (server: TestServer) => {
         const result = await stageFile(server.graphqlUrl, input, { token: await server.token("encoder") });
         const image = result.body.data!["stageImage"].image;
-        return Promise.all([image.url, image.thumbnails[0].url].map(async (url: string) => quantisationTablesOf((await fetchImage(url)).bytes)));
+        return Promise.all(
+          [image.url, image.thumbnails[0].url].map(async (url: string) => quantisationTablesOf((await fetchImage(url)).bytes)),
+        );
       };
       // The tables depend only on the settings, so a blank image encoded with them has the same.
       const blank = sharp({ create: { width: 8, height: 8, channels: 3, background: "#888" } });
-      const turboTables = quantisationTablesOf(await blank.clone().jpeg({ quality: 78, optimiseCoding: true, quantisationTable: 3 }).toBuffer());
+      const turboTables = quantisationTablesOf(
+        await blank.clone().jpeg({ quality: 78, optimiseCoding: true, quantisationTable: 3 }).toBuffer(),
+      );
       const mozjpegTables = quantisationTablesOf(await blank.clone().jpeg({ quality: 82, mozjpeg: true }).toBuffer());
       expect(turboTables.equals(mozjpegTables)).toBe(false);
       for (const tables of await tablesOf(t)) expect(tables.equals(turboTables)).toBe(true);
@@ -168,7 +217,9 @@ describe("stageImage refuses", () => {
   });
 
   it("a file over MAX_FILE_SIZE: FILE_TOO_LARGE", async () => {
-    const big = await sharp({ create: { width: 2000, height: 2000, channels: 3, background: "#000", noise: { type: "gaussian", mean: 128, sigma: 80 } } })
+    const big = await sharp({
+      create: { width: 2000, height: 2000, channels: 3, background: "#000", noise: { type: "gaussian", mean: 128, sigma: 80 } },
+    })
       .png({ compressionLevel: 0 })
       .toBuffer();
     expect(big.length).toBeGreaterThan(2 * 1024 * 1024);

@@ -1,8 +1,8 @@
 // The whole flow, on every storage: stage → commit → thumbnail on demand → delete.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COMMIT_PROFILE, DISCARD } from "../helpers/operations.js";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
+import { COMMIT_PROFILE, DISCARD } from "../helpers/operations.js";
 import { startS3Server, type TestS3Server } from "../helpers/s3Server.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 
@@ -49,8 +49,22 @@ async function fetchOk(url: string): Promise<{ contentType: string | null; bytes
 
 describe.each([
   ["local disk", onLocalDisk],
-  ["S3 with presigned URLs", () => onS3(() => ({}), (s3) => `${s3.endpoint}/${s3.bucket}/`)],
-  ["S3 with a public URL", () => onS3((s3) => ({ S3_PUBLIC_URL: `${s3.endpoint}/${s3.bucket}` }), (s3) => `${s3.endpoint}/${s3.bucket}/`)],
+  [
+    "S3 with presigned URLs",
+    () =>
+      onS3(
+        () => ({}),
+        (s3) => `${s3.endpoint}/${s3.bucket}/`,
+      ),
+  ],
+  [
+    "S3 with a public URL",
+    () =>
+      onS3(
+        (s3) => ({ S3_PUBLIC_URL: `${s3.endpoint}/${s3.bucket}` }),
+        (s3) => `${s3.endpoint}/${s3.bucket}/`,
+      ),
+  ],
 ])("on %s", (_name, setUp) => {
   let setup: Setup;
   beforeAll(async () => {
@@ -87,7 +101,9 @@ describe.each([
     expect(after.some((key) => key.startsWith(stem))).toBe(false);
 
     const third = await stageFile(t.graphqlUrl, await jpeg(200, 200), { token });
-    expect((await graphql(t.graphqlUrl, DISCARD, { id: third.body.data!.stageImage.id }, token)).body.data).toEqual({ discardStagedImage: true });
+    expect((await graphql(t.graphqlUrl, DISCARD, { id: third.body.data!.stageImage.id }, token)).body.data).toEqual({
+      discardStagedImage: true,
+    });
     expect(await storedKeys(t)).toEqual(after);
   });
 });

@@ -1,8 +1,9 @@
 // One contract, every backend: local disk and an S3-compatible server on loopback.
+
+import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createLocalStorage } from "../../src/storage/createLocalStorage.js";

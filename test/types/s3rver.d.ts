@@ -1,6 +1,7 @@
 // @20minutes/s3rver (a maintained fork of s3rver) ships no types; this is the part the tests use.
 declare module "@20minutes/s3rver" {
   import type { AddressInfo } from "node:net";
+
   interface S3rverOptions {
     address?: string;
     port?: number;

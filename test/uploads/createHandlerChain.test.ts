@@ -1,6 +1,6 @@
 // The UPLOAD_HANDLERS list checked at its own seam: no server, no database.
 import { describe, expect, it } from "vitest";
-import { createHandlerChain, UploadHandlersError, type UploadHandlerDeps } from "../../src/uploads/createHandlerChain.js";
+import { createHandlerChain, type UploadHandlerDeps, UploadHandlersError } from "../../src/uploads/createHandlerChain.js";
 
 /** Making a chain touches no deps but store's scratch name; nothing is opened until an upload starts. */
 const deps = { scratch: { newPath: () => "/nonexistent/never-written" } } as unknown as UploadHandlerDeps;
@@ -31,7 +31,11 @@ describe("createHandlerChain", () => {
   });
 
   it("accepts the retired name progress and skips it, unless an application registers a handler by that name", () => {
-    expect(createHandlerChain(["limit", "progress", "hash", "store"])(deps).map((handler) => handler.name)).toEqual(["limit", "hash", "store"]);
+    expect(createHandlerChain(["limit", "progress", "hash", "store"])(deps).map((handler) => handler.name)).toEqual([
+      "limit",
+      "hash",
+      "store",
+    ]);
     const custom = createHandlerChain(["progress", "hash", "store"], { progress: () => ({ name: "my-progress" }) });
     expect(custom(deps).map((handler) => handler.name)).toEqual(["my-progress", "hash", "store"]);
   });

@@ -44,7 +44,11 @@ describe("createResumableChains", () => {
     const log: string[] = [];
     const stored = Buffer.from("abcdef");
     // Another instance, or a restart: nothing kept here, four bytes stored.
-    const run = await chains.at("b", 4, () => ({ handlers: [recorder(log)], upload: context(), readStored: () => Readable.from([stored]) }));
+    const run = await chains.at("b", 4, () => ({
+      handlers: [recorder(log)],
+      upload: context(),
+      readStored: () => Readable.from([stored]),
+    }));
     expect(run.upload.bytesSeen).toBe(4);
     await run.push(Buffer.from("ef"));
     await run.complete();
@@ -55,10 +59,18 @@ describe("createResumableChains", () => {
     const chains = createResumableChains();
     const kept: string[] = [];
     await chains.begin("c", { handlers: [recorder(kept)], upload: context() });
-    await (await chains.at("c", 0, () => { throw new Error("kept"); })).push(Buffer.from("abcd"));
+    await (
+      await chains.at("c", 0, () => {
+        throw new Error("kept");
+      })
+    ).push(Buffer.from("abcd"));
     // The store kept only two of those four bytes.
     const rebuilt: string[] = [];
-    const run = await chains.at("c", 2, () => ({ handlers: [recorder(rebuilt)], upload: context(), readStored: () => Readable.from([Buffer.from("ab")]) }));
+    const run = await chains.at("c", 2, () => ({
+      handlers: [recorder(rebuilt)],
+      upload: context(),
+      readStored: () => Readable.from([Buffer.from("ab")]),
+    }));
     expect(run.upload.bytesSeen).toBe(2);
     expect(rebuilt).toEqual(["resume", "chunk:ab"]);
     // The dropped chain got no abort: its upload goes on.
@@ -76,7 +88,9 @@ describe("createResumableChains", () => {
   it("fails a rebuild whose store holds fewer bytes than the offset says", async () => {
     const chains = createResumableChains();
     const log: string[] = [];
-    await expect(chains.at("e", 6, () => ({ handlers: [recorder(log)], upload: context(), readStored: () => Readable.from([Buffer.from("abc")]) }))).rejects.toThrow(/holds 3 bytes/);
+    await expect(
+      chains.at("e", 6, () => ({ handlers: [recorder(log)], upload: context(), readStored: () => Readable.from([Buffer.from("abc")]) })),
+    ).rejects.toThrow(/holds 3 bytes/);
     expect(log.at(-1)).toBe("abort");
   });
 });

@@ -2,14 +2,14 @@
 // PUT, and come back through the same admission, chain and finisher as any
 // upload's. Against s3rver, a real S3-compatible server.
 import { randomUUID } from "node:crypto";
-import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { stageImageWithProgress, UpstageRequestError } from "../../src/client/index.js";
 import { cancelDirect, createDirect, putToBucket, stageDirect, uploadDirect } from "../helpers/directUpload.js";
 import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
-import { DISCARD } from "../helpers/operations.js";
 import { createHourlyCap } from "../helpers/hourlyCap.js";
 import { jpeg, pngDeclaring, scenery } from "../helpers/images.js";
+import { DISCARD } from "../helpers/operations.js";
 import { startS3Server, type TestS3Server } from "../helpers/s3Server.js";
 import { createScanner, MARKER, SCANNED } from "../helpers/scanner.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
@@ -30,7 +30,12 @@ describe("direct uploads to the bucket", () => {
     s3 = await startS3Server();
     [t, photo] = await Promise.all([
       startTestServer(
-        { ...s3.env, MAX_CONCURRENT_UPLOADS: "3", QUOTA_BYTES: String(2_000_000), UPLOAD_HANDLERS: "hourly-cap,scanner,limit,sniff,quota,hash,store" },
+        {
+          ...s3.env,
+          MAX_CONCURRENT_UPLOADS: "3",
+          QUOTA_BYTES: String(2_000_000),
+          UPLOAD_HANDLERS: "hourly-cap,scanner,limit,sniff,quota,hash,store",
+        },
         { uploadHandlers: { scanner: createScanner, "hourly-cap": createHourlyCap(6) } },
       ),
       scenery(640, 480),
@@ -43,7 +48,13 @@ describe("direct uploads to the bucket", () => {
 
   it("says which doors it has", async () => {
     const { body } = await graphql(t.graphqlUrl, UPLOAD_OPTIONS);
-    expect(body.data!.uploadOptions).toMatchObject({ multipart: true, resumable: true, direct: true, maxFileSize: 20 * 1024 * 1024, maxConcurrentUploads: 3 });
+    expect(body.data!.uploadOptions).toMatchObject({
+      multipart: true,
+      resumable: true,
+      direct: true,
+      maxFileSize: 20 * 1024 * 1024,
+      maxConcurrentUploads: 3,
+    });
     expect(body.data!.uploadOptions.acceptedFormats).toContain("image/jpeg");
     expect(body.data!.uploadOptions.resumableEndpoint).toBe(`${t.url}/uploads/`);
   });
@@ -156,7 +167,7 @@ describe("direct uploads to the bucket", () => {
     // The fourth place is taken by none: a multipart upload that would pass the quota is refused too.
     const big = await scenery(1600, 1200);
     expect(errorCode(await stageFile(t.graphqlUrl, Buffer.concat([big, Buffer.alloc(300_000)]), { token }))).toBe("QUOTA_EXCEEDED");
-    const small = (await createDirect(t.graphqlUrl, token, { byteSize: 1000 }));
+    const small = await createDirect(t.graphqlUrl, token, { byteSize: 1000 });
     expect(errorCode(small)).toBe("RATE_LIMITED");
 
     const uploadId = randomUUID();
@@ -201,7 +212,9 @@ describe("direct uploads to the bucket", () => {
     const upload = (await createDirect(t.graphqlUrl, token, { byteSize: photo.length })).body.data!.createDirectUpload;
     await putToBucket(upload, photo);
     const { knex } = t.server.database;
-    await knex("direct_uploads").where({ id: upload.id }).update({ expires_at: new Date(Date.now() - 1000) });
+    await knex("direct_uploads")
+      .where({ id: upload.id })
+      .update({ expires_at: new Date(Date.now() - 1000) });
     expect(errorCode(await stageDirect(t.graphqlUrl, token, upload.id))).toBe("UPLOAD_EXPIRED");
     await t.server.sweeper.sweep();
     expect(await quarantined(s3)).toEqual([]);

@@ -7,10 +7,10 @@ import { cleanedAfterEach } from "../helpers/cleanedAfterEach.js";
 import { errorCode, stageFile } from "../helpers/graphqlClient.js";
 import { createHourlyCap } from "../helpers/hourlyCap.js";
 import { jpeg, scenery } from "../helpers/images.js";
+import { createScanner, MARKER, SCANNED } from "../helpers/scanner.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { createTestDatabase } from "../helpers/testDatabases.js";
-import { createScanner, MARKER, SCANNED } from "../helpers/scanner.js";
 import { refusalOf, tusUpload, uploadHalf } from "../helpers/tus.js";
 
 const HANDLERS = "hourly-cap,scanner,limit,sniff,quota,hash,store";
@@ -81,7 +81,10 @@ describe("an application's handlers at both doors", () => {
     expect((await stageFile(t.graphqlUrl, await jpeg(64, 64), { token })).body.errors).toBeUndefined();
     // The third is past the cap: refused at its creation over tus, before its body, and over multipart.
     const third = await tusUpload(await jpeg(32, 32), { endpoint: `${t.url}/uploads/`, headers }).catch((error: unknown) => error);
-    expect(refusalOf(third)).toMatchObject({ status: 403, body: { error: { code: "QUOTA_EXCEEDED", message: "At most 2 uploads an hour; try again later." } } });
+    expect(refusalOf(third)).toMatchObject({
+      status: 403,
+      body: { error: { code: "QUOTA_EXCEEDED", message: "At most 2 uploads an hour; try again later." } },
+    });
     expect(errorCode(await stageFile(t.graphqlUrl, await jpeg(32, 32), { token }))).toBe("QUOTA_EXCEEDED");
     expect(await t.server.database.knex("resumable_uploads").where({ owner_id: "capped" })).toEqual([]);
   });
@@ -101,7 +104,11 @@ describe("an application's handler across a restart between tus requests", () =>
 
     const first = await startTestServer(env, overrides);
     const token = await first.token("scan-restart");
-    const uploadUrl = await uploadHalf(marked, { endpoint: `${first.url}/uploads/`, headers: { authorization: `Bearer ${token}` }, chunkSize: CHUNK });
+    const uploadUrl = await uploadHalf(marked, {
+      endpoint: `${first.url}/uploads/`,
+      headers: { authorization: `Bearer ${token}` },
+      chunkSize: CHUNK,
+    });
     await first.stop();
 
     const second = await startTestServer(env, overrides);

@@ -1,7 +1,7 @@
 // The worked example of the README's "Writing your own handler", run as it is written there.
 import { describe, expect, it } from "vitest";
-import { createHourlyCap } from "../helpers/hourlyCap.js";
 import { errorCode, stageFile } from "../helpers/graphqlClient.js";
+import { createHourlyCap } from "../helpers/hourlyCap.js";
 import { jpeg } from "../helpers/images.js";
 import { startTestServer } from "../helpers/startTestServer.js";
 

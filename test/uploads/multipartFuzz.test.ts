@@ -2,9 +2,9 @@ import { Writable } from "node:stream";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jpeg } from "../helpers/images.js";
+import { metricValue } from "../helpers/metricValue.js";
 import { fuzzRequests, REFUSAL_CODES, sendFuzzRequest } from "../helpers/multipartFuzz.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
-import { metricValue } from "../helpers/metricValue.js";
 
 /**
  * Property: whatever multipart request a signed-in client sends (parts in any
@@ -42,7 +42,14 @@ const log = new Writable({
 beforeAll(async () => {
   // Staged images must outlive a long campaign (`npm run fuzz` runs for half an hour): the rows are counted.
   t = await startTestServer(
-    { MAX_FILE_SIZE: String(64 * 1024), UPLOAD_IDLE_TIMEOUT: "5", LOG_LEVEL: "info", STAGE_TTL: "604800", SWEEP_INTERVAL: "86400", QUOTA_BYTES: String(10 * 1024 ** 3) },
+    {
+      MAX_FILE_SIZE: String(64 * 1024),
+      UPLOAD_IDLE_TIMEOUT: "5",
+      LOG_LEVEL: "info",
+      STAGE_TTL: "604800",
+      SWEEP_INTERVAL: "86400",
+      QUOTA_BYTES: String(10 * 1024 ** 3),
+    },
     { logDestination: log },
   );
   token = await t.token("fuzzer");
@@ -92,7 +99,10 @@ describe("multipart intake under fuzzing", () => {
         await handledCount(sent);
         // Its upload slot is free again.
         expect(await activeUploads()).toBe(0);
-        expect((await t.files()).filter((f) => f.startsWith("tmp/")), JSON.stringify(outcome)).toEqual([]);
+        expect(
+          (await t.files()).filter((f) => f.startsWith("tmp/")),
+          JSON.stringify(outcome),
+        ).toEqual([]);
         // A client that left after its image was staged leaves a row nobody heard of: allowed, and it expires.
         const rows = Number((await t.server.database.knex("images").count({ n: "*" }))[0]!.n);
         if (!outcome.clientLeft) expect(rows).toBe(staged);
@@ -105,7 +115,10 @@ describe("multipart intake under fuzzing", () => {
     expect(health.status).toBe(200);
     // Every stored file has its row.
     const keys = new Set(
-      [...(await t.server.database.knex("images").pluck("storage_key")), ...(await t.server.database.knex("thumbnails").pluck("storage_key"))].map((k) => `media/${k}`),
+      [
+        ...(await t.server.database.knex("images").pluck("storage_key")),
+        ...(await t.server.database.knex("thumbnails").pluck("storage_key")),
+      ].map((k) => `media/${k}`),
     );
     expect((await t.files()).filter((f) => f.startsWith("media/") && !keys.has(f))).toEqual([]);
   });

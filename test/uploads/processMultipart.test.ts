@@ -4,9 +4,9 @@ import { text } from "node:stream/consumers";
 import Upload from "graphql-upload/Upload.mjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../src/errors/ErrorCode.js";
-import { UpstageError } from "../../src/errors/UpstageError.js";
-import { processMultipart, type MultipartFile, type MultipartOptions } from "../../src/uploads/processMultipart.js";
 import { UploadAbortedError } from "../../src/errors/UploadAbortedError.js";
+import { UpstageError } from "../../src/errors/UpstageError.js";
+import { type MultipartFile, type MultipartOptions, processMultipart } from "../../src/uploads/processMultipart.js";
 
 /**
  * graphql-upload's own `processRequest` cases (processRequest.test.mjs),
@@ -47,7 +47,9 @@ async function parserServer(
     url,
     received,
     async send(body: FormData | string, headers: Record<string, string> = {}) {
-      await fetch(url, { method: "POST", body, headers }).then((r) => r.arrayBuffer()).catch(() => undefined);
+      await fetch(url, { method: "POST", body, headers })
+        .then((r) => r.arrayBuffer())
+        .catch(() => undefined);
       await outcome;
     },
     /** What `check` found, for a request the test sends itself. */
@@ -93,7 +95,12 @@ describe("processMultipart: graphql-upload's cases", () => {
     const s = await parserServer(async ({ operations }) => {
       expect(await operations).toEqual(operation);
     });
-    await s.send(form([["operations", JSON.stringify(operation)], ["map", "{}"]]));
+    await s.send(
+      form([
+        ["operations", JSON.stringify(operation)],
+        ["map", "{}"],
+      ]),
+    );
   });
 
   it("A single file, file name chars `latin1`.", async () => {
@@ -104,7 +111,13 @@ describe("processMultipart: graphql-upload's cases", () => {
       expect(upload.encoding).toBe("7bit");
       expect(await text(upload.createReadStream())).toBe("a");
     });
-    await s.send(form([["operations", JSON.stringify({ variables: { file: null } })], ["map", '{"1":["variables.file"]}'], ["1", file("a")]]));
+    await s.send(
+      form([
+        ["operations", JSON.stringify({ variables: { file: null } })],
+        ["map", '{"1":["variables.file"]}'],
+        ["1", file("a")],
+      ]),
+    );
   });
 
   it("A single file, file name chars non `latin1`.", async () => {
@@ -114,7 +127,13 @@ describe("processMultipart: graphql-upload's cases", () => {
       expect(upload.filename).toBe(fileName);
       expect(await text(upload.createReadStream())).toBe("a");
     });
-    await s.send(form([["operations", JSON.stringify({ variables: { file: null } })], ["map", '{"1":["variables.file"]}'], ["1", file("a", fileName)]]));
+    await s.send(
+      form([
+        ["operations", JSON.stringify({ variables: { file: null } })],
+        ["map", '{"1":["variables.file"]}'],
+        ["1", file("a", fileName)],
+      ]),
+    );
   });
 
   it("A single file, batched.", async () => {
@@ -142,10 +161,18 @@ describe("processMultipart: graphql-upload's cases", () => {
 
   it("Deduped files (one file mapped to two variables): refused here, BAD_USER_INPUT naming both.", async () => {
     const s = await parserServer(async ({ operations }) => {
-      await expectRefusal(operations, ErrorCode.BadUserInput, "The file ‘1’ is mapped to 2 variables (variables.files.0, variables.files.1); map each file to one.");
+      await expectRefusal(
+        operations,
+        ErrorCode.BadUserInput,
+        "The file ‘1’ is mapped to 2 variables (variables.files.0, variables.files.1); map each file to one.",
+      );
     });
     await s.send(
-      form([["operations", JSON.stringify({ variables: { files: [null, null] } })], ["map", JSON.stringify({ 1: ["variables.files.0", "variables.files.1"] })], ["1", file("a")]]),
+      form([
+        ["operations", JSON.stringify({ variables: { files: [null, null] } })],
+        ["map", JSON.stringify({ 1: ["variables.files.0", "variables.files.1"] })],
+        ["1", file("a")],
+      ]),
     );
   });
 
@@ -172,9 +199,20 @@ describe("processMultipart: graphql-upload's cases", () => {
     const s = await parserServer(async ({ operations }) => {
       const upload = await fileOf(((await operations) as any).variables.file);
       expect(upload.filename).toBe("a.txt");
-      await expectRefusal(readAll(upload), ErrorCode.BadUserInput, "The file part ‘2’ is not named in the ‘map’ multipart field; send only the files it names.");
+      await expectRefusal(
+        readAll(upload),
+        ErrorCode.BadUserInput,
+        "The file part ‘2’ is not named in the ‘map’ multipart field; send only the files it names.",
+      );
     });
-    await s.send(form([["operations", JSON.stringify({ variables: { file: null } })], ["map", '{"1":["variables.file"]}'], ["1", file("a")], ["2", file("b")]]));
+    await s.send(
+      form([
+        ["operations", JSON.stringify({ variables: { file: null } })],
+        ["map", '{"1":["variables.file"]}'],
+        ["1", file("a")],
+        ["2", file("b")],
+      ]),
+    );
   });
 
   it("A missing multipart form field file.", async () => {
@@ -183,13 +221,22 @@ describe("processMultipart: graphql-upload's cases", () => {
       expect(variables.file).toBeInstanceOf(Upload);
       await expectRefusal(variables.file.promise, ErrorCode.BadUserInput, "File missing in the request: ‘1’.");
     });
-    await s.send(form([["operations", JSON.stringify({ variables: { file: null } })], ["map", '{"1":["variables.file"]}']]));
+    await s.send(
+      form([
+        ["operations", JSON.stringify({ variables: { file: null } })],
+        ["map", '{"1":["variables.file"]}'],
+      ]),
+    );
   });
 
   it("Option `maxFiles`: BAD_USER_INPUT here (FILE_TOO_LARGE is for a file's size only).", async () => {
     const s = await parserServer(
       async ({ operations }) => {
-        await expectRefusal(operations, ErrorCode.BadUserInput, "The ‘map’ multipart field names 2 files; at most 1 may be sent in one request.");
+        await expectRefusal(
+          operations,
+          ErrorCode.BadUserInput,
+          "The ‘map’ multipart field names 2 files; at most 1 may be sent in one request.",
+        );
       },
       { maxFiles: 1 },
     );
@@ -208,7 +255,11 @@ describe("processMultipart: graphql-upload's cases", () => {
       async ({ operations }) => {
         const { variables } = (await operations) as any;
         const uploadA = await fileOf(variables.files[0]);
-        await expectRefusal(readAll(uploadA), ErrorCode.BadUserInput, "The file part ‘extraneous’ is not named in the ‘map’ multipart field; send only the files it names.");
+        await expectRefusal(
+          readAll(uploadA),
+          ErrorCode.BadUserInput,
+          "The file part ‘extraneous’ is not named in the ‘map’ multipart field; send only the files it names.",
+        );
         await expectRefusal(variables.files[1].promise, ErrorCode.BadUserInput, /not named in the ‘map’/);
       },
       { maxFiles: 2 },
@@ -232,7 +283,13 @@ describe("processMultipart: graphql-upload's cases", () => {
       },
       { maxFileSize: 2 },
     );
-    await s.send(form([["operations", JSON.stringify({ variables: { file: null } })], ["map", '{"1":["variables.file"]}'], ["1", file("aaa")]]));
+    await s.send(
+      form([
+        ["operations", JSON.stringify({ variables: { file: null } })],
+        ["map", '{"1":["variables.file"]}'],
+        ["1", file("aaa")],
+      ]),
+    );
   });
 
   it("Option `maxFieldSize`: BAD_USER_INPUT.", async () => {
@@ -242,7 +299,13 @@ describe("processMultipart: graphql-upload's cases", () => {
       },
       { maxFieldSize: 1 },
     );
-    await s.send(form([["operations", JSON.stringify({ variables: { file: null } })], ["map", '{"1":["variables.file"]}'], ["1", file("a")]]));
+    await s.send(
+      form([
+        ["operations", JSON.stringify({ variables: { file: null } })],
+        ["map", '{"1":["variables.file"]}'],
+        ["1", file("a")],
+      ]),
+    );
   });
 
   it("An aborted request and immediate stream creation: the stream fails as an abort.", async () => {
@@ -276,21 +339,39 @@ describe("processMultipart: graphql-upload's cases", () => {
     const s = await parserServer(async ({ operations }) => {
       await expectRefusal(operations, ErrorCode.BadUserInput, `Misordered multipart fields; ‘map’ should follow ‘operations’ ${SPEC}.`);
     });
-    await s.send(form([["map", '{"1":["variables.file"]}'], ["operations", JSON.stringify({ variables: { file: null } })], ["1", file("a")]]));
+    await s.send(
+      form([
+        ["map", '{"1":["variables.file"]}'],
+        ["operations", JSON.stringify({ variables: { file: null } })],
+        ["1", file("a")],
+      ]),
+    );
   });
 
   it("Multipart form field file misordered before `map`.", async () => {
     const s = await parserServer(async ({ operations }) => {
       await expectRefusal(operations, ErrorCode.BadUserInput, `Misordered multipart fields; files should follow ‘map’ ${SPEC}.`);
     });
-    await s.send(form([["operations", JSON.stringify({ variables: { file: null } })], ["1", file("a")], ["map", '{"1":["variables.file"]}']]));
+    await s.send(
+      form([
+        ["operations", JSON.stringify({ variables: { file: null } })],
+        ["1", file("a")],
+        ["map", '{"1":["variables.file"]}'],
+      ]),
+    );
   });
 
   it("A file before every field (the request that used to end the process).", async () => {
     const s = await parserServer(async ({ operations }) => {
       await expectRefusal(operations, ErrorCode.BadUserInput, `Misordered multipart fields; files should follow ‘map’ ${SPEC}.`);
     });
-    await s.send(form([["0", file("a".repeat(200_000))], ["operations", JSON.stringify({ variables: { f: null } })], ["map", '{"0":["variables.f"]}']]));
+    await s.send(
+      form([
+        ["0", file("a".repeat(200_000))],
+        ["operations", JSON.stringify({ variables: { f: null } })],
+        ["map", '{"0":["variables.f"]}'],
+      ]),
+    );
   });
 
   it("Multipart form fields `map` and file missing.", async () => {
@@ -312,7 +393,13 @@ describe("processMultipart: graphql-upload's cases", () => {
       const s = await parserServer(async ({ operations }) => {
         await expectRefusal(operations, ErrorCode.BadUserInput, `Invalid JSON in the ‘operations’ multipart field ${SPEC}.`);
       });
-      await s.send(form([["operations", "{ variables: { file: null } }"], ["map", '{"1":["variables.file"]}'], ["1", file("a".repeat(size))]]));
+      await s.send(
+        form([
+          ["operations", "{ variables: { file: null } }"],
+          ["map", '{"1":["variables.file"]}'],
+          ["1", file("a".repeat(size))],
+        ]),
+      );
     });
   }
 
@@ -325,7 +412,13 @@ describe("processMultipart: graphql-upload's cases", () => {
       const s = await parserServer(async ({ operations }) => {
         await expectRefusal(operations, ErrorCode.BadUserInput, `Invalid type for the ‘operations’ multipart field ${SPEC}.`);
       });
-      await s.send(form([["operations", JSON.stringify(value)], ["map", '{"1":["variables.file"]}'], ["1", file("a")]]));
+      await s.send(
+        form([
+          ["operations", JSON.stringify(value)],
+          ["map", '{"1":["variables.file"]}'],
+          ["1", file("a")],
+        ]),
+      );
     });
   }
 
@@ -333,7 +426,13 @@ describe("processMultipart: graphql-upload's cases", () => {
     const s = await parserServer(async ({ operations }) => {
       await expectRefusal(operations, ErrorCode.BadUserInput, `Invalid JSON in the ‘map’ multipart field ${SPEC}.`);
     });
-    await s.send(form([["operations", JSON.stringify({ variables: { file: null } })], ["map", "{ 1: ['variables.file'] }"], ["1", file("a")]]));
+    await s.send(
+      form([
+        ["operations", JSON.stringify({ variables: { file: null } })],
+        ["map", "{ 1: ['variables.file'] }"],
+        ["1", file("a")],
+      ]),
+    );
   });
 
   for (const [type, value] of [
@@ -346,7 +445,13 @@ describe("processMultipart: graphql-upload's cases", () => {
       const s = await parserServer(async ({ operations }) => {
         await expectRefusal(operations, ErrorCode.BadUserInput, `Invalid type for the ‘map’ multipart field ${SPEC}.`);
       });
-      await s.send(form([["operations", JSON.stringify({ variables: { file: null } })], ["map", JSON.stringify(value)], ["1", file("a")]]));
+      await s.send(
+        form([
+          ["operations", JSON.stringify({ variables: { file: null } })],
+          ["map", JSON.stringify(value)],
+          ["1", file("a")],
+        ]),
+      );
     });
   }
 
@@ -354,14 +459,30 @@ describe("processMultipart: graphql-upload's cases", () => {
     const s = await parserServer(async ({ operations }) => {
       await expectRefusal(operations, ErrorCode.BadUserInput, `Invalid type for the ‘map’ multipart field entry key ‘1’ array ${SPEC}.`);
     });
-    await s.send(form([["operations", JSON.stringify({ variables: { file: null } })], ["map", JSON.stringify({ 1: null })], ["1", file("a")]]));
+    await s.send(
+      form([
+        ["operations", JSON.stringify({ variables: { file: null } })],
+        ["map", JSON.stringify({ 1: null })],
+        ["1", file("a")],
+      ]),
+    );
   });
 
   it("Invalid multipart form field `map` entry array item type.", async () => {
     const s = await parserServer(async ({ operations }) => {
-      await expectRefusal(operations, ErrorCode.BadUserInput, `Invalid type for the ‘map’ multipart field entry key ‘1’ array index ‘0’ value ${SPEC}.`);
+      await expectRefusal(
+        operations,
+        ErrorCode.BadUserInput,
+        `Invalid type for the ‘map’ multipart field entry key ‘1’ array index ‘0’ value ${SPEC}.`,
+      );
     });
-    await s.send(form([["operations", JSON.stringify({ variables: { file: null } })], ["map", JSON.stringify({ 1: [null] })], ["1", file("a")]]));
+    await s.send(
+      form([
+        ["operations", JSON.stringify({ variables: { file: null } })],
+        ["map", JSON.stringify({ 1: [null] })],
+        ["1", file("a")],
+      ]),
+    );
   });
 
   it("Invalid multipart form field `map` entry array item object path.", async () => {
@@ -372,7 +493,13 @@ describe("processMultipart: graphql-upload's cases", () => {
         `Invalid object path for the ‘map’ multipart field entry key ‘1’ array index ‘0’ value ‘variables.file’ ${SPEC}.`,
       );
     });
-    await s.send(form([["operations", JSON.stringify({ variables: "" })], ["map", JSON.stringify({ 1: ["variables.file"] })], ["1", file("a")]]));
+    await s.send(
+      form([
+        ["operations", JSON.stringify({ variables: "" })],
+        ["map", JSON.stringify({ 1: ["variables.file"] })],
+        ["1", file("a")],
+      ]),
+    );
   });
 
   it("An unparsable multipart request.", async () => {
@@ -400,7 +527,14 @@ describe("processMultipart: the stricter rules", () => {
     const s = await parserServer(async ({ operations }) => {
       await expectRefusal(operations, ErrorCode.BadUserInput, `The ‘operations’ multipart field appears more than once ${SPEC}.`);
     });
-    await s.send(form([["operations", ops], ["operations", ops], ["map", '{"1":["variables.file"]}'], ["1", file("a")]]));
+    await s.send(
+      form([
+        ["operations", ops],
+        ["operations", ops],
+        ["map", '{"1":["variables.file"]}'],
+        ["1", file("a")],
+      ]),
+    );
   });
 
   it("refuses a field the spec does not call for", async () => {
@@ -409,7 +543,14 @@ describe("processMultipart: the stricter rules", () => {
       const upload = await fileOf(((await operations) as any).variables.file);
       await expectRefusal(readAll(upload), ErrorCode.BadUserInput, /Unexpected multipart field ‘extra’/);
     });
-    await s.send(form([["operations", ops], ["map", '{"1":["variables.file"]}'], ["1", file("a")], ["extra", "x"]]));
+    await s.send(
+      form([
+        ["operations", ops],
+        ["map", '{"1":["variables.file"]}'],
+        ["1", file("a")],
+        ["extra", "x"],
+      ]),
+    );
   });
 
   it("refuses a file part that comes twice", async () => {
@@ -417,28 +558,57 @@ describe("processMultipart: the stricter rules", () => {
       const upload = await fileOf(((await operations) as any).variables.file);
       await expectRefusal(readAll(upload), ErrorCode.BadUserInput, "The file part ‘1’ appears more than once.");
     });
-    await s.send(form([["operations", ops], ["map", '{"1":["variables.file"]}'], ["1", file("a")], ["1", file("b")]]));
+    await s.send(
+      form([
+        ["operations", ops],
+        ["map", '{"1":["variables.file"]}'],
+        ["1", file("a")],
+        ["1", file("b")],
+      ]),
+    );
   });
 
   it("refuses a map path outside the variables", async () => {
     const s = await parserServer(async ({ operations }) => {
       await expectRefusal(operations, ErrorCode.BadUserInput, /Invalid object path .* value ‘query’/);
     });
-    await s.send(form([["operations", JSON.stringify({ query: "{ a }" })], ["map", '{"1":["query"]}'], ["1", file("a")]]));
+    await s.send(
+      form([
+        ["operations", JSON.stringify({ query: "{ a }" })],
+        ["map", '{"1":["query"]}'],
+        ["1", file("a")],
+      ]),
+    );
   });
 
   it("refuses a map path into a huge array index", async () => {
     const s = await parserServer(async ({ operations }) => {
       await expectRefusal(operations, ErrorCode.BadUserInput, /Invalid object path .* value ‘variables\.list\.999999999’/);
     });
-    await s.send(form([["operations", JSON.stringify({ variables: { list: [] } })], ["map", '{"1":["variables.list.999999999"]}'], ["1", file("a")]]));
+    await s.send(
+      form([
+        ["operations", JSON.stringify({ variables: { list: [] } })],
+        ["map", '{"1":["variables.list.999999999"]}'],
+        ["1", file("a")],
+      ]),
+    );
   });
 
   it("refuses a map entry that names no variable", async () => {
     const s = await parserServer(async ({ operations }) => {
-      await expectRefusal(operations, ErrorCode.BadUserInput, "The ‘map’ multipart field entry key ‘1’ names no variable; map each file to one.");
+      await expectRefusal(
+        operations,
+        ErrorCode.BadUserInput,
+        "The ‘map’ multipart field entry key ‘1’ names no variable; map each file to one.",
+      );
     });
-    await s.send(form([["operations", ops], ["map", '{"1":[]}'], ["1", file("a")]]));
+    await s.send(
+      form([
+        ["operations", ops],
+        ["map", '{"1":[]}'],
+        ["1", file("a")],
+      ]),
+    );
   });
 
   it("refuses a body without a boundary", async () => {
@@ -455,7 +625,13 @@ describe("processMultipart: the stricter rules", () => {
       expect(() => upload.createReadStream()).toThrow(/can be read once/);
       expect(await text(stream)).toBe("a");
     });
-    await s.send(form([["operations", ops], ["map", '{"1":["variables.file"]}'], ["1", file("a")]]));
+    await s.send(
+      form([
+        ["operations", ops],
+        ["map", '{"1":["variables.file"]}'],
+        ["1", file("a")],
+      ]),
+    );
   });
 
   it("rejects at once, as an abort, a request whose client left before it was read", async () => {

@@ -16,11 +16,17 @@ describe("one uploadId, one upload in flight", () => {
   let t: TestServer;
   let files: Buffer[];
   beforeAll(async () => {
-    [t, files] = await Promise.all([startTestServer({ MAX_CONCURRENT_UPLOADS: "8" }), Promise.all([1, 2, 3, 4].map((i) => jpeg(300 + i, 200)))]);
+    [t, files] = await Promise.all([
+      startTestServer({ MAX_CONCURRENT_UPLOADS: "8" }),
+      Promise.all([1, 2, 3, 4].map((i) => jpeg(300 + i, 200))),
+    ]);
   });
   afterAll(() => t?.stop());
 
-  it.each([["a cold server", "cold"], ["a busy server", "busy"]])(
+  it.each([
+    ["a cold server", "cold"],
+    ["a busy server", "busy"],
+  ])(
     "on %s, of four uploads naming one uploadId at once one is staged, the others are RATE_LIMITED, and its subscriber hears one ending",
     async (where, username) => {
       const token = await t.token(`same-id-${username}`);
@@ -30,7 +36,8 @@ describe("one uploadId, one upload in flight", () => {
       const ws = wsClient(t.graphqlUrl, token);
       const endings: unknown[] = [];
       const watching = collect(ws, UPLOAD_PROGRESS, { uploadId }, (event) => {
-        if (event.uploadProgress.phase !== "RECEIVING" && event.uploadProgress.phase !== "PROCESSING") endings.push(event.uploadProgress.phase);
+        if (event.uploadProgress.phase !== "RECEIVING" && event.uploadProgress.phase !== "PROCESSING")
+          endings.push(event.uploadProgress.phase);
       });
       await t.subscribed(uploadId);
       const answers = await Promise.all(files.map((file) => stageFile(t.graphqlUrl, file, { token, uploadId })));
@@ -54,7 +61,9 @@ describe("one uploadId, one upload in flight", () => {
     const uploadId = randomUUID();
     const slow = rawUpload(t.graphqlUrl, await jpeg(400, 400), { token, uploadId, chunkSize: 4096, delayMs: 10 });
     await waitFor(async () => (await metricValue(t.url, "upstage_active_uploads")) === 1, "the multipart upload is in flight");
-    const meanwhile = await tusUpload(await jpeg(60, 60), { endpoint: `${t.url}/uploads/`, headers, metadata: { uploadId } }).catch((error: unknown) => error);
+    const meanwhile = await tusUpload(await jpeg(60, 60), { endpoint: `${t.url}/uploads/`, headers, metadata: { uploadId } }).catch(
+      (error: unknown) => error,
+    );
     expect(refusalOf(meanwhile)).toMatchObject({ status: 429, body: { error: { code: "RATE_LIMITED" } } });
     expect((await slow).status).toBe(200);
 
@@ -63,7 +72,12 @@ describe("one uploadId, one upload in flight", () => {
       [1, 2, 3, 4].map(() =>
         fetch(`${t.url}/uploads/`, {
           method: "POST",
-          headers: { ...headers, "tus-resumable": "1.0.0", "upload-length": "1000", "upload-metadata": `uploadId ${Buffer.from(next).toString("base64")}` },
+          headers: {
+            ...headers,
+            "tus-resumable": "1.0.0",
+            "upload-length": "1000",
+            "upload-metadata": `uploadId ${Buffer.from(next).toString("base64")}`,
+          },
         }),
       ),
     );

@@ -94,7 +94,6 @@ describe("uploads that end badly", () => {
     expect(failed.bytesReceived).toBeLessThan(4 * 1024 * 1024);
     expect(upload.bytesWritten).toBeLessThan(upload.bytesTotal / 2);
   });
-
 });
 
 describe("uploads refused before their body is read", () => {

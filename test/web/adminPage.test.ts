@@ -4,12 +4,12 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { chromiumMissing, launchChromium, TEST_OUTPUT } from "./browser.js";
 import { describeWithPart } from "../helpers/describeWhen.js";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { scenery } from "../helpers/images.js";
 import { COMMIT_PROFILE } from "../helpers/operations.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { chromiumMissing, launchChromium, TEST_OUTPUT } from "./browser.js";
 
 describeWithPart(chromiumMissing, "the admin page", {}, () => {
   let t: TestServer;
@@ -55,7 +55,9 @@ describeWithPart(chromiumMissing, "the admin page", {}, () => {
     const first = await page.$$eval("#rows tr:first-child td", (cells) => cells.map((cell) => cell.textContent));
     expect(first.slice(1, 5)).toEqual(["bob", "Staged", expect.stringMatching(/^\d+(\.\d)? KB$/), "360×300"]);
     expect(first[5]).not.toBe("");
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>("#rows img")].every((img) => img.complete && img.naturalWidth > 0));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>("#rows img")].every((img) => img.complete && img.naturalWidth > 0),
+    );
     await page.screenshot({ path: path.join(TEST_OUTPUT, "admin-page.png"), fullPage: true });
 
     await page.selectOption("#filter-status", "COMMITTED");
@@ -109,7 +111,9 @@ describeWithPart(chromiumMissing, "the admin page", {}, () => {
   it("turns a signed-in user who is not an admin away in words, and lists nothing", async () => {
     const page = await open(await t.token("alice"));
     await page.waitForSelector("#refusal", { state: "visible" });
-    expect(await page.textContent("#refusal-text")).toBe("This page is for admins. alice is signed in, and that token has no admin role (FORBIDDEN).");
+    expect(await page.textContent("#refusal-text")).toBe(
+      "This page is for admins. alice is signed in, and that token has no admin role (FORBIDDEN).",
+    );
     expect(await page.isVisible("#list")).toBe(false);
     expect(await page.$$("#rows tr")).toHaveLength(0);
     await page.screenshot({ path: path.join(TEST_OUTPUT, "admin-page-refused.png") });

@@ -6,12 +6,12 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { chromiumMissing, launchChromium, seen, TEST_OUTPUT, throttleUploads, watchPage } from "./browser.js";
 import { describeWithPart } from "../helpers/describeWhen.js";
 import { scenery } from "../helpers/images.js";
 import { startS3Server, type TestS3Server } from "../helpers/s3Server.js";
 import { freePort } from "../helpers/spawnServer.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { chromiumMissing, launchChromium, seen, TEST_OUTPUT, throttleUploads, watchPage } from "./browser.js";
 
 describeWithPart(chromiumMissing, "direct uploads from the page", {}, () => {
   let s3: TestS3Server;
@@ -42,9 +42,14 @@ describeWithPart(chromiumMissing, "direct uploads from the page", {}, () => {
     return { page, requests };
   }
 
-  const putsToBucket = (requests: Request[]) => requests.filter((request) => request.method() === "PUT" && request.url().startsWith(`${s3.endpoint}/`));
+  const putsToBucket = (requests: Request[]) =>
+    requests.filter((request) => request.method() === "PUT" && request.url().startsWith(`${s3.endpoint}/`));
   const bytesToUpstage = (requests: Request[]) =>
-    requests.filter((request) => request.url().startsWith(t.url) && ((request.headers()["content-type"] ?? "").startsWith("multipart/") || request.url().includes("/uploads/")));
+    requests.filter(
+      (request) =>
+        request.url().startsWith(t.url) &&
+        ((request.headers()["content-type"] ?? "").startsWith("multipart/") || request.url().includes("/uploads/")),
+    );
 
   it("the avatar goes to the bucket with a moving bar, is staged by upstage, and is saved", async () => {
     const { page, requests } = await signedIn("direct-avatar");
@@ -83,19 +88,24 @@ describeWithPart(chromiumMissing, "direct uploads from the page", {}, () => {
     ];
     await page.evaluate((dropped) => {
       const transfer = new DataTransfer();
-      for (const file of dropped) transfer.items.add(new File([Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0))], file.name, { type: file.type }));
+      for (const file of dropped)
+        transfer.items.add(new File([Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0))], file.name, { type: file.type }));
       const zone = document.getElementById("photo-drop")!;
       zone.dispatchEvent(new DragEvent("dragover", { dataTransfer: transfer, bubbles: true, cancelable: true }));
       zone.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
     }, files);
     await page.waitForFunction(
-      () => document.querySelectorAll("#photo-uploads .upload[data-state=staged]").length === 2 && document.querySelectorAll("#photo-uploads .upload[data-state=failed]").length === 1,
+      () =>
+        document.querySelectorAll("#photo-uploads .upload[data-state=staged]").length === 2 &&
+        document.querySelectorAll("#photo-uploads .upload[data-state=failed]").length === 1,
       undefined,
       { timeout: 30_000 },
     );
     const failed = page.locator("#photo-uploads .upload[data-state=failed]");
     expect(await failed.locator(".name").textContent()).toBe("notes.jpg");
-    expect(await failed.locator(".status").textContent()).toBe("That is not an image upstage can read. Use JPEG, PNG, WebP, GIF, AVIF or HEIC.");
+    expect(await failed.locator(".status").textContent()).toBe(
+      "That is not an image upstage can read. Use JPEG, PNG, WebP, GIF, AVIF or HEIC.",
+    );
     expect(putsToBucket(requests)).toHaveLength(3);
     expect(bytesToUpstage(requests)).toEqual([]);
     await page.click("#save-photos");

@@ -5,12 +5,12 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { chromiumMissing, launchChromium, TEST_OUTPUT, throttleUploads } from "./browser.js";
 import { describeWithPart } from "../helpers/describeWhen.js";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { scenery } from "../helpers/images.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { waitFor } from "../helpers/waitFor.js";
+import { chromiumMissing, launchChromium, TEST_OUTPUT, throttleUploads } from "./browser.js";
 
 describeWithPart(chromiumMissing, "the profile page's photos", {}, () => {
   let t: TestServer;
@@ -91,21 +91,30 @@ describeWithPart(chromiumMissing, "the profile page's photos", {}, () => {
     await page.waitForFunction(() => document.querySelectorAll("#photo-uploads .upload[data-state=uploading] progress").length >= 2);
     await page.screenshot({ path: path.join(TEST_OUTPUT, "photos-uploading.png"), fullPage: true });
     await page.waitForFunction(
-      () => document.querySelectorAll("#photo-uploads .upload[data-state=staged]").length === 4 && document.querySelectorAll("#photo-uploads .upload[data-state=failed]").length === 1,
+      () =>
+        document.querySelectorAll("#photo-uploads .upload[data-state=staged]").length === 4 &&
+        document.querySelectorAll("#photo-uploads .upload[data-state=failed]").length === 1,
       undefined,
       { timeout: 60_000 },
     );
 
-    const seen = await page.evaluate(() => (window as unknown as { __uploads: { texts: Record<string, string[]>; mostUploading: number } }).__uploads);
+    const seen = await page.evaluate(
+      () => (window as unknown as { __uploads: { texts: Record<string, string[]>; mostUploading: number } }).__uploads,
+    );
     expect(seen.mostUploading).toBeGreaterThan(0);
     expect(seen.mostUploading).toBeLessThanOrEqual(3);
     for (const name of ["one.jpg", "two.jpg", "three.jpg", "four.jpg"]) {
-      expect(seen.texts[name]!.some((text) => /^\d+% \(/.test(text)), `${name}: ${seen.texts[name]!.join(" | ")}`).toBe(true);
+      expect(
+        seen.texts[name]!.some((text) => /^\d+% \(/.test(text)),
+        `${name}: ${seen.texts[name]!.join(" | ")}`,
+      ).toBe(true);
       expect(seen.texts[name]!.at(-1)).toBe("Ready. Click the picture to choose its centre; Save photos to keep it.");
     }
     const failed = page.locator("#photo-uploads .upload[data-state=failed]");
     expect(await failed.locator(".name").textContent()).toBe("notes.jpg");
-    expect(await failed.locator(".status").textContent()).toBe("That is not an image upstage can read. Use JPEG, PNG, WebP, GIF, AVIF or HEIC.");
+    expect(await failed.locator(".status").textContent()).toBe(
+      "That is not an image upstage can read. Use JPEG, PNG, WebP, GIF, AVIF or HEIC.",
+    );
     // Each staged tile paints its ThumbHash (decoded in the page into a PNG), then the picture loads.
     const thumbnails = await page.$$eval("#photo-uploads .staged-thumbnail", (imgs) =>
       imgs.map((img) => ({ placeholder: (img as HTMLImageElement).style.backgroundImage, width: (img as HTMLImageElement).naturalWidth })),
@@ -114,7 +123,8 @@ describeWithPart(chromiumMissing, "the profile page's photos", {}, () => {
     expect(thumbnails.every((thumbnail) => thumbnail.placeholder.startsWith('url("data:image/png;base64,'))).toBe(true);
 
     const staged = page.locator("#photo-uploads .upload[data-state=staged]");
-    for (const [index, caption] of ["First", "Second", "Third", "Fourth"].entries()) await staged.nth(index).locator(".caption").fill(caption);
+    for (const [index, caption] of ["First", "Second", "Third", "Fourth"].entries())
+      await staged.nth(index).locator(".caption").fill(caption);
     await page.screenshot({ path: path.join(TEST_OUTPUT, "photos-staged.png"), fullPage: true });
     await page.click("#save-photos");
     await page.waitForSelector("#photos-status:has-text('Saved 4 photos.')");
@@ -128,8 +138,12 @@ describeWithPart(chromiumMissing, "the profile page's photos", {}, () => {
     await page.reload();
     await page.waitForSelector("#photo-count:has-text('4 photos.')");
     expect(await captions(page)).toEqual(["First", "Second", "Third", "Fourth"]);
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>("#photo-grid img")].every((img) => img.complete && img.naturalWidth > 0));
-    const sources = await page.$$eval("#photo-grid picture source", (elements) => elements.map((source) => (source as HTMLSourceElement).type));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>("#photo-grid img")].every((img) => img.complete && img.naturalWidth > 0),
+    );
+    const sources = await page.$$eval("#photo-grid picture source", (elements) =>
+      elements.map((source) => (source as HTMLSourceElement).type),
+    );
     expect(sources).toEqual(["image/webp", "image/webp", "image/webp", "image/webp"]);
     await page.screenshot({ path: path.join(TEST_OUTPUT, "photos-grid.png"), fullPage: true });
 
@@ -147,7 +161,12 @@ describeWithPart(chromiumMissing, "the profile page's photos", {}, () => {
     expect(await captions(page)).toEqual(["Fourth", "First", "Third", "Second"]);
 
     const rows = await t.server.database.knex("photos").where({ owner_id: "photographer" }).orderBy("position");
-    expect(rows.map((row) => [row.caption, row.position])).toEqual([["Fourth", 0], ["First", 1], ["Third", 2], ["Second", 3]]);
+    expect(rows.map((row) => [row.caption, row.position])).toEqual([
+      ["Fourth", 0],
+      ["First", 1],
+      ["Third", 2],
+      ["Second", 3],
+    ]);
     const deletedImage = rows[2].image_id as string;
     const filesBefore = await t.files();
 
@@ -169,7 +188,10 @@ describeWithPart(chromiumMissing, "the profile page's photos", {}, () => {
     const page = await signedIn("reloader");
     const token = await t.token("reloader");
     // Two uploads made elsewhere (another tab, a phone): staged, not yet saved. The first is 2:1, shown letterboxed.
-    for (const [width, height] of [[800, 400], [720, 720]] as const) {
+    for (const [width, height] of [
+      [800, 400],
+      [720, 720],
+    ] as const) {
       const result = await stageFile(t.graphqlUrl, await scenery(width, height), { token });
       expect(result.body.errors).toBeUndefined();
     }
@@ -184,7 +206,8 @@ describeWithPart(chromiumMissing, "the profile page's photos", {}, () => {
     // (72, 36) of the box is 3/4 across and 1/4 down the picture.
     const picture = page.locator("#photo-uploads .staged-thumbnail");
     await page.waitForFunction(() => document.querySelector<HTMLImageElement>("#photo-uploads .staged-thumbnail")!.naturalWidth > 0);
-    const picked = async () => (await page.getAttribute("#photo-uploads .upload", "data-focal-point"))!.split(",").map(Number) as [number, number];
+    const picked = async () =>
+      (await page.getAttribute("#photo-uploads .upload", "data-focal-point"))!.split(",").map(Number) as [number, number];
     await picture.click({ position: { x: 72, y: 36 } });
     const [x, y] = await picked();
     expect(Math.abs(x - 0.75)).toBeLessThan(0.03);
@@ -198,7 +221,11 @@ describeWithPart(chromiumMissing, "the profile page's photos", {}, () => {
     // The status is written before the grid has reloaded from the server.
     await waitFor(async () => (await captions(page)).length > 0, "the grid shows the saved photo");
     expect(await captions(page)).toEqual(["Kept"]);
-    const [kept] = await t.server.database.knex("photos").join("images", "images.id", "photos.image_id").where({ "photos.owner_id": "reloader" }).select("images.*");
+    const [kept] = await t.server.database
+      .knex("photos")
+      .join("images", "images.id", "photos.image_id")
+      .where({ "photos.owner_id": "reloader" })
+      .select("images.*");
     expect([kept.focal_x, kept.focal_y, kept.focal_auto]).toEqual([...moved, false]);
 
     const { body } = await graphql(t.graphqlUrl, "{ stagedImages { id } }", {}, token);

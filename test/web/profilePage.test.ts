@@ -4,12 +4,12 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumMissing, launchChromium, seen, TEST_OUTPUT, throttleUploads, watchPage } from "./browser.js";
 import { describeWithPart } from "../helpers/describeWhen.js";
 import { graphql } from "../helpers/graphqlClient.js";
 import { scenery } from "../helpers/images.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { waitFor } from "../helpers/waitFor.js";
+import { chromiumMissing, launchChromium, seen, TEST_OUTPUT, throttleUploads, watchPage } from "./browser.js";
 
 describeWithPart(chromiumMissing, "the profile page", {}, () => {
   let t: TestServer;
@@ -143,7 +143,11 @@ describeWithPart(chromiumMissing, "the profile page", {}, () => {
 
   it("says in words why the server refused a file", async () => {
     const page = await signedIn("mistaken");
-    await page.setInputFiles("#file", { name: "notes.jpg", mimeType: "image/jpeg", buffer: Buffer.from("these are not the pixels you are looking for\n".repeat(50)) });
+    await page.setInputFiles("#file", {
+      name: "notes.jpg",
+      mimeType: "image/jpeg",
+      buffer: Buffer.from("these are not the pixels you are looking for\n".repeat(50)),
+    });
     await page.waitForSelector("#upload-status.error");
     expect(await page.textContent("#upload-status")).toBe("That is not an image upstage can read. Use JPEG, PNG, WebP, GIF, AVIF or HEIC.");
     await page.close();
@@ -158,7 +162,11 @@ describeWithPart(chromiumMissing, "the profile page", {}, () => {
     const page = await signedIn("commuter");
     await throttleUploads(page, 400 * 1024);
     await page.setInputFiles("#file", file);
-    await page.waitForFunction(() => /^Uploading… ([2-7]\d)%/.test(document.getElementById("upload-status")!.textContent ?? ""), undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => /^Uploading… ([2-7]\d)%/.test(document.getElementById("upload-status")!.textContent ?? ""),
+      undefined,
+      { timeout: 20_000 },
+    );
     // The tab is reloaded mid-upload (or the phone dropped it): the server keeps what it has.
     await page.reload();
     await page.waitForSelector("#profile", { state: "visible" });
@@ -189,7 +197,9 @@ describeWithPart(chromiumMissing, "the profile page", {}, () => {
     // A browser asks for the icon after the load: let it have its chance.
     await page.waitForLoadState("networkidle");
     expect(failed).toEqual([]);
-    expect(await page.evaluate(() => document.querySelector<HTMLLinkElement>("link[rel=icon]")?.href.startsWith("data:image/svg+xml"))).toBe(true);
+    expect(
+      await page.evaluate(() => document.querySelector<HTMLLinkElement>("link[rel=icon]")?.href.startsWith("data:image/svg+xml")),
+    ).toBe(true);
     await page.close();
   });
 
@@ -209,7 +219,11 @@ describeWithPart(chromiumMissing, "the profile page", {}, () => {
     expect((await fetch(`${t.url}/dev/token`, { method: "POST", body: JSON.stringify({ username: "../etc" }) })).status).toBe(400);
     expect((await fetch(`${t.url}/dev/token`)).status).toBe(405);
     // An admin's token for the admin page's one-click sign-in.
-    const admin = (await (await fetch(`${t.url}/dev/token`, { method: "POST", body: JSON.stringify({ admin: true }) })).json()) as { token: string; username: string; admin: boolean };
+    const admin = (await (await fetch(`${t.url}/dev/token`, { method: "POST", body: JSON.stringify({ admin: true }) })).json()) as {
+      token: string;
+      username: string;
+      admin: boolean;
+    };
     expect(admin).toMatchObject({ username: "admin", admin: true });
     const { body } = await graphql(t.graphqlUrl, "{ images(first: 1) { totalCount } }", {}, admin.token);
     expect(body.errors).toBeUndefined();
@@ -231,4 +245,3 @@ describe("the profile page on a configured secret", () => {
     }
   });
 });
-

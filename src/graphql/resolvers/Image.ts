@@ -1,13 +1,13 @@
 import type { ImageRow } from "../../db/rows.js";
 import { formatOfContentType } from "../../images/imageFormat.js";
-import { completeImage } from "../../staging/completeImage.js";
-import { cropOf, focusOf } from "../../staging/framing.js";
-import { ensureThumbnails } from "../../staging/ensureThumbnails.js";
-import { imageSources } from "../../staging/imageSources.js";
-import { presetSpecs } from "../../staging/presetSpecs.js";
 import { checkMayInspect } from "../../staging/access.js";
+import { completeImage } from "../../staging/completeImage.js";
+import { ensureThumbnails } from "../../staging/ensureThumbnails.js";
+import { cropOf, focusOf } from "../../staging/framing.js";
+import { imageSources } from "../../staging/imageSources.js";
 import { listStoredThumbnails } from "../../staging/listStoredThumbnails.js";
-import { requireViewer, type GraphQLContext } from "../context.js";
+import { presetSpecs } from "../../staging/presetSpecs.js";
+import { type GraphQLContext, requireViewer } from "../context.js";
 import type { ImageResolvers } from "../generated/resolvers.js";
 import { srcsetOf } from "../srcsetOf.js";
 
@@ -55,7 +55,11 @@ function rendererOf(context: GraphQLContext): { userId: string } | undefined {
 
 /** The preset thumbnails (same shape, growing widths): what a srcset can choose between. */
 async function presetThumbnails(image: ImageRow, context: GraphQLContext) {
-  const rows = await ensureThumbnails(context.staging, image, presetSpecs(context.staging.options.presets, formatOfContentType(image.content_type)));
+  const rows = await ensureThumbnails(
+    context.staging,
+    image,
+    presetSpecs(context.staging.options.presets, formatOfContentType(image.content_type)),
+  );
   const byWidth = new Map(rows.map((t) => [t.width, t]));
   return [...byWidth.values()].sort((a, b) => a.width - b.width);
 }

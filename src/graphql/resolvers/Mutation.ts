@@ -1,33 +1,33 @@
-import { commitProfile, MAX_NAME_LENGTH } from "../../staging/commitProfile.js";
-import { discardStagedImage } from "../../staging/discardStagedImage.js";
-import { addPhotos, MAX_CAPTION_LENGTH } from "../../staging/addPhotos.js";
-import { deleteImage } from "../../staging/deleteImage.js";
-import { deletePhoto } from "../../staging/deletePhoto.js";
-import { updatePhoto } from "../../staging/updatePhoto.js";
 import { ErrorCode } from "../../errors/ErrorCode.js";
 import { UpstageError } from "../../errors/UpstageError.js";
+import { cancelDirectUpload, createDirectUpload, stageDirectUpload } from "../../flows/directUploads.js";
+import { stageUpload } from "../../flows/stageUpload.js";
+import { addPhotos, MAX_CAPTION_LENGTH } from "../../staging/addPhotos.js";
+import { commitProfile, MAX_NAME_LENGTH } from "../../staging/commitProfile.js";
+import { deleteImage } from "../../staging/deleteImage.js";
+import { deletePhoto } from "../../staging/deletePhoto.js";
+import { discardStagedImage } from "../../staging/discardStagedImage.js";
+import { updatePhoto } from "../../staging/updatePhoto.js";
 import { imageIdArgument, isUuid, textArgument, uploadIdArgument } from "../checkArguments.js";
 import { requireAdmin, requireViewer } from "../context.js";
 import type { MutationResolvers } from "../generated/resolvers.js";
-import { stageUpload } from "../../flows/stageUpload.js";
-import { cancelDirectUpload, createDirectUpload, stageDirectUpload } from "../../flows/directUploads.js";
 
 export const Mutation: MutationResolvers = {
   stageImage(_parent, { file, uploadId }, context) {
     const viewer = requireViewer(context);
     if (!context.upload) {
-      throw new UpstageError(ErrorCode.BadUserInput, "Send stageImage as a GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec).");
+      throw new UpstageError(
+        ErrorCode.BadUserInput,
+        "Send stageImage as a GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec).",
+      );
     }
-    return stageUpload(
-      context.uploading,
-      {
-        userId: viewer.id,
-        uploadId: uploadId == null ? null : uploadIdArgument(uploadId),
-        file,
-        handlers: context.upload.handlers,
-        meter: context.upload.meter,
-      },
-    );
+    return stageUpload(context.uploading, {
+      userId: viewer.id,
+      uploadId: uploadId == null ? null : uploadIdArgument(uploadId),
+      file,
+      handlers: context.upload.handlers,
+      meter: context.upload.meter,
+    });
   },
 
   commitProfile(_parent, { input }, context) {

@@ -1,5 +1,5 @@
-import { fileTooLarge } from "../../errors/fileTooLarge.js";
 import { ErrorCode } from "../../errors/ErrorCode.js";
+import { fileTooLarge } from "../../errors/fileTooLarge.js";
 import { UpstageError } from "../../errors/UpstageError.js";
 import type { UploadHandler } from "../UploadHandler.js";
 

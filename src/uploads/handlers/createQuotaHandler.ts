@@ -1,6 +1,6 @@
-import { quotaExceeded } from "../../errors/quotaExceeded.js";
 import type { Knex } from "knex";
-import { holdingsOf, type Holdings } from "../../db/holdingsQueries.js";
+import { type Holdings, holdingsOf } from "../../db/holdingsQueries.js";
+import { quotaExceeded } from "../../errors/quotaExceeded.js";
 import { tooManyStaged } from "../../errors/tooManyStaged.js";
 import type { UploadContext, UploadHandler } from "../UploadHandler.js";
 

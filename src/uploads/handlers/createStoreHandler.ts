@@ -1,5 +1,5 @@
-import { createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
+import { createWriteStream, type WriteStream } from "node:fs";
 import type { Scratch } from "../../storage/createScratch.js";
 import type { UploadHandler } from "../UploadHandler.js";
 
