@@ -95,8 +95,14 @@ export async function directUploadCase(photo: Buffer, photos: number, rounds: nu
     const results = { direct: [] as Round[], multipart: [] as Round[] };
     await interleave(
       rounds,
-      async () => (results.direct.push(await round(direct)), 0),
-      async () => (results.multipart.push(await round(overMultipart)), 0),
+      async () => {
+        results.direct.push(await round(direct));
+        return 0;
+      },
+      async () => {
+        results.multipart.push(await round(overMultipart));
+        return 0;
+      },
     );
     const of = (door: Round[], field: keyof Round) => median(door.map((r) => r[field]));
     const name = `${photos} photos of ${(photo.length / 1e6).toFixed(1)} MB, ${AT_ONCE} at a time, STORAGE=s3 (s3rver)`;

@@ -25,7 +25,7 @@ export async function servingCase(upstage: Upstage, photo: Buffer, seconds: numb
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-b6-"));
   const file = path.join(dir, "thumbnail.jpg");
   await fs.writeFile(file, Buffer.from(await (await fetch(thumbnailUrl)).arrayBuffer()));
-  const bare = http.createServer((request, response) => {
+  const bare = http.createServer((_request, response) => {
     response.writeHead(200, { "content-type": "image/jpeg" });
     createReadStream(file).pipe(response);
   });

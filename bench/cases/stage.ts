@@ -65,7 +65,9 @@ async function timeStaging(upstage: Upstage, photo: Buffer, username: string): P
       client.subscribe(
         { query: WATCH, variables: { id: uploadId } },
         {
-          next: ({ data }) => void (at[(data as any).uploadProgress.phase] = Date.parse((data as any).uploadProgress.at)),
+          next: ({ data }) => {
+            at[(data as any).uploadProgress.phase] = Date.parse((data as any).uploadProgress.at);
+          },
           error: reject,
           complete: resolve,
         },

@@ -72,11 +72,17 @@ async function token(args: string[], config: Config): Promise<string> {
   return mintToken(secret.key, username, { expiresIn: values.expires!, admin: values.admin!, roleClaim: config.adminRoleClaim });
 }
 
+/** A command that takes no options: any it is given is refused. */
+function noOptions(args: string[]): Record<string, never> {
+  options(args, {});
+  return {};
+}
+
 /** Parses a store command's arguments into its options. */
 const storeCommands: { [N in OperatorCommandName]: (args: string[]) => OperatorCommandOptions[N] } = {
-  migrate: (args) => (options(args, {}), {}),
-  sweep: (args) => (options(args, {}), {}),
-  stats: (args) => (options(args, {}), {}),
+  migrate: (args) => noOptions(args),
+  sweep: (args) => noOptions(args),
+  stats: (args) => noOptions(args),
   reconcile(args) {
     const { values } = options(args, { "dry-run": { type: "boolean", default: false }, grace: { type: "string", default: "3600" } });
     return { graceMs: positiveInteger("grace", values.grace) * 1000, dryRun: values["dry-run"]! };

@@ -1,5 +1,5 @@
 import { GraphQLError } from "graphql";
-import { ErrorCode, httpStatusOf } from "./ErrorCode.js";
+import { type ErrorCode, httpStatusOf } from "./ErrorCode.js";
 
 /**
  * The one error class of the domain: a contract code and a message fit for the

@@ -177,7 +177,8 @@ export async function receiveResumable(
   let run: Promise<ChainRun> | undefined;
   const transform = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      (run ??= deps.chains.at(row.id, offset, () => chainSourceOf(deps, row)))
+      run ??= deps.chains.at(row.id, offset, () => chainSourceOf(deps, row));
+      run
         .then((chain) => chain.push(chunk))
         .then((data) => {
           meter.bytesReceived += chunk.length;

@@ -5,6 +5,7 @@ import { type ByteCount, createProgressReporter, type ProgressReporter } from ".
 import type { ProgressBus } from "../progress/ProgressBus.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
 import { stageReceivedFile } from "../staging/stageReceivedFile.js";
+import type { ReceivedFile } from "../storage/ReceivedFile.js";
 import { type IncomingFile, receiveUpload } from "../uploads/receiveUpload.js";
 import type { UploadHandler } from "../uploads/UploadHandler.js";
 import { admitUpload } from "./admitUpload.js";
@@ -79,7 +80,7 @@ export async function stageUpload(deps: StageUploadDeps, input: UploadRequest): 
   let outcome: UploadOutcome;
   let failure: unknown;
   try {
-    let received;
+    let received: ReceivedFile;
     try {
       received = await receiveUpload(input.file, input.handlers, context);
     } finally {

@@ -1,9 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
-/** The outcome of one upload, as its terminal progress event says. */
-export type UploadOutcome = "READY" | "FAILED" | "ABORTED";
-
 /** upstage's Prometheus metrics, in a registry of this server's own (tests run many servers in one process). */
 export interface Metrics {
   readonly registry: Registry;

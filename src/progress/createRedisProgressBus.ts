@@ -156,10 +156,16 @@ export async function createRedisProgressBus(options: RedisProgressBusOptions): 
         seen: 0,
       };
       let set = subscribers.get(uploadId);
-      if (!set) subscribers.set(uploadId, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        subscribers.set(uploadId, set);
+      }
       set.add(subscriber);
       let ready = listening.get(uploadId);
-      if (!ready) listening.set(uploadId, (ready = listener.subscribe(channelOf(uploadId))));
+      if (!ready) {
+        ready = listener.subscribe(channelOf(uploadId));
+        listening.set(uploadId, ready);
+      }
       // Listen first, then read the last state: an event published in between
       // arrives both ways and is dropped once by its sequence number.
       void (async () => {

@@ -101,7 +101,10 @@ export function attachGraphQLWebSocket(
   const active = new WeakMap<object, Set<string>>();
   const activeOn = (socket: object) => {
     let ids = active.get(socket);
-    if (!ids) active.set(socket, (ids = new Set()));
+    if (!ids) {
+      ids = new Set();
+      active.set(socket, ids);
+    }
     return ids;
   };
   /** Open sockets per signed-in user. */

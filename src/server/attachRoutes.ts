@@ -50,7 +50,7 @@ export function attachRoutes(httpServer: http.Server, routes: Routes): void {
   // too, and its socket goes at once.
   httpServer.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
     const exchange = current.get(socket);
-    if (exchange && exchange.request.complete && !exchange.response.writableFinished) {
+    if (exchange?.request.complete && !exchange.response.writableFinished) {
       exchange.response.once("close", () => socket.destroy());
       return;
     }

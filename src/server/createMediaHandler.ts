@@ -181,7 +181,7 @@ export function createMediaHandler(
       return;
     }
     if (request.method === "HEAD") {
-      let there;
+      let there: Awaited<ReturnType<Storage["stat"]>>;
       try {
         there = await deps.storage.stat(key);
       } catch (error) {

@@ -77,7 +77,7 @@ export function createSweeper(
   }
 
   function tick(): void {
-    if (running) return;
+    if (running !== undefined) return;
     running = sweep()
       .catch((error: unknown) => {
         deps.log.error({ err: error }, "sweep failed");

@@ -51,6 +51,7 @@ export interface UploadHandler {
    * Each chunk, in order. Return a Buffer to pass that on instead. A returned
    * promise is awaited before the next chunk is read: that is the backpressure.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that only observes returns nothing (void), which `undefined` would refuse.
   chunk?(data: Buffer, upload: UploadContext): Buffer | void | Promise<Buffer | void>;
   /** After the last byte, once per upload. */
   complete?(upload: UploadContext): void | Promise<void>;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { cleanedAfterEach } from "../helpers/cleanedAfterEach.js";
 import { describeWhen } from "../helpers/describeWhen.js";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";

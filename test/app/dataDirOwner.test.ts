@@ -1,5 +1,5 @@
 // One process owns an embedded DATA_DIR: a second server is refused, a dead holder does not block, and the CLI goes through the running one.
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { cleanedAfterEach } from "../helpers/cleanedAfterEach.js";
 import { describeWhen } from "../helpers/describeWhen.js";
 import { stageFile } from "../helpers/graphqlClient.js";

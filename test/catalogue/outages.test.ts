@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import WebSocket from "ws";
 import { describeWithPart } from "../helpers/describeWhen.js";
 import { graphql, stageFile } from "../helpers/graphqlClient.js";

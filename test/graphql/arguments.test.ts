@@ -75,7 +75,7 @@ describe("claims checked before they name a row", () => {
     ["a sub holding a NUL", (jwt: SignJWT) => jwt.setSubject("ev\u0000e").setExpirationTime("1h")],
     [
       "a preferred_username holding a control character",
-      (jwt: SignJWT) =>
+      (_jwt: SignJWT) =>
         new SignJWT({ preferred_username: "a\u0007b" }).setProtectedHeader({ alg: "HS256" }).setSubject("bell").setExpirationTime("1h"),
     ],
     ["no exp", (jwt: SignJWT) => jwt.setSubject("forever")],

@@ -162,10 +162,10 @@ describe("WebSockets per user", () => {
     first.close();
     // The place is free once the server has seen the socket close; until then the next is refused.
     let again: Awaited<ReturnType<typeof rawSocket>> | undefined;
-    await waitFor(
-      async () => (again = await rawSocket(t.graphqlUrl, token).catch(() => undefined)) !== undefined,
-      "a socket let in after one closed",
-    );
+    await waitFor(async () => {
+      again = await rawSocket(t.graphqlUrl, token).catch(() => undefined);
+      return again !== undefined;
+    }, "a socket let in after one closed");
     again!.close();
     second.close();
   });

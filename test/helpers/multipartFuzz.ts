@@ -156,7 +156,7 @@ const parts: fc.Arbitrary<Part[]> = fc.oneof(
 );
 
 export const fuzzRequests: fc.Arbitrary<FuzzRequest> = fc.record({
-  boundary: fc.oneof(fc.constant("----upstageBoundary7MA4YWxkTrZu0gW"), fc.stringMatching(/^[0-9A-Za-z'()+_,.\-]{1,70}$/)),
+  boundary: fc.oneof(fc.constant("----upstageBoundary7MA4YWxkTrZu0gW"), fc.stringMatching(/^[0-9A-Za-z'()+_,.-]{1,70}$/)),
   parts,
   ending: fc.oneof(
     { weight: 4, arbitrary: fc.constant({ kind: "whole" as const }) },

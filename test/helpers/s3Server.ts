@@ -25,7 +25,10 @@ const ACCESS_KEY = "S3RVER"; // s3rver's fixed development credentials
  * refuses the SDK's correct signatures of bucket-level requests (listings).
  * `corsOrigins` lets pages of those origins PUT to the bucket (a browser's direct upload) and GET from it.
  */
-export async function startS3Server(bucket = "upstage-test", options: { strictSignatures?: boolean; corsOrigins?: readonly string[] } = {}): Promise<TestS3Server> {
+export async function startS3Server(
+  bucket = "upstage-test",
+  options: { strictSignatures?: boolean; corsOrigins?: readonly string[] } = {},
+): Promise<TestS3Server> {
   const directory = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-s3-"));
   const server = new S3rver({
     address: "127.0.0.1",

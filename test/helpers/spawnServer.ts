@@ -71,13 +71,13 @@ export async function spawnServer(
   const withOutput = (error: unknown) => new Error(`${(error as Error).message}; it wrote:\n${output}`, { cause: error });
   try {
     await waitFor(
-      async () => (
-        running(),
-        await fetch(`${url}/healthz`).then(
+      async () => {
+        running();
+        return fetch(`${url}/healthz`).then(
           (r) => r.ok,
           () => false,
-        )
-      ),
+        );
+      },
       "the server answers /healthz",
       30_000,
     );
@@ -94,7 +94,10 @@ export async function spawnServer(
       }
     });
   const logged = (match: (entry: Record<string, unknown>) => boolean, what: string) =>
-    waitFor(() => (running(), entries().some(match)), `the server logs ${what}`).catch((error: unknown) => {
+    waitFor(() => {
+      running();
+      return entries().some(match);
+    }, `the server logs ${what}`).catch((error: unknown) => {
       throw withOutput(error);
     });
   return { child, url, graphqlUrl: `${url}/graphql`, exited, output: () => output, logged };

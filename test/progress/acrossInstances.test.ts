@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createRedisProgressBus } from "../../src/progress/createRedisProgressBus.js";
 import type { UploadEvent } from "../../src/progress/UploadEvent.js";
 import { describeWhen } from "../helpers/describeWhen.js";

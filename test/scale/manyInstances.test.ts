@@ -5,7 +5,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { mintToken } from "../../src/auth/mintToken.js";
 import { SingleRunnerJob } from "../../src/db/withSingleRunner.js";
 import { describeWhen } from "../helpers/describeWhen.js";

@@ -137,11 +137,11 @@ describe("GET /media/… while the storage cannot answer", () => {
         read: {
           value: (key: string, range?: ByteRange) =>
             down
-              ? Readable.from(
-                  (async function* () {
-                    throw unreachable();
-                  })(),
-                )
+              ? new Readable({
+                  read() {
+                    this.destroy(unreachable());
+                  },
+                })
               : storage.read(key, range),
         },
       });

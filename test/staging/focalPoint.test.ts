@@ -13,7 +13,6 @@ const IMAGE_FIELDS = /* GraphQL */ `
   square: thumbnail(width: 64, height: 64) { url width height }
   banner: thumbnail(width: 320, height: 64) { url width height }
 `;
-const STAGE_FIELDS = `id image { ${IMAGE_FIELDS} }`;
 const ADD = `mutation ($input: AddPhotosInput!) { addPhotos(input: $input) { id image { ${IMAGE_FIELDS} } } }`;
 const UPDATE = `mutation ($input: UpdatePhotoInput!) { updatePhoto(input: $input) { id image { ${IMAGE_FIELDS} } } }`;
 const COMMIT = `mutation ($input: CommitProfileInput!) { commitProfile(input: $input) { avatar { ${IMAGE_FIELDS} } } }`;

@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { stageImageWithProgress, UpstageRequestError } from "../../src/client/index.js";
+import { stageImageWithProgress, type UpstageRequestError } from "../../src/client/index.js";
 import { cancelDirect, createDirect, putToBucket, stageDirect, uploadDirect } from "../helpers/directUpload.js";
 import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
 import { createHourlyCap } from "../helpers/hourlyCap.js";

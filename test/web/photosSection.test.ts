@@ -61,7 +61,8 @@ describeWithPart(chromiumMissing, "the profile page's photos", {}, () => {
         tiles.forEach((tile) => {
           const name = tile.querySelector(".name")!.textContent!;
           const text = tile.querySelector(".status")!.textContent!;
-          const texts = (seen.texts[name] ??= []);
+          seen.texts[name] ??= [];
+          const texts = seen.texts[name];
           if (texts.at(-1) !== text) texts.push(text);
         });
       }).observe(list, { subtree: true, childList: true, characterData: true, attributes: true });
