@@ -83,6 +83,21 @@ module.exports = {
       to: { path: "^src/flows/" },
     },
     {
+      name: "errors-are-leaves",
+      severity: "error",
+      comment: "errors/ is the contract's codes and their error type: every layer imports it, so it imports nothing of the project.",
+      from: { path: "^src/errors/" },
+      to: { path: "^src/", pathNot: "^src/errors/" },
+    },
+    {
+      name: "doors-side-by-side",
+      severity: "error",
+      comment:
+        "The tus door (server/createResumableUploads.ts) and GraphQL are two transports over the same services: neither imports the other's code (a shared rule, such as an uploadId's, lives below both).",
+      from: { path: "^src/server/createResumableUploads\\.ts$" },
+      to: { path: "^src/graphql/" },
+    },
+    {
       name: "sql-in-db",
       severity: "error",
       comment: "SQL lives in db/: nothing else builds queries with knex.",

@@ -1,5 +1,6 @@
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
+import { checkUploadId } from "../progress/checkUploadId.js";
 
 /**
  * Arguments are checked here, at the edge, before they reach the database:
@@ -13,8 +14,6 @@ const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 
 /** The longest user id (a JWT `sub`) upstage keeps. */
 const MAX_USER_ID_LENGTH = 255;
-/** The longest uploadId: a UUID is 36. */
-const MAX_UPLOAD_ID_LENGTH = 128;
 
 function refuse(name: string, why: string): never {
   throw new UpstageError(ErrorCode.BadUserInput, `Expected ${why} for ‘${name}’.`);
@@ -40,13 +39,8 @@ export function userIdArgument(value: string, name: string): string {
   return value;
 }
 
-/** A client's uploadId. */
-export function uploadIdArgument(value: string, name = "uploadId"): string {
-  if (value.length === 0 || value.length > MAX_UPLOAD_ID_LENGTH || CONTROL.test(value) || /\s/.test(value)) {
-    refuse(name, `an uploadId of 1 to ${MAX_UPLOAD_ID_LENGTH} characters without spaces or control characters (a UUID will do)`);
-  }
-  return value;
-}
+/** A client's uploadId (the progress protocol's rule, shared with the tus door). */
+export const uploadIdArgument = checkUploadId;
 
 /** A line of text a user typed (a name): bounded, without control characters; null and undefined pass. */
 export function textArgument<T extends string | null | undefined>(value: T, name: string, maxLength: number): T {

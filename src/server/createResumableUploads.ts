@@ -26,7 +26,7 @@ import {
   sweepExpiredResumables,
   terminatedResumable,
 } from "../flows/resumableUploads.js";
-import { uploadIdArgument } from "../graphql/checkArguments.js";
+import { checkUploadId } from "../progress/checkUploadId.js";
 import { isOwnedBy, type Viewer } from "../staging/access.js";
 import { createResumableParts } from "../storage/createResumableParts.js";
 import { discardRestAfterAnswer } from "./discardRestAfterAnswer.js";
@@ -203,7 +203,7 @@ export async function createResumableUploads(doorDeps: ResumableDoorDeps, option
           byteLength: upload.size ?? 0,
           filename: metadata["filename"] ?? metadata["name"] ?? null,
           // The same bounds as stageImage's uploadId argument.
-          uploadId: metadata["uploadId"] ? uploadIdArgument(metadata["uploadId"], "Upload-Metadata uploadId") : null,
+          uploadId: metadata["uploadId"] ? checkUploadId(metadata["uploadId"], "Upload-Metadata uploadId") : null,
         });
       } catch (error) {
         throw refusal(error);

@@ -1,4 +1,4 @@
-import { notAnImage } from "../../errors/notAnImage.js";
+import { notAnImage } from "../../images/notAnImage.js";
 import { SNIFF_BYTES, sniffFormat } from "../sniffFormat.js";
 import type { UploadContext, UploadHandler } from "../UploadHandler.js";
 

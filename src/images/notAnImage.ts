@@ -1,6 +1,6 @@
-import { ACCEPTED_FORMATS_IN_WORDS } from "../images/acceptedFormats.js";
-import { ErrorCode } from "./ErrorCode.js";
-import { UpstageError } from "./UpstageError.js";
+import { ErrorCode } from "../errors/ErrorCode.js";
+import { UpstageError } from "../errors/UpstageError.js";
+import { ACCEPTED_FORMATS_IN_WORDS } from "./acceptedFormats.js";
 
 /** The refusal of a file whose bytes are not an accepted image's (the sniff, multipart or tus). */
 export function notAnImage(): UpstageError {
