@@ -44,7 +44,10 @@ export function dataDirFiles(dataDir: string) {
  */
 export async function lockDataDir(
   dataDir: string,
-  options: { staleMs?: number; onCompromised?: (error: Error) => void } = {},
+  {
+    staleMs = 10_000, // 10 s: a lock that old, whose holder hangs, is taken over
+    ...options
+  }: { staleMs?: number; onCompromised?: (error: Error) => void } = {},
 ): Promise<DataDirLock> {
   const files = dataDirFiles(dataDir);
   try {
@@ -61,7 +64,7 @@ export async function lockDataDir(
     lockfile.lock(dataDir, {
       lockfilePath: files.lock,
       realpath: false,
-      stale: options.staleMs ?? 10_000,
+      stale: staleMs,
       retries: 0,
       onCompromised:
         options.onCompromised ?? ((error) => console.error(`upstage: the lock on DATA_DIR ${dataDir} was lost: ${error.message}`)),

@@ -24,7 +24,7 @@ export interface StageImageOptions {
   /** The WebSocket class, where there is no global one (Node 20: `ws`). */
   readonly webSocketImpl?: unknown;
   readonly fetch?: typeof fetch | undefined;
-  /** How long to wait for the last progress event once the mutation has answered or been cancelled. */
+  /** How long to wait for the last progress event once the mutation has answered or been cancelled. @default 3000 (3 s) */
   readonly settleMs?: number | undefined;
   /**
    * Send the file over tus (`/uploads/`) instead of one multipart request: it
@@ -57,7 +57,7 @@ const TERMINAL = new Set(["READY", "FAILED", "ABORTED"]);
  */
 export async function stageImageWithProgress(file: Blob, options: StageImageOptions): Promise<StagedImage> {
   const uploadId = options.uploadId ?? newUploadId();
-  const settleMs = options.settleMs ?? 3000;
+  const settleMs = options.settleMs ?? 3000; // 3 s
   const ws = options.wsClient ?? openWebSocketClient(options);
   // A direct upload's bytes are counted here, as they leave; the server's RECEIVING (0, at creation) would only set the bar back.
   const fromServer = (progress: UploadProgress) => !(options.direct && progress.phase === "RECEIVING");

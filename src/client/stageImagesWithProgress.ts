@@ -20,7 +20,7 @@ export interface OverallProgress {
 export interface StageImagesOptions extends Omit<StageImageOptions, "onProgress" | "uploadId" | "signal" | "resumable"> {
   /** Resumable (tus) for every file, or chosen per file (by size, say). */
   readonly resumable?: StageImageOptions["resumable"] | ((file: Blob, index: number) => StageImageOptions["resumable"]);
-  /** Files uploading at once; the rest wait their turn, in order. */
+  /** Files uploading at once; the rest wait their turn, in order. @default 3 */
   readonly concurrency?: number | undefined;
   /** Each file's pushed events, by its index in `files`. */
   readonly onProgress?: ((index: number, progress: UploadProgress) => void) | undefined;
@@ -45,7 +45,7 @@ export async function stageImagesWithProgress(
   files: readonly Blob[],
   options: StageImagesOptions,
 ): Promise<PromiseSettledResult<StagedImage>[]> {
-  const concurrency = Math.max(1, options.concurrency ?? 3);
+  const concurrency = Math.max(1, options.concurrency ?? 3); // the @default above
   // Kept open between one file's subscription and the next; disposed at the end.
   const ws = options.wsClient ?? openWebSocketClient(options, 60_000);
   const received = files.map(() => 0);

@@ -30,7 +30,7 @@ import { fileTooLarge } from "../errors/fileTooLarge.js";
 import { quotaExceeded } from "../errors/quotaExceeded.js";
 import { tooManyStaged } from "../errors/tooManyStaged.js";
 import { UpstageError } from "../errors/UpstageError.js";
-import type { ByteCount, ProgressReporter } from "../progress/createProgressReporter.js";
+import { type ByteCount, PROGRESS_FLUSH_MS, type ProgressReporter } from "../progress/createProgressReporter.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
 import { stageReceivedFile } from "../staging/stageReceivedFile.js";
@@ -187,7 +187,7 @@ export async function createDirectUpload(deps: DirectUploadDeps, input: DirectUp
     "direct upload created",
   );
   reporter.trackReceiving()();
-  await reporter.flushed(1000);
+  await reporter.flushed(PROGRESS_FLUSH_MS);
   return { id, expiresAt: urlExpiresAt, ...presigned };
 }
 

@@ -20,7 +20,7 @@ import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
 import { fileTooLarge } from "../errors/fileTooLarge.js";
 import { quotaExceeded } from "../errors/quotaExceeded.js";
 import { tooManyStaged } from "../errors/tooManyStaged.js";
-import type { ByteCount } from "../progress/createProgressReporter.js";
+import { type ByteCount, PROGRESS_FLUSH_MS } from "../progress/createProgressReporter.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
 import { stageReceivedFile } from "../staging/stageReceivedFile.js";
@@ -203,7 +203,7 @@ export async function receiveResumable(
         return refusal;
       }
       deps.inFlight.leave(request);
-      await request.reporter!.flushed(1000);
+      await request.reporter!.flushed(PROGRESS_FLUSH_MS);
       return undefined;
     },
   };

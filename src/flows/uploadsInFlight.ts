@@ -5,7 +5,7 @@
 import type { ImageRow } from "../db/rows.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
-import type { ProgressReporter } from "../progress/createProgressReporter.js";
+import { PROGRESS_FLUSH_MS, type ProgressReporter } from "../progress/createProgressReporter.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
 
 /** The door an upload came in by. */
@@ -40,14 +40,8 @@ export interface UploadsInFlight {
   readonly size: number;
 }
 
-/**
- * @param progressFlushMs how long an ending waits for its last events to reach the bus (1 s): progress is best-effort.
- */
-export function createUploadsInFlight(deps: {
-  readonly staging: Pick<StagingDeps, "log" | "metrics">;
-  readonly progressFlushMs?: number;
-}): UploadsInFlight {
-  const flushMs = deps.progressFlushMs ?? 1000;
+/** An ending waits at most PROGRESS_FLUSH_MS for its last events to reach the bus. */
+export function createUploadsInFlight(deps: { readonly staging: Pick<StagingDeps, "log" | "metrics"> }): UploadsInFlight {
   const { log, metrics } = deps.staging;
   const open = new Set<UploadInFlight>();
   const ended = new WeakSet<UploadInFlight>();
@@ -85,7 +79,7 @@ export function createUploadsInFlight(deps: {
         .catch((error: unknown) =>
           log.warn({ err: error, ...context }, "an upload's reservation was not released; it lapses with its lease"),
         ),
-      reporter?.flushed(flushMs),
+      reporter?.flushed(PROGRESS_FLUSH_MS),
     ]);
   }
 

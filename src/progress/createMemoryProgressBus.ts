@@ -13,9 +13,10 @@ interface UploadEntry {
  * kept for `retainMs` after its last event, so a late subscriber still gets
  * the outcome.
  */
-export function createMemoryProgressBus(options: ProgressBusOptions & { retainMs?: number } = {}): ProgressBus {
-  const retainMs = options.retainMs ?? 10 * 60 * 1000; // 10 minutes
-  const waitForStartMs = options.waitForStartMs ?? DEFAULT_WAIT_FOR_START_MS;
+export function createMemoryProgressBus({
+  retainMs = 10 * 60 * 1000, // 10 minutes
+  waitForStartMs = DEFAULT_WAIT_FOR_START_MS,
+}: ProgressBusOptions & { retainMs?: number } = {}): ProgressBus {
   const uploads = new Map<string, UploadEntry>();
 
   function entryOf(uploadId: string): UploadEntry {

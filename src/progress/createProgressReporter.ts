@@ -14,6 +14,13 @@ export interface ByteCount {
   onChange(listener: () => void): () => void;
 }
 
+/**
+ * How long an upload's ending (or a request's) waits for its last events to
+ * reach the bus: progress is best-effort, so an answer never waits longer on a
+ * bus that is down.
+ */
+export const PROGRESS_FLUSH_MS = 1_000; // 1 s
+
 /** Publishes one upload's progress on the bus, in order; after a terminal event, nothing more. */
 export interface ProgressReporter {
   /** Publishes RECEIVING as the body meter moves; returns the stop. */
@@ -33,7 +40,7 @@ export interface ProgressReporter {
 }
 
 export interface ProgressReporterOptions {
-  /** Least time between two RECEIVING events, unless the whole percent changed. */
+  /** Least time between two RECEIVING events, unless the whole percent changed. @default 100 (ms) */
   readonly intervalMs?: number;
   readonly onPublishError: (error: unknown) => void;
   /**
@@ -61,7 +68,7 @@ export function createProgressReporter(
   meter: ByteCount,
   options: ProgressReporterOptions,
 ): ProgressReporter {
-  const intervalMs = options.intervalMs ?? 100;
+  const { intervalMs = 100 /* ms */ } = options;
   let seq = options.seqFrom ?? 0;
   let finished = false;
   let chain = Promise.resolve();

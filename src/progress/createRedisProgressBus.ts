@@ -5,11 +5,12 @@ import { isTerminal, type UploadEvent } from "./UploadEvent.js";
 
 export interface RedisProgressBusOptions extends ProgressBusOptions {
   readonly url: string;
-  /** Seconds an upload's last state is kept after its last event. */
+  /** Seconds an upload's last state is kept after its last event. @default 600 (10 minutes) */
   readonly retainSeconds?: number;
   readonly keyPrefix?: string;
   /** Told of connection errors, at most once per `errorLogIntervalMs` (10 s) per connection. */
   readonly onConnectionError?: (error: Error, connection: "commands" | "listener") => void;
+  /** @default 10_000 (10 s) */
   readonly errorLogIntervalMs?: number;
 }
 
@@ -30,11 +31,13 @@ interface Subscriber {
  * Redis is back; every subscriber then rereads its upload's last state, so
  * it catches up on what it missed (the sequence numbers drop repeats).
  */
-export async function createRedisProgressBus(options: RedisProgressBusOptions): Promise<ProgressBus> {
-  const retainSeconds = options.retainSeconds ?? 600; // 10 minutes
-  const prefix = options.keyPrefix ?? "upstage:upload:";
-  const waitForStartMs = options.waitForStartMs ?? DEFAULT_WAIT_FOR_START_MS;
-  const errorLogIntervalMs = options.errorLogIntervalMs ?? 10_000;
+export async function createRedisProgressBus({
+  retainSeconds = 600, // 10 minutes
+  keyPrefix: prefix = "upstage:upload:",
+  waitForStartMs = DEFAULT_WAIT_FOR_START_MS,
+  errorLogIntervalMs = 10_000, // 10 s
+  ...options
+}: RedisProgressBusOptions): Promise<ProgressBus> {
   let up = false;
   const connect = async (name: "commands" | "listener") => {
     // No offline queue: while Redis is away a command fails at once instead of

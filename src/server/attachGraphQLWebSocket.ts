@@ -23,7 +23,7 @@ export interface GraphQLWebSocketDeps {
 }
 
 export interface GraphQLWebSocketOptions {
-  /** Bytes of one incoming message; a larger one closes the socket with 1009. */
+  /** Bytes of one incoming message; a larger one closes the socket with 1009. @default 65_536 (64 KiB) */
   readonly maxPayload?: number;
   /** Subscriptions one socket may hold at once. */
   readonly maxSubscriptions: number;
@@ -34,6 +34,12 @@ export interface GraphQLWebSocketOptions {
 export interface GraphQLWebSocket {
   /** Subscriptions open on live sockets now. */
   subscriptionCount(): number;
+  /**
+   * Resolves once no subscription is open (each one's last event has been
+   * written to its socket: graphql-ws completes it after that), or after
+   * `maxWaitMs`, whichever is first.
+   */
+  settled(maxWaitMs: number): Promise<void>;
   /** Closes every socket (1001 Going Away) and stops accepting new ones. */
   close(): Promise<void>;
 }
@@ -76,7 +82,8 @@ export function attachGraphQLWebSocket(
 ): GraphQLWebSocket {
   // Upgrades are routed here rather than by `ws` itself (its `server` option),
   // which would also take on the HTTP server's own errors (a port in use).
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? 64 * 1024 /* 64 KiB */ });
+  const { maxPayload = 64 * 1024 /* 64 KiB */ } = options;
+  const wss = new WebSocketServer({ noServer: true, maxPayload });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
     if (new URL(request.url ?? "/", "http://upstage.invalid").pathname !== path) {
@@ -99,6 +106,12 @@ export function attachGraphQLWebSocket(
   // Counted when a subscribe arrives, before any await, so that concurrent
   // subscribes on one socket cannot all see room under the limit.
   const active = new WeakMap<object, Set<string>>();
+  /** Told each time a subscription ends (settled()'s waiters). */
+  const whenIdle = new Set<() => void>();
+  const ended = (socket: object, id: string) => {
+    active.get(socket)?.delete(id);
+    for (const check of [...whenIdle]) check();
+  };
   const activeOn = (socket: object) => {
     let ids = active.get(socket);
     if (!ids) {
@@ -189,20 +202,36 @@ export function attachGraphQLWebSocket(
         return result.errors ? { ...result, errors: format(result.errors) } : undefined;
       },
       onComplete(ctx, id) {
-        activeOn(ctx.extra.socket).delete(id);
+        ended(ctx.extra.socket, id);
       },
       onError(ctx, id, _payload, errors) {
-        activeOn(ctx.extra.socket).delete(id);
+        ended(ctx.extra.socket, id);
         return format(errors);
       },
     },
     wss,
   );
+  function subscriptionCount(): number {
+    let count = 0;
+    for (const socket of wss.clients) count += active.get(socket)?.size ?? 0;
+    return count;
+  }
   return {
-    subscriptionCount() {
-      let count = 0;
-      for (const socket of wss.clients) count += active.get(socket)?.size ?? 0;
-      return count;
+    subscriptionCount,
+    settled(maxWaitMs) {
+      if (subscriptionCount() === 0) return Promise.resolve();
+      return new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          whenIdle.delete(check);
+          resolve();
+        };
+        const check = () => {
+          if (subscriptionCount() === 0) done();
+        };
+        const timer = setTimeout(done, maxWaitMs);
+        whenIdle.add(check);
+      });
     },
     async close() {
       httpServer.off("upgrade", onUpgrade);

@@ -12,7 +12,7 @@ import { discardRestAfterAnswer } from "./discardRestAfterAnswer.js";
 import { sendGraphQLError } from "./sendJson.js";
 
 export interface GraphQLHttpOptions {
-  /** Bytes of a JSON request body, and of a multipart request's `operations` and `map` fields. */
+  /** Bytes of a JSON request body, and of a multipart request's `operations` and `map` fields. @default 1_000_000 (1 MB) */
   readonly maxJsonBytes?: number;
   /** Bytes of the one file a multipart request may carry. */
   readonly maxFileSize: number;
@@ -38,7 +38,7 @@ const PREFLIGHT_HEADERS = ["apollo-require-preflight", "x-apollo-operation-name"
  * authentication checks pass, so a refused upload's body is never read.
  */
 export function createGraphQLHttpHandler(deps: GraphQLHttpDeps, options: GraphQLHttpOptions) {
-  const maxJsonBytes = options.maxJsonBytes ?? 1_000_000; // 1 MB
+  const { maxJsonBytes = 1_000_000 /* 1 MB */ } = options;
 
   /** Runs the operation through Apollo Server and writes its response. */
   async function execute(

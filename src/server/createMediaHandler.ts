@@ -59,12 +59,15 @@ export function createMediaHandler(
     deletions: Deletions;
     onUnavailable(error: unknown, key: string): void;
   },
-  options: { cacheSize?: number; cacheBytes?: number; revalidateMs?: number } = {},
+  {
+    cacheSize = 10_000, // keys whose answer is remembered
+    cacheBytes = 32 * 1024 * 1024, // 32 MiB of them, small files' bytes included
+    revalidateMs = 1_000, // 1 s before a remembered answer is asked again
+  }: { cacheSize?: number; cacheBytes?: number; revalidateMs?: number } = {},
 ) {
-  const revalidateMs = options.revalidateMs ?? 1000;
   const known = new LRUCache<string, Described>({
-    max: options.cacheSize ?? 10_000,
-    maxSize: options.cacheBytes ?? 32 * 1024 * 1024,
+    max: cacheSize,
+    maxSize: cacheBytes,
     sizeCalculation: (described) => 512 + (described.bytes?.length ?? 0),
   });
   // Counts deletions, so that a description begun before one is not remembered after it.

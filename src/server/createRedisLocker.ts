@@ -15,15 +15,22 @@ export interface RedisLocker extends Locker {
 }
 
 export interface RedisLockerOptions {
+  /** How long a lock lives unless renewed. @default 10_000 (10 s) */
   readonly ttlMs?: number;
+  /** How long a request waits for a lock before tus answers 423. @default 30_000 (30 s) */
   readonly acquireTimeoutMs?: number;
   /** A connection's error while Redis is away (ioredis reconnects by itself); without it ioredis prints "Unhandled error event". */
   readonly onConnectionError?: (error: Error, connection: "locks" | "release requests") => void;
 }
 
-export async function createRedisLocker(url: string, options: RedisLockerOptions = {}): Promise<RedisLocker> {
-  const ttlMs = options.ttlMs ?? 10_000;
-  const acquireTimeoutMs = options.acquireTimeoutMs ?? 30_000;
+export async function createRedisLocker(
+  url: string,
+  {
+    ttlMs = 10_000, // 10 s
+    acquireTimeoutMs = 30_000, // 30 s
+    ...options
+  }: RedisLockerOptions = {},
+): Promise<RedisLocker> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
   const subscriber = new Redis(url, { lazyConnect: true });
   client.on("error", (error: Error) => options.onConnectionError?.(error, "locks"));

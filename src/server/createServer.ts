@@ -20,6 +20,7 @@ import { createProfileLoader } from "../graphql/createProfileLoader.js";
 import { createSchema } from "../graphql/createSchema.js";
 import { ACCEPTED_MEDIA_TYPE_LIST } from "../images/acceptedFormats.js";
 import { createMemoryProgressBus } from "../progress/createMemoryProgressBus.js";
+import { PROGRESS_FLUSH_MS } from "../progress/createProgressReporter.js";
 import { createRedisProgressBus } from "../progress/createRedisProgressBus.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
 import type { Viewer } from "../staging/access.js";
@@ -350,8 +351,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
           // covers their files, and a tus upload resumes on the next start.
           await uploads.drain(config.shutdownGraceSeconds * 1000, () => inFlight.abortAll());
           await inFlight.abortAll();
-          // Their last events are on the bus; give the sockets a moment to send them.
-          await new Promise((resolve) => setTimeout(resolve, 100));
+          // Their last events are on the bus: the sockets close once each subscription has written its own
+          // (a subscriber still waiting for an upload to begin is not waited for past PROGRESS_FLUSH_MS).
+          await webSocket.settled(PROGRESS_FLUSH_MS);
           await webSocket.close();
           await apollo.stop();
           await sweeper.stop();

@@ -12,7 +12,7 @@ import { isS3NotFound, readS3Object, s3ClientOf } from "./s3ClientOf.js";
 import { isStorageKey } from "./storageKey.js";
 
 export type S3StorageOptions = Extract<StorageConfig, { kind: "s3" }> & {
-  /** Bytes per part of a multipart upload; objects larger than one part go up in parts. S3's least is 5 MiB. */
+  /** Bytes per part of a multipart upload; objects larger than one part go up in parts. S3's least is 5 MiB. @default 8 MiB */
   readonly partSize?: number;
 };
 
@@ -25,7 +25,7 @@ export type S3StorageOptions = Extract<StorageConfig, { kind: "s3" }> & {
 export function createS3Storage(options: S3StorageOptions): Storage {
   const client = s3ClientOf(options);
   const Bucket = options.bucket;
-  const partSize = options.partSize ?? 8 * 1024 * 1024;
+  const { partSize = 8 * 1024 * 1024 /* 8 MiB */ } = options;
 
   function checkedKey(key: string): string {
     if (!isStorageKey(key)) throw new Error(`Not a storage key: ${JSON.stringify(key)}`);
