@@ -1,7 +1,6 @@
 import type { Knex } from "knex";
 import { releaseUploadId, reserveUploadId } from "../db/uploadClaimQueries.js";
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { refusals } from "../errors/refusals.js";
 
 /** What admission reserved for one upload, to be let go once when it ends (uploadsInFlight's finish does). */
 export type Release = () => Promise<void>;
@@ -28,11 +27,8 @@ export async function admitUpload(
     case "reserved":
       return () => releaseUploadId(knex, uploadId, input.until);
     case "busy":
-      throw new UpstageError(
-        ErrorCode.RateLimited,
-        "Another upload under this uploadId is in flight; give each upload its own uploadId, or wait for that one to end.",
-      );
+      throw refusals.uploadIdBusy();
     case "taken":
-      throw new UpstageError(ErrorCode.Forbidden, "That uploadId is in use by another user.");
+      throw refusals.uploadIdTaken();
   }
 }

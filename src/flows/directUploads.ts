@@ -5,6 +5,7 @@
 // user's row lock before the URL is handed out), the same configured
 // handler chain (the object is read back through it, so a scanner sees
 // these bytes too, as they really are in the bucket) and the same way out.
+
 import { randomUUID } from "node:crypto";
 import { pipeline, Transform } from "node:stream";
 import {
@@ -26,9 +27,7 @@ import { releaseUploadId } from "../db/uploadClaimQueries.js";
 import { lockUser } from "../db/userQueries.js";
 import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
-import { fileTooLarge } from "../errors/fileTooLarge.js";
-import { quotaExceeded } from "../errors/quotaExceeded.js";
-import { tooManyStaged } from "../errors/tooManyStaged.js";
+import { refusals } from "../errors/refusals.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import { type ByteCount, PROGRESS_FLUSH_MS, type ProgressReporter } from "../progress/createProgressReporter.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
@@ -88,15 +87,10 @@ export interface DirectUploadRequest {
 
 function bucketOf(deps: DirectUploadDeps): DirectUploadBucket {
   if (!deps.bucket) {
-    throw new UpstageError(
-      ErrorCode.DirectUploadsUnavailable,
-      "Direct uploads need STORAGE=s3, and this server keeps its files elsewhere: send the file with stageImage, or over tus at /uploads/.",
-    );
+    throw refusals.directUploadsUnavailable();
   }
   return deps.bucket;
 }
-
-const notFound = (id: string) => new UpstageError(ErrorCode.NotFound, `No direct upload with id ${id}.`);
 
 /** The chain's view of the upload: its progress id, its owner and its name; no bytes reserved (the creation's chain says its own). */
 function contextOf(row: DirectUploadRow): UploadContext {
@@ -134,7 +128,7 @@ export async function createDirectUpload(deps: DirectUploadDeps, input: DirectUp
   const { limits } = deps;
   if (!Number.isSafeInteger(input.byteSize) || input.byteSize < 1)
     throw new UpstageError(ErrorCode.BadUserInput, "byteSize must be the file's size in bytes, at least 1.");
-  if (input.byteSize > limits.maxFileSize) throw fileTooLarge(limits.maxFileSize);
+  if (input.byteSize > limits.maxFileSize) throw refusals.fileTooLarge(limits.maxFileSize);
   // An early word only: the sniff decides what the bytes are.
   if (input.contentType && !/^image\//i.test(input.contentType) && input.contentType !== "application/octet-stream") {
     throw new UpstageError(ErrorCode.UnsupportedMediaType, `A file of type ${input.contentType} is not an image; send an image file.`);
@@ -156,13 +150,10 @@ export async function createDirectUpload(deps: DirectUploadDeps, input: DirectUp
   await knex.transaction(async (trx) => {
     await lockUser(trx, input.userId);
     const held = await holdingsOf(trx, input.userId, now);
-    if (held.storedBytes + held.pendingBytes + input.byteSize > limits.quotaBytes) throw quotaExceeded(limits.quotaBytes);
-    if (held.staged >= limits.maxStagedPerUser) throw tooManyStaged(limits.maxStagedPerUser);
+    if (held.storedBytes + held.pendingBytes + input.byteSize > limits.quotaBytes) throw refusals.quotaExceeded(limits.quotaBytes);
+    if (held.staged >= limits.maxStagedPerUser) throw refusals.tooManyStaged(limits.maxStagedPerUser);
     if (held.openDirect >= limits.maxOpen) {
-      throw new UpstageError(
-        ErrorCode.RateLimited,
-        `You have ${held.openDirect} direct uploads open, the most at once: stage or cancel one first.`,
-      );
+      throw refusals.tooManyOpenDirect(held.openDirect);
     }
     // The lease is the upload's life: a crash cannot hold the uploadId past its expiry.
     await admitUpload(trx, { userId: input.userId, uploadId: row.progress_id, now, until: row.expires_at });
@@ -240,7 +231,7 @@ async function stageTaken(
   }
   if (size === undefined) {
     await giveBack();
-    throw new UpstageError(ErrorCode.NotFound, "Nothing has been sent to this direct upload yet: PUT the file to its url, then stage it.");
+    throw refusals.nothingSentYet();
   }
 
   const reporter = reporterAt(deps, row, row.byte_length);
@@ -251,7 +242,7 @@ async function stageTaken(
   let failure: unknown;
   let ends = true;
   try {
-    if (size !== row.byte_length) throw sizeDiffers(row.byte_length, size);
+    if (size !== row.byte_length) throw refusals.directUploadSizeDiffers(row.byte_length, size);
     // Taken for staging, the upload's bytes count as a multipart upload's do, not as reserved.
     const context = contextOf(row);
     // pipeline: a failed read fails the chain, and a refusal stops the read.
@@ -261,7 +252,7 @@ async function stageTaken(
       context,
       { resume: true },
     );
-    if (context.bytesSeen !== row.byte_length) throw sizeDiffers(row.byte_length, context.bytesSeen);
+    if (context.bytesSeen !== row.byte_length) throw refusals.directUploadSizeDiffers(row.byte_length, context.bytesSeen);
     const { file, sha256 } = context.results;
     // createHandlerChain insists on both.
     if (file === undefined || sha256 === undefined) throw new Error("The upload chain ran without its hash or store handler.");
@@ -294,21 +285,14 @@ async function answerUntaken(
   now: Date,
 ): Promise<ImageRow> {
   const row = await findDirectUpload(deps.staging.knex, input.id);
-  if (!row || row.owner_id !== input.userId) throw notFound(input.id);
+  if (!row || row.owner_id !== input.userId) throw refusals.noDirectUpload(input.id);
   if (row.staged_at !== null) {
     const image = row.image_id === null ? undefined : await findImage(deps.staging.knex, row.image_id);
     if (image && image.status !== "DELETED") return image;
     throw new UpstageError(ErrorCode.NotFound, "This direct upload was staged, and its image has since been removed.");
   }
-  if (row.expires_at <= now)
-    throw new UpstageError(
-      ErrorCode.UploadExpired,
-      "This direct upload expired before it was staged; its bytes are gone. Upload the file again.",
-    );
-  throw new UpstageError(
-    ErrorCode.UploadInProgress,
-    "This direct upload is being staged by another request; its uploadProgress says how it ends.",
-  );
+  if (row.expires_at <= now) throw refusals.directUploadExpired();
+  throw refusals.directUploadInProgress();
 }
 
 /**
@@ -415,20 +399,13 @@ async function endDirectUpload(
   await Promise.all([deleteDirectUpload(knex, row.id), releaseUploadId(knex, row.progress_id, row.expires_at)]);
 }
 
-function sizeDiffers(declared: number, found: number): UpstageError {
-  return new UpstageError(
-    ErrorCode.BadUserInput,
-    `The bucket holds ${found} bytes for this direct upload, where ${declared} were declared; upload the file again.`,
-  );
-}
-
 /** Passes at most `limit` bytes on and fails past them: an object replaced by a larger one is refused as it streams. */
 function atMost(limit: number): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       seen += chunk.length;
-      if (seen > limit) return callback(sizeDiffers(limit, seen));
+      if (seen > limit) return callback(refusals.directUploadSizeDiffers(limit, seen));
       callback(null, chunk);
     },
   });

@@ -4,6 +4,7 @@
 // handler chain (kept across requests, rebuilt by replay when lost), the same
 // way out. The tus protocol itself (the HTTP, the data store) is server/'s:
 // this module is told what arrives and says what it decides.
+
 import { Transform } from "node:stream";
 import { holdingsOf } from "../db/holdingsQueries.js";
 import {
@@ -17,9 +18,7 @@ import type { ImageRow } from "../db/rows.js";
 import { releaseUploadId } from "../db/uploadClaimQueries.js";
 import { lockUser } from "../db/userQueries.js";
 import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
-import { fileTooLarge } from "../errors/fileTooLarge.js";
-import { quotaExceeded } from "../errors/quotaExceeded.js";
-import { tooManyStaged } from "../errors/tooManyStaged.js";
+import { refusals } from "../errors/refusals.js";
 import { type ByteCount, PROGRESS_FLUSH_MS } from "../progress/createProgressReporter.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
@@ -110,7 +109,7 @@ export async function createResumable(
 ): Promise<ResumableUploadRow> {
   const { knex } = deps.staging;
   const { limits } = deps;
-  if (input.byteLength > limits.maxFileSize) throw fileTooLarge(limits.maxFileSize);
+  if (input.byteLength > limits.maxFileSize) throw refusals.fileTooLarge(limits.maxFileSize);
   const now = deps.staging.now();
   const row: ResumableUploadRow = {
     id: input.id,
@@ -124,8 +123,8 @@ export async function createResumable(
   await knex.transaction(async (trx) => {
     await lockUser(trx, input.userId);
     const held = await holdingsOf(trx, input.userId, now);
-    if (held.storedBytes + held.pendingBytes + input.byteLength > limits.quotaBytes) throw quotaExceeded(limits.quotaBytes);
-    if (held.staged >= limits.maxStagedPerUser) throw tooManyStaged(limits.maxStagedPerUser);
+    if (held.storedBytes + held.pendingBytes + input.byteLength > limits.quotaBytes) throw refusals.quotaExceeded(limits.quotaBytes);
+    if (held.staged >= limits.maxStagedPerUser) throw refusals.tooManyStaged(limits.maxStagedPerUser);
     // The lease is the upload's life: a crash cannot hold the uploadId past its expiry.
     await admitUpload(trx, { userId: input.userId, uploadId: input.uploadId, now, until: row.expires_at });
     const { created_at: _, ...insert } = row;

@@ -1,6 +1,5 @@
 import { claimUploadId } from "../db/uploadClaimQueries.js";
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { refusals } from "../errors/refusals.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
 import type { UploadEvent } from "../progress/UploadEvent.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
@@ -25,7 +24,7 @@ export async function watchUpload(
   } finally {
     if (!claimed) await subscription.return?.();
   }
-  if (!claimed) throw new UpstageError(ErrorCode.Forbidden, "That uploadId belongs to another user.");
+  if (!claimed) throw refusals.uploadIdTaken();
   // From here on every event reaches the subscriber (with Redis, once the channel's SUBSCRIBE is confirmed).
   void subscription.live.then(() => deps.staging.log.debug({ uploadId, userId }, "upload watched"));
   return subscription;

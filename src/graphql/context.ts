@@ -1,5 +1,4 @@
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { refusals } from "../errors/refusals.js";
 import type { DirectUploadDeps } from "../flows/directUploads.js";
 import type { StageUploadDeps } from "../flows/stageUpload.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
@@ -33,7 +32,7 @@ export interface GraphQLContext {
  * @throws UpstageError UNAUTHENTICATED when there is none.
  */
 export function requireViewer(context: GraphQLContext): Viewer {
-  if (!context.viewer) throw new UpstageError(ErrorCode.Unauthenticated, "Sign in first: send 'Authorization: Bearer <token>'.");
+  if (!context.viewer) throw refusals.signIn();
   return context.viewer;
 }
 
@@ -43,7 +42,7 @@ export function requireViewer(context: GraphQLContext): Viewer {
  */
 export function requireAdmin(context: GraphQLContext): Viewer {
   const viewer = requireViewer(context);
-  if (!viewer.isAdmin) throw new UpstageError(ErrorCode.Forbidden, "Only an admin may do this.");
+  if (!viewer.isAdmin) throw refusals.adminOnly();
   return viewer;
 }
 

@@ -3,6 +3,7 @@ import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import { ACCEPTED_FORMATS_IN_WORDS } from "./acceptedFormats.js";
 import { type StoredFormat, storedFormatFor } from "./imageFormat.js";
+import { notAnImage } from "./notAnImage.js";
 
 export interface ProbedImage {
   /** What the image is kept as (imageFormat's table of the accepted inputs). */
@@ -20,7 +21,7 @@ export async function probeImage(file: string, options: { maxPixels: number }): 
   try {
     metadata = await sharp(file, { limitInputPixels: false }).metadata();
   } catch (error) {
-    throw new UpstageError(ErrorCode.UnsupportedMediaType, "The file is not an image.", { cause: error });
+    throw notAnImage({ cause: error });
   }
   const storedFormat = storedFormatFor(metadata.format);
   if (!storedFormat) {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
 import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
+import { refusals } from "../errors/refusals.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import type { GraphQLContext } from "../graphql/context.js";
 import type { Viewer } from "../staging/access.js";
@@ -91,12 +92,12 @@ export function createGraphQLHttpHandler(deps: GraphQLHttpDeps, options: GraphQL
       return refuseUnread(request, response, csrfError());
     }
     if (!viewer) {
-      const error = new UpstageError(ErrorCode.Unauthenticated, "Sign in before uploading: send 'Authorization: Bearer <token>'.");
+      const error = refusals.signIn();
       return refuseUnread(request, response, error, { "www-authenticate": "Bearer" });
     }
     const release = deps.uploads.admit(viewer.id, request);
     if (!release) {
-      const error = new UpstageError(ErrorCode.RateLimited, "Too many uploads in flight; wait for one to finish.");
+      const error = refusals.tooManyInFlight();
       return refuseUnread(request, response, error, { "retry-after": "1" });
     }
     try {

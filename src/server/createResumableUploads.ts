@@ -14,7 +14,7 @@ import { FileStore } from "@tus/file-store";
 import { DataStore, ERRORS, EVENTS, type Locker, Server, type Upload } from "@tus/server";
 import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
 import { ErrorCode, httpStatusOf } from "../errors/ErrorCode.js";
-import { fileTooLarge } from "../errors/fileTooLarge.js";
+import { refusals } from "../errors/refusals.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import {
   createResumable,
@@ -157,7 +157,7 @@ export async function createResumableUploads(doorDeps: ResumableDoorDeps, option
   const viewers = new WeakMap<Request, Viewer>();
   function viewerFor(request: Request): Viewer {
     const viewer = viewers.get(request);
-    if (!viewer) throw refusal(new UpstageError(ErrorCode.Unauthenticated, "Sign in: send Authorization: Bearer <token>."));
+    if (!viewer) throw refusal(refusals.signIn());
     return viewer;
   }
 
@@ -185,7 +185,7 @@ export async function createResumableUploads(doorDeps: ResumableDoorDeps, option
       } catch (error) {
         throw refusal(error);
       }
-      if (!viewer) throw refusal(new UpstageError(ErrorCode.Unauthenticated, "Sign in: send Authorization: Bearer <token>."));
+      if (!viewer) throw refusal(refusals.signIn());
       viewers.set(request, viewer);
       if (request.method === "POST") return;
       // Another user's upload, or one that is gone: the same 404, so ids cannot be probed.
@@ -227,7 +227,7 @@ export async function createResumableUploads(doorDeps: ResumableDoorDeps, option
     onResponseError(_request, error) {
       if (error instanceof UpstageError) return refusal(error);
       if (error === ERRORS.ERR_MAX_SIZE_EXCEEDED) {
-        return refusal(fileTooLarge(deps.limits.maxFileSize));
+        return refusal(refusals.fileTooLarge(deps.limits.maxFileSize));
       }
       if (!("status_code" in error) || error.status_code >= 500) log.error({ err: error }, "resumable upload failed");
       return undefined;
@@ -251,9 +251,7 @@ export async function createResumableUploads(doorDeps: ResumableDoorDeps, option
         if (viewer) {
           const release = options.admit(viewer.id, request);
           if (!release) {
-            const { status_code, body } = refusal(
-              new UpstageError(ErrorCode.RateLimited, "Too many uploads in flight; wait for one to finish."),
-            );
+            const { status_code, body } = refusal(refusals.tooManyInFlight());
             discardRestAfterAnswer(request, response);
             response.writeHead(status_code, { "tus-resumable": "1.0.0", "content-type": "application/json", "retry-after": "1" }).end(body);
             return;

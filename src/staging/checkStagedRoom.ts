@@ -1,8 +1,7 @@
 import type { Knex } from "knex";
 import { holdingsOf } from "../db/holdingsQueries.js";
 import { lockUser } from "../db/userQueries.js";
-import { quotaExceeded } from "../errors/quotaExceeded.js";
-import { tooManyStaged } from "../errors/tooManyStaged.js";
+import { refusals } from "../errors/refusals.js";
 
 /** What one more staged image may add to its owner's. */
 export interface StagedRoom {
@@ -28,6 +27,7 @@ export async function checkStagedRoom(trx: Knex.Transaction, ownerId: string, no
   // A statement of its own, after the lock: on PostgreSQL a statement's snapshot is taken when it starts,
   // so sums read in the locking statement would miss what the lock's last holder just committed.
   const held = await holdingsOf(trx, ownerId, now);
-  if (held.staged >= room.maxStaged) throw tooManyStaged(room.maxStaged);
-  if (room.newBytes > 0 && held.storedBytes + held.pendingBytes + room.newBytes > room.quotaBytes) throw quotaExceeded(room.quotaBytes);
+  if (held.staged >= room.maxStaged) throw refusals.tooManyStaged(room.maxStaged);
+  if (room.newBytes > 0 && held.storedBytes + held.pendingBytes + room.newBytes > room.quotaBytes)
+    throw refusals.quotaExceeded(room.quotaBytes);
 }

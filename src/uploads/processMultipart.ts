@@ -5,7 +5,7 @@ import type { FileUpload } from "graphql-upload/processRequest.mjs";
 import Upload from "graphql-upload/Upload.mjs";
 import objectPath from "object-path";
 import { ErrorCode } from "../errors/ErrorCode.js";
-import { fileTooLarge } from "../errors/fileTooLarge.js";
+import { refusals } from "../errors/refusals.js";
 import { UploadAbortedError } from "../errors/UploadAbortedError.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import { type BodyMeter, meterRequestBody } from "./meterRequestBody.js";
@@ -227,7 +227,7 @@ export function processMultipart(request: IncomingMessage, options: MultipartOpt
       // Its reader (the handler chain) may not have attached yet when the body breaks off.
       body.on("error", () => {});
       bodies.add(body);
-      stream.once("limit", () => exit(fileTooLarge(options.maxFileSize)));
+      stream.once("limit", () => exit(refusals.fileTooLarge(options.maxFileSize)));
       // The end is held back until the whole request has been read (see `close`).
       stream.once("end", () => {
         pending.add(body);

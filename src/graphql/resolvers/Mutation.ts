@@ -1,4 +1,5 @@
 import { ErrorCode } from "../../errors/ErrorCode.js";
+import { refusals } from "../../errors/refusals.js";
 import { UpstageError } from "../../errors/UpstageError.js";
 import { cancelDirectUpload, createDirectUpload, stageDirectUpload } from "../../flows/directUploads.js";
 import { stageUpload } from "../../flows/stageUpload.js";
@@ -110,6 +111,6 @@ const MAX_CONTENT_TYPE_LENGTH = 255;
 
 /** A direct upload's id is a UUID; anything else names none (NOT_FOUND, as for one that does not exist). */
 function directUploadIdArgument(id: string): string {
-  if (!isUuid(id)) throw new UpstageError(ErrorCode.NotFound, `No direct upload with id ${id}.`);
+  if (!isUuid(id)) throw refusals.noDirectUpload(id);
   return id;
 }

@@ -1,5 +1,5 @@
 import { ErrorCode } from "../../errors/ErrorCode.js";
-import { fileTooLarge } from "../../errors/fileTooLarge.js";
+import { refusals } from "../../errors/refusals.js";
 import { UpstageError } from "../../errors/UpstageError.js";
 import type { UploadHandler } from "../UploadHandler.js";
 
@@ -9,7 +9,7 @@ export function createLimitHandler(options: { maxFileSize: number }): UploadHand
     name: "limit",
     chunk(_data, upload) {
       if (upload.bytesSeen > options.maxFileSize) {
-        throw fileTooLarge(options.maxFileSize);
+        throw refusals.fileTooLarge(options.maxFileSize);
       }
     },
     complete(upload) {

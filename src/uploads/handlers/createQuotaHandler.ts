@@ -1,7 +1,6 @@
 import type { Knex } from "knex";
 import { type Holdings, holdingsOf } from "../../db/holdingsQueries.js";
-import { quotaExceeded } from "../../errors/quotaExceeded.js";
-import { tooManyStaged } from "../../errors/tooManyStaged.js";
+import { refusals } from "../../errors/refusals.js";
 import type { UploadContext, UploadHandler } from "../UploadHandler.js";
 
 /**
@@ -15,7 +14,7 @@ import type { UploadContext, UploadHandler } from "../UploadHandler.js";
  */
 export function createQuotaHandler(options: { knex: Knex; quotaBytes: number; maxStagedPerUser?: number }): UploadHandler {
   let used = 0;
-  const refuse = () => quotaExceeded(options.quotaBytes);
+  const refuse = () => refusals.quotaExceeded(options.quotaBytes);
 
   /** What the user holds besides this upload: images, and resumable uploads under way (counted whole; their bytes are promised). */
   const usedBesides = (held: Holdings, upload: UploadContext) => held.storedBytes + held.pendingBytes - upload.reservedBytes;
@@ -26,7 +25,8 @@ export function createQuotaHandler(options: { knex: Knex; quotaBytes: number; ma
       const held = await holdingsOf(options.knex, upload.userId, new Date());
       used = usedBesides(held, upload);
       if (used >= options.quotaBytes) throw refuse();
-      if (options.maxStagedPerUser !== undefined && held.staged >= options.maxStagedPerUser) throw tooManyStaged(options.maxStagedPerUser);
+      if (options.maxStagedPerUser !== undefined && held.staged >= options.maxStagedPerUser)
+        throw refusals.tooManyStaged(options.maxStagedPerUser);
     },
     async resume(upload) {
       used = usedBesides(await holdingsOf(options.knex, upload.userId, new Date()), upload);
