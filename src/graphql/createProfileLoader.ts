@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import type { UserRow } from "../db/rows.js";
-import { findProfiles } from "../staging/findProfiles.js";
+import { findProfiles } from "../staging/reads.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
 
 /** Profiles by user id, for one operation's resolvers. */

@@ -1,3 +1,6 @@
+import type { Knex } from "knex";
+import { hasExpired } from "../db/expiredImageQueries.js";
+import { findImage, lockImage } from "../db/imageQueries.js";
 import type { ImageRow } from "../db/rows.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
@@ -45,4 +48,48 @@ export function checkMayInspect(image: ImageRow, viewer: Viewer): void {
 /** Whether the user owns the thing (an image, a photo, a resumable upload): only they may change it. */
 export function isOwnedBy(thing: { readonly owner_id: string }, userId: string): boolean {
   return thing.owner_id === userId;
+}
+
+/**
+ * The image `id` if the viewer owns it and it is not deleted; with a
+ * transaction, its row is locked until the transaction ends.
+ * @throws UpstageError STAGED_IMAGE_EXPIRED (the viewer's, expired, even once the sweeper removed it), NOT_FOUND (no such image, or deleted), FORBIDDEN (someone else's).
+ */
+export async function findOwnImage(db: Knex, viewerId: string, id: string): Promise<ImageRow> {
+  const image = isTransaction(db) ? await lockImage(db, id) : await findImage(db, id);
+  if (!image || image.status === "DELETED") {
+    // The sweeper may have removed it already; its expiry is remembered for a while.
+    if (await hasExpired(db, viewerId, id))
+      throw new UpstageError(ErrorCode.StagedImageExpired, "The staged image has expired; upload it again.");
+    throw new UpstageError(ErrorCode.NotFound, `No image with id ${id}.`);
+  }
+  if (!isOwnedBy(image, viewerId)) {
+    throw new UpstageError(ErrorCode.Forbidden, "That image belongs to someone else.");
+  }
+  return image;
+}
+
+function isTransaction(db: Knex): db is Knex.Transaction {
+  return (db as Knex.Transaction).isTransaction === true;
+}
+
+/**
+ * That an image of the viewer's may be committed now (as an avatar or a photo): it is staged and has not expired.
+ * @throws UpstageError STAGED_IMAGE_EXPIRED, BAD_USER_INPUT (already committed: an avatar's or a photo's), NOT_FOUND (deleted).
+ */
+export function checkCommittable(image: ImageRow, now: Date): void {
+  switch (image.status) {
+    case "STAGED":
+      if (image.expires_at && image.expires_at.getTime() <= now.getTime()) {
+        throw new UpstageError(ErrorCode.StagedImageExpired, "The staged image has expired; upload it again.");
+      }
+      return;
+    case "COMMITTED":
+      throw new UpstageError(
+        ErrorCode.BadUserInput,
+        `Image ${image.id} is not a staged image: it is already used as an avatar or a photo.`,
+      );
+    case "DELETED":
+      throw new UpstageError(ErrorCode.NotFound, `No image with id ${image.id}.`);
+  }
 }

@@ -4,11 +4,10 @@ import { findUser, lockUser, updateUser } from "../db/userQueries.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import type { CropRect } from "../images/ThumbnailSpec.js";
-import { checkCommittable } from "./checkCommittable.js";
+import { checkCommittable, findOwnImage } from "./access.js";
 import { abandonFiles } from "./fileIntents.js";
-import { findOwnImage } from "./findOwnImage.js";
 import { applyFraming, type FocalPointInput, type PreparedFraming, prepareFraming } from "./framing.js";
-import { removeDeletedImage } from "./removeImage.js";
+import { removeDeletedImage } from "./removeImages.js";
 import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
 import type { StagingDeps } from "./StagingDeps.js";
 

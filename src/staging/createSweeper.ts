@@ -3,7 +3,7 @@ import { claimExpired, findDeleted } from "../db/imageQueries.js";
 import { forgetUploadClaims } from "../db/uploadClaimQueries.js";
 import type { SingleRunnerResult } from "../db/withSingleRunner.js";
 import { cleanPendingFiles } from "./fileIntents.js";
-import { removeImage } from "./removeImage.js";
+import { removeImage } from "./removeImages.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
 /** How long an expired staged image's id still answers STAGED_IMAGE_EXPIRED: a week. */

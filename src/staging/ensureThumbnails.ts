@@ -7,9 +7,8 @@ import { thumbnailKey } from "../storage/storageKey.js";
 import { completeImage } from "./completeImage.js";
 import { intendFiles, settleFiles } from "./fileIntents.js";
 import { cropOf, focusOf } from "./framing.js";
-import { presetSpecs } from "./presetSpecs.js";
 import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
-import { snapRendition } from "./renditionPolicy.js";
+import { presetSpecs, snapRendition } from "./renditionPolicy.js";
 import type { StagingDeps } from "./StagingDeps.js";
 import { storeThumbnails } from "./storeThumbnails.js";
 

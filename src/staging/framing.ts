@@ -10,7 +10,7 @@ import { sampleImage } from "../images/sampleImage.js";
 import { type CropRect, type FocalPoint, variantOf } from "../images/ThumbnailSpec.js";
 import { thumbnailKey } from "../storage/storageKey.js";
 import { intendFiles, settleFiles } from "./fileIntents.js";
-import { presetSpecs } from "./presetSpecs.js";
+import { presetSpecs } from "./renditionPolicy.js";
 import type { StagingDeps } from "./StagingDeps.js";
 import { storeThumbnails } from "./storeThumbnails.js";
 

@@ -2,7 +2,7 @@ import { liveImagesAfter } from "../db/imageQueries.js";
 import { formatOfContentType } from "../images/imageFormat.js";
 import { completeImage } from "./completeImage.js";
 import { ensureThumbnails, type ThumbnailDeps } from "./ensureThumbnails.js";
-import { presetSpecs } from "./presetSpecs.js";
+import { presetSpecs } from "./renditionPolicy.js";
 
 export interface RegenerateOptions {
   readonly batchSize: number;

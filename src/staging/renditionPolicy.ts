@@ -1,5 +1,7 @@
+import type { ThumbnailPreset } from "../config.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
+import type { StoredFormat } from "../images/imageFormat.js";
 import type { ThumbnailSpec } from "../images/ThumbnailSpec.js";
 
 /**
@@ -61,3 +63,8 @@ export function createRenderBudget(perMinute: number, now: () => number = Date.n
 }
 
 export type RenderBudget = ReturnType<typeof createRenderBudget>;
+
+/** The preset thumbnails of an image stored as `format`: cover-cropped, in the original's format. */
+export function presetSpecs(presets: readonly ThumbnailPreset[], format: StoredFormat): ThumbnailSpec[] {
+  return presets.map((p) => ({ width: p.width, height: p.height, fit: "COVER", format }));
+}

@@ -1,9 +1,7 @@
 import type { ImageListKey } from "../../db/imageQueries.js";
 import { ErrorCode } from "../../errors/ErrorCode.js";
 import { UpstageError } from "../../errors/UpstageError.js";
-import { findVisibleImage } from "../../staging/findVisibleImage.js";
-import { listImagesPage } from "../../staging/listImagesPage.js";
-import { listStagedImages } from "../../staging/listStagedImages.js";
+import { findVisibleImage, listImagesPage, listStagedImages } from "../../staging/reads.js";
 import { imageIdArgument, isUuid, userIdArgument } from "../checkArguments.js";
 import { connectionOf, decodeCursor, encodeCursor, pageSizeArgument } from "../connection.js";
 import { requireAdmin, requireViewer } from "../context.js";

@@ -1,4 +1,4 @@
-import { findVisibleImage } from "../../staging/findVisibleImage.js";
+import { findVisibleImage } from "../../staging/reads.js";
 import { requireViewer } from "../context.js";
 import type { UploadProgressResolvers } from "../generated/resolvers.js";
 

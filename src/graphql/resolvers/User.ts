@@ -1,5 +1,4 @@
-import { findAvatar } from "../../staging/findAvatar.js";
-import { listPhotosPage, type PhotoPlace } from "../../staging/listPhotosPage.js";
+import { findAvatar, listPhotosPage, type PhotoPlace } from "../../staging/reads.js";
 import { isUuid } from "../checkArguments.js";
 import { connectionOf, decodeCursor, encodeCursor, pageSizeArgument } from "../connection.js";
 import type { UserResolvers } from "../generated/resolvers.js";
