@@ -5,8 +5,7 @@ import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import type { CropRect } from "../images/ThumbnailSpec.js";
 import { checkCommittable, findOwnImage } from "./access.js";
-import { abandonFiles } from "./fileIntents.js";
-import { applyFraming, type FocalPointInput, type PreparedFraming, prepareFraming } from "./framing.js";
+import { abandonPrepared, applyFraming, type FocalPointInput, type PreparedFraming, prepareFraming } from "./framing.js";
 import { removeDeletedImage } from "./removeImages.js";
 import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
 import type { StagingDeps } from "./StagingDeps.js";
@@ -44,11 +43,7 @@ export async function commitProfile(deps: StagingDeps, viewerId: string, changes
   try {
     outcome = await saveProfile(deps, viewerId, changes, now, prepared);
   } catch (error) {
-    if (prepared)
-      await abandonFiles(
-        deps,
-        prepared.thumbnails.map((t) => t.storage_key),
-      ).catch(() => {});
+    if (prepared) await abandonPrepared(deps, [prepared]);
     throw error;
   }
   const { user, replaced, reframed } = outcome;

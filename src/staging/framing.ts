@@ -9,7 +9,7 @@ import { renderThumbnails } from "../images/renderThumbnails.js";
 import { sampleImage } from "../images/sampleImage.js";
 import { type CropRect, type FocalPoint, variantOf } from "../images/ThumbnailSpec.js";
 import { thumbnailKey } from "../storage/storageKey.js";
-import { intendFiles, settleFiles } from "./fileIntents.js";
+import { abandonFiles, intendFiles, settleFiles } from "./fileIntents.js";
 import { presetSpecs } from "./renditionPolicy.js";
 import type { StagingDeps } from "./StagingDeps.js";
 import { storeThumbnails } from "./storeThumbnails.js";
@@ -91,6 +91,14 @@ export interface PreparedFraming {
   /** A new crop replaces every thumbnail; a new point only the COVER ones. */
   readonly cropChanged: boolean;
   readonly thumbnails: readonly NewThumbnailRow[];
+}
+
+/** Gives up the files of framings prepared for a transaction that failed (the intent log's clean-up deletes them). */
+export async function abandonPrepared(deps: Pick<StagingDeps, "knex" | "storage">, prepared: readonly PreparedFraming[]): Promise<void> {
+  await abandonFiles(
+    deps,
+    prepared.flatMap((p) => p.thumbnails.map((t) => t.storage_key)),
+  ).catch(() => {});
 }
 
 /**

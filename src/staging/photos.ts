@@ -9,8 +9,7 @@ import { lockUser } from "../db/userQueries.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import { checkCommittable, findOwnImage, isOwnedBy } from "./access.js";
-import { abandonFiles } from "./fileIntents.js";
-import { applyFraming, type FocalPointInput, type PreparedFraming, prepareFraming } from "./framing.js";
+import { abandonPrepared, applyFraming, type FocalPointInput, type PreparedFraming, prepareFraming } from "./framing.js";
 import { removeDeletedImage } from "./removeImages.js";
 import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
 import type { StagingDeps } from "./StagingDeps.js";
@@ -53,10 +52,7 @@ export async function addPhotos(deps: StagingDeps, viewerId: string, photos: rea
   try {
     added = await savePhotos(deps, viewerId, photos, now, prepared);
   } catch (error) {
-    await abandonFiles(
-      deps,
-      prepared.flatMap((p) => p.thumbnails.map((t) => t.storage_key)),
-    ).catch(() => {});
+    await abandonPrepared(deps, prepared);
     throw error;
   }
   await removeUnnamedFiles(deps, added.reframed).catch((error: unknown) =>
@@ -77,10 +73,7 @@ async function prepareFramings(deps: StagingDeps, viewerId: string, photos: read
       if (framing) prepared.push(framing);
     }
   } catch (error) {
-    await abandonFiles(
-      deps,
-      prepared.flatMap((p) => p.thumbnails.map((t) => t.storage_key)),
-    ).catch(() => {});
+    await abandonPrepared(deps, prepared);
     throw error;
   }
   return prepared;
@@ -145,11 +138,7 @@ export async function updatePhoto(deps: StagingDeps, viewerId: string, id: strin
   try {
     updated = await savePhoto(deps, viewerId, id, changes, prepared);
   } catch (error) {
-    if (prepared)
-      await abandonFiles(
-        deps,
-        prepared.thumbnails.map((t) => t.storage_key),
-      ).catch(() => {});
+    if (prepared) await abandonPrepared(deps, [prepared]);
     throw error;
   }
   await removeUnnamedFiles(deps, updated.reframed).catch((error: unknown) =>
