@@ -3,6 +3,9 @@
  * one way: server/ and graphql/ (transports) → flows/ (use cases across
  * services) → uploads/ (intake), progress/ (the bus), staging/ (the domain)
  * → images/, storage/, db/. A failing rule names the arrow that has to go.
+ * Within a layer, a module holds one concern (a use case, a table's queries,
+ * a door, the reads resolvers make), not one export: a file that only passed
+ * a call through belongs to its concern's module.
  */
 const SERVICES = "^src/(staging|images|storage|db|progress|flows|uploads)/";
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -1,7 +1,7 @@
 import { readStats } from "../db/statsQueries.js";
 import { createSweeper } from "../staging/createSweeper.js";
-import { reconcileStorage } from "../staging/reconcileStorage.js";
-import { regeneratePresets } from "../staging/regeneratePresets.js";
+import { reconcileStorage } from "../staging/reconcile.js";
+import { regeneratePresets } from "../staging/thumbnails.js";
 import { backupDataDir } from "./backupDataDir.js";
 import type { Services } from "./openServices.js";
 

@@ -27,7 +27,7 @@ import type { Viewer } from "../staging/access.js";
 import { createSweeper, type Sweeper } from "../staging/createSweeper.js";
 import { createViewerLookup } from "../staging/createViewerLookup.js";
 import { cleanPendingFiles } from "../staging/fileIntents.js";
-import { reconcileStaged } from "../staging/reconcileStaged.js";
+import { reconcileStaged } from "../staging/reconcile.js";
 import { rendersOnMiss, servableContentType } from "../staging/servableMedia.js";
 import type { Storage } from "../storage/Storage.js";
 import type { UploadHandlerFactory } from "../uploads/createHandlerChain.js";

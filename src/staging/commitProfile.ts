@@ -5,9 +5,9 @@ import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import type { CropRect } from "../images/ThumbnailSpec.js";
 import { checkCommittable, findOwnImage } from "./access.js";
+import { removeUnnamedFiles } from "./fileIntents.js";
 import { abandonPrepared, applyFraming, type FocalPointInput, type PreparedFraming, prepareFraming } from "./framing.js";
 import { removeDeletedImage } from "./removeImages.js";
-import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
 export interface ProfileChanges {

@@ -3,8 +3,8 @@ import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import { contentTypeOf, formatOfContentType, type StoredFormat } from "../images/imageFormat.js";
 import { checkThumbnailSize } from "../images/ThumbnailSpec.js";
-import { ensureThumbnails, type ThumbnailDeps } from "./ensureThumbnails.js";
 import { cropOf } from "./framing.js";
+import { ensureThumbnails, type ThumbnailDeps } from "./thumbnails.js";
 
 /** One `<source>` of a `<picture>`: a format and its thumbnails, narrowest first. */
 export interface ImageSourceRow {

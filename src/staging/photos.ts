@@ -9,9 +9,9 @@ import { lockUser } from "../db/userQueries.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import { checkCommittable, findOwnImage, isOwnedBy } from "./access.js";
+import { removeUnnamedFiles } from "./fileIntents.js";
 import { abandonPrepared, applyFraming, type FocalPointInput, type PreparedFraming, prepareFraming } from "./framing.js";
 import { removeDeletedImage } from "./removeImages.js";
-import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
 export interface NewPhoto {

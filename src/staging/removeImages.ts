@@ -7,7 +7,7 @@ import { clearAvatar, lockUser } from "../db/userQueries.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import { findOwnImage } from "./access.js";
-import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
+import { removeUnnamedFiles } from "./fileIntents.js";
 import type { StagingDeps } from "./StagingDeps.js";
 
 /**

@@ -1,7 +1,7 @@
 import { findLiveImagesByKeyStem, findServableContentType } from "../db/imageQueries.js";
 import { sizeOfVariant, type ThumbnailSpec } from "../images/ThumbnailSpec.js";
 import { splitThumbnailKey } from "../storage/storageKey.js";
-import { ensureThumbnails, type ThumbnailDeps } from "./ensureThumbnails.js";
+import { ensureThumbnails, type ThumbnailDeps } from "./thumbnails.js";
 
 /** The size a thumbnail key asks for, with its original's stem; undefined for any other key. */
 function askedBy(key: string): { readonly stem: string; readonly spec: ThumbnailSpec } | undefined {

@@ -23,11 +23,11 @@ import { processImage } from "../images/processImage.js";
 import { isSharableVariant, variantOf } from "../images/ThumbnailSpec.js";
 import type { ReceivedFile } from "../storage/ReceivedFile.js";
 import { newImageKey, thumbnailKey } from "../storage/storageKey.js";
-import { ensureThumbnails } from "./ensureThumbnails.js";
 import { abandonFiles, intendFiles } from "./fileIntents.js";
 import { presetSpecs } from "./renditionPolicy.js";
 import type { StagingDeps } from "./StagingDeps.js";
 import { storeThumbnails } from "./storeThumbnails.js";
+import { ensureThumbnails } from "./thumbnails.js";
 
 /**
  * Stages a received file: proves it is an image, stores it upright, stripped

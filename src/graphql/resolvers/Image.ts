@@ -1,12 +1,11 @@
 import type { ImageRow } from "../../db/rows.js";
 import { formatOfContentType } from "../../images/imageFormat.js";
 import { checkMayInspect } from "../../staging/access.js";
-import { completeImage } from "../../staging/completeImage.js";
-import { ensureThumbnails } from "../../staging/ensureThumbnails.js";
 import { cropOf, focusOf } from "../../staging/framing.js";
 import { imageSources } from "../../staging/imageSources.js";
 import { listStoredThumbnails } from "../../staging/reads.js";
 import { presetSpecs } from "../../staging/renditionPolicy.js";
+import { completeImage, ensureThumbnails } from "../../staging/thumbnails.js";
 import { type GraphQLContext, requireViewer } from "../context.js";
 import type { ImageResolvers } from "../generated/resolvers.js";
 import { srcsetOf } from "../srcsetOf.js";

@@ -1,13 +1,24 @@
-import { deleteThumbnails, findThumbnails, insertThumbnails, listEvictableThumbnails, touchThumbnails } from "../db/imageQueries.js";
+// An image's thumbnails as the policy answers them: made on first request and
+// kept (the least recently used go past the cap), the sample an older image
+// lacks filled in, and the presets made again for every image (the CLI).
+import {
+  deleteThumbnails,
+  findThumbnails,
+  insertThumbnails,
+  listEvictableThumbnails,
+  liveImagesAfter,
+  touchThumbnails,
+  updateFraming,
+  updateSample,
+} from "../db/imageQueries.js";
 import type { ImageRow, ThumbnailRow } from "../db/rows.js";
 import { formatOfContentType } from "../images/imageFormat.js";
 import { renderThumbnails } from "../images/renderThumbnails.js";
+import { sampleImage } from "../images/sampleImage.js";
 import { checkThumbnailSize, type ThumbnailSpec, variantOf } from "../images/ThumbnailSpec.js";
 import { thumbnailKey } from "../storage/storageKey.js";
-import { completeImage } from "./completeImage.js";
-import { intendFiles, settleFiles } from "./fileIntents.js";
-import { cropOf, focusOf } from "./framing.js";
-import { removeUnnamedFiles } from "./removeUnnamedFiles.js";
+import { intendFiles, removeUnnamedFiles, settleFiles } from "./fileIntents.js";
+import { cropOf, focusOf, regionOf } from "./framing.js";
 import { presetSpecs, snapRendition } from "./renditionPolicy.js";
 import type { StagingDeps } from "./StagingDeps.js";
 import { storeThumbnails } from "./storeThumbnails.js";
@@ -107,4 +118,69 @@ async function evictRenditions(
     deps,
     evicted.map((row) => row.storage_key),
   ).catch(() => {});
+}
+
+/**
+ * The image's row with everything sampled from its pixels (placeholder,
+ * dominant colour, ThumbHash, automatic focal point). Images staged since
+ * sampling began have it all; for one staged before, the stored original is
+ * sampled once and the row kept up to date (the sample on every row sharing
+ * the file, the point on this one: it is in its crop's coordinates).
+ */
+export async function completeImage(deps: Pick<StagingDeps, "knex" | "storage" | "images">, image: ImageRow): Promise<ImageRow> {
+  const sampled = image.placeholder !== null && image.dominant_color !== null && image.thumbhash !== null;
+  const focused = image.focal_x !== null && image.focal_y !== null;
+  if (sampled && focused) return image;
+  const crop = cropOf(image);
+  const [whole, region] = await deps.images.run(() =>
+    Promise.all([
+      sampleImage(deps.storage.read(image.storage_key)),
+      crop && !focused ? sampleImage(regionOf(deps.storage.read(image.storage_key), crop)) : undefined,
+    ]),
+  );
+  const sample = { placeholder: whole.placeholder, dominant_color: whole.dominantColor, thumbhash: whole.thumbhash };
+  const focus = (region ?? whole).focus;
+  const framing = focused ? {} : { focal_x: focus.x, focal_y: focus.y, focal_auto: true };
+  if (!sampled) await updateSample(deps.knex, image.storage_key, sample);
+  if (!focused) await updateFraming(deps.knex, image.id, framing);
+  return { ...image, ...(sampled ? {} : sample), ...framing };
+}
+
+export interface RegenerateOptions {
+  readonly batchSize: number;
+  /** Resume after this image id (the last one a previous run reported). */
+  readonly after?: string | undefined;
+  /** Told after each batch: how many images so far, and the last id done (the cursor to resume from). */
+  readonly onBatch?: (progress: { readonly images: number; readonly lastId: string }) => void;
+}
+
+/**
+ * Makes the configured preset thumbnails of every staged and committed image
+ * that lacks one (after THUMBNAIL_PRESETS changed), and fills in what an
+ * image staged before sampling began lacks (ThumbHash, focal point), in batches by id. Each
+ * image's existing thumbnails are kept, so a run that stops can simply be
+ * started again, or resumed with `after`.
+ * @returns how many images were visited.
+ */
+export async function regeneratePresets(deps: ThumbnailDeps, options: RegenerateOptions): Promise<number> {
+  let after = options.after;
+  let images = 0;
+  for (;;) {
+    const batch = await liveImagesAfter(deps.knex, after, options.batchSize);
+    for (const image of batch) {
+      // Sampled first, so an image staged before ThumbHash and focal points has them after the run.
+      await ensureThumbnails(
+        deps,
+        await completeImage(deps, image),
+        presetSpecs(deps.options.presets, formatOfContentType(image.content_type)),
+      );
+    }
+    if (batch.length === 0) break;
+    images += batch.length;
+    const lastId = batch.at(-1)!.id;
+    after = lastId;
+    options.onBatch?.({ images, lastId });
+    if (batch.length < options.batchSize) break;
+  }
+  return images;
 }
