@@ -3,6 +3,9 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import type { Scratch } from "../../storage/createScratch.js";
 import type { UploadHandler } from "../UploadHandler.js";
 
+/** Up to this much is buffered while a write is on its way; the next write takes it all at once (writev). */
+const WRITE_BUFFER_BYTES = 1024 * 1024;
+
 /**
  * Writes the file to a new scratch file (exclusive create). Chunks are
  * buffered by the write stream and the chain waits only when it is full, so
@@ -10,11 +13,9 @@ import type { UploadHandler } from "../UploadHandler.js";
  * file is closed and `results.file` set; on abort the partial file is
  * removed. It is not fsynced: a scratch file only feeds staging, whose
  * outputs the storage makes durable, and a crash loses the upload either way
- * (start-up clears the scratch directory).
+ * (start-up clears the scratch directory). A rebuilt chain (`resume`) starts
+ * its file anew: every byte is replayed through it.
  */
-/** Up to this much is buffered while a write is on its way; the next write takes it all at once (writev). */
-const WRITE_BUFFER_BYTES = 1024 * 1024;
-
 export function createStoreHandler(options: { scratch: Scratch }): UploadHandler {
   const path = options.scratch.newPath();
   let out: WriteStream | undefined;
