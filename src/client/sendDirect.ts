@@ -46,27 +46,13 @@ export async function sendDirect(
     ).catch(() => undefined);
     throw error;
   }
-  // S3 shows an object as soon as its PUT has answered; a store that shows it a
-  // moment later has upstage say NOT_FOUND ("nothing sent yet"), which leaves
-  // the upload waiting: the stage is asked again, a few times, before giving up.
-  for (const wait of STAGE_RETRY_WAITS_MS) {
-    try {
-      const { stageDirectUpload } = await graphqlRequest<StageDirectUploadMutation, StageDirectUploadMutationVariables>(
-        STAGE_DIRECT_UPLOAD,
-        { id: upload.id, uploadId },
-        options,
-      );
-      return stageDirectUpload;
-    } catch (error) {
-      if (!(error instanceof UpstageRequestError && error.code === "NOT_FOUND") || wait === undefined) throw error;
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-  }
-  throw new Error("unreachable: the last wait rethrows");
+  const { stageDirectUpload } = await graphqlRequest<StageDirectUploadMutation, StageDirectUploadMutationVariables>(
+    STAGE_DIRECT_UPLOAD,
+    { id: upload.id, uploadId },
+    options,
+  );
+  return stageDirectUpload;
 }
-
-/** Milliseconds to wait before asking again to stage a direct upload the bucket does not show yet; undefined: give up. */
-const STAGE_RETRY_WAITS_MS = [200, 1000, 3000, undefined];
 
 /** The PUT: XMLHttpRequest where there is one (a browser: it reports upload progress), fetch elsewhere. */
 function putToBucket(upload: DirectUpload, file: Blob, onSent: OnSent, signal: AbortSignal | undefined): Promise<void> {

@@ -1,4 +1,5 @@
 import fs from "node:fs/promises";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import S3rver from "@20minutes/s3rver";
@@ -19,6 +20,29 @@ export interface TestS3Server {
 const ACCESS_KEY = "S3RVER"; // s3rver's fixed development credentials
 
 /**
+ * s3rver keeps a key's "directories" as real ones, and its DELETE removes
+ * each that it leaves empty (`rm -r`). A PUT under the same prefix at that
+ * moment has made the directory but not yet its file: the file goes with the
+ * directory (the PUT still answers 200, and a HEAD then finds nothing) or
+ * cannot be opened (500). S3 has no directories; here DELETE leaves them.
+ */
+function keepDirectoriesOnDelete(): void {
+  type FilesystemStore = {
+    prototype: { deleteObject(bucket: string, key: string): Promise<void>; getResourcePath(...parts: string[]): string };
+  };
+  const store = createRequire(import.meta.url)("@20minutes/s3rver/lib/stores/filesystem.js") as FilesystemStore;
+  store.prototype.deleteObject = async function (bucket: string, key: string) {
+    await Promise.all(
+      ["object", "object.md5", "metadata.json"].map((kind) =>
+        fs.unlink(this.getResourcePath(bucket, key, kind)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== "ENOENT") throw error;
+        }),
+      ),
+    );
+  };
+}
+
+/**
  * An S3-compatible server (s3rver) on a free loopback port, with one empty
  * bucket, its data in a temp directory. `strictSignatures` checks every
  * signature (a presigned PUT's signed Content-Length, say); s3rver then also
@@ -29,6 +53,7 @@ export async function startS3Server(
   bucket = "upstage-test",
   options: { strictSignatures?: boolean; corsOrigins?: readonly string[] } = {},
 ): Promise<TestS3Server> {
+  keepDirectoriesOnDelete();
   const directory = await fs.mkdtemp(path.join(os.tmpdir(), "upstage-s3-"));
   const server = new S3rver({
     address: "127.0.0.1",
