@@ -1,6 +1,5 @@
 import { readStats } from "../db/statsQueries.js";
-import { createSweeper } from "../staging/createSweeper.js";
-import { reconcileStorage } from "../staging/reconcile.js";
+import { createSweeper, reconcileStorage } from "../staging/sweeping.js";
 import { regeneratePresets } from "../staging/thumbnails.js";
 import { backupDataDir } from "./backupDataDir.js";
 import type { Services } from "./openServices.js";

@@ -1,8 +1,12 @@
-// An image's thumbnails as the policy answers them: made on first request and
-// kept (the least recently used go past the cap), the sample an older image
-// lacks filled in, and the presets made again for every image (the CLI).
+// An image's thumbnails as the rendition policy answers them: made on first
+// request and kept (the least recently used go past the cap), the sample an
+// older image lacks filled in, the presets made again for every image (the
+// CLI), a <picture>'s sources, and which /media/ keys may be served (an
+// evicted rendition is made again on its first miss).
 import {
   deleteThumbnails,
+  findLiveImagesByKeyStem,
+  findServableContentType,
   findThumbnails,
   insertThumbnails,
   listEvictableThumbnails,
@@ -12,11 +16,13 @@ import {
   updateSample,
 } from "../db/imageQueries.js";
 import type { ImageRow, ThumbnailRow } from "../db/rows.js";
-import { formatOfContentType } from "../images/imageFormat.js";
+import { ErrorCode } from "../errors/ErrorCode.js";
+import { UpstageError } from "../errors/UpstageError.js";
+import { contentTypeOf, formatOfContentType, type StoredFormat } from "../images/imageFormat.js";
 import { renderThumbnails } from "../images/renderThumbnails.js";
 import { sampleImage } from "../images/sampleImage.js";
-import { checkThumbnailSize, type ThumbnailSpec, variantOf } from "../images/ThumbnailSpec.js";
-import { thumbnailKey } from "../storage/storageKey.js";
+import { checkThumbnailSize, sizeOfVariant, type ThumbnailSpec, variantOf } from "../images/ThumbnailSpec.js";
+import { splitThumbnailKey, thumbnailKey } from "../storage/storageKey.js";
 import { intendFiles, removeUnnamedFiles, settleFiles } from "./fileIntents.js";
 import { cropOf, focusOf, regionOf } from "./framing.js";
 import { presetSpecs, snapRendition } from "./renditionPolicy.js";
@@ -183,4 +189,95 @@ export async function regeneratePresets(deps: ThumbnailDeps, options: Regenerate
     if (batch.length < options.batchSize) break;
   }
   return images;
+}
+
+/** One `<source>` of a `<picture>`: a format and its thumbnails, narrowest first. */
+export interface ImageSourceRow {
+  readonly format: StoredFormat;
+  readonly type: string;
+  readonly thumbnails: readonly ThumbnailRow[];
+}
+
+const DEFAULT_SOURCE_WIDTHS = [320, 640, 1024];
+const MAX_WIDTHS = 8;
+
+/**
+ * Responsive sources: for each format (best first), thumbnails of each width
+ * with the aspect ratio kept, made on demand (together, from one decode) and kept. A width beyond the
+ * original's (or its crop's) is served by that width: never upscaled.
+ * @throws UpstageError BAD_USER_INPUT for too many widths, a width out of bounds, or a repeated format.
+ */
+export async function imageSources(
+  deps: ThumbnailDeps,
+  image: ImageRow,
+  request: { widths?: readonly number[] | null | undefined; formats?: readonly StoredFormat[] | null | undefined },
+  who?: { readonly userId: string },
+): Promise<ImageSourceRow[]> {
+  const widths = request.widths ?? DEFAULT_SOURCE_WIDTHS;
+  if (widths.length === 0 || widths.length > MAX_WIDTHS) {
+    throw new UpstageError(ErrorCode.BadUserInput, `Expected 1 to ${MAX_WIDTHS} widths but received ${widths.length}.`);
+  }
+  for (const width of widths) checkThumbnailSize({ width, height: null, fit: "INSIDE", format: "JPEG" }, deps.options.thumbnailMaxSize);
+  const formats = request.formats ?? [...new Set<StoredFormat>(["AVIF", "WEBP", formatOfContentType(image.content_type)])];
+  if (new Set(formats).size !== formats.length) throw new UpstageError(ErrorCode.BadUserInput, "Each format may be asked for once.");
+
+  const widest = cropOf(image)?.width ?? image.width;
+  const effective = [...new Set(widths.map((width) => Math.min(width, widest)))].sort((a, b) => a - b);
+  // Every width of every format from one read and one decode of the original.
+  const specs = formats.flatMap((format) => effective.map((width) => ({ width, height: null, fit: "INSIDE", format }) as const));
+  const thumbnails = await ensureThumbnails(deps, image, specs, who);
+  return formats.map((format, i) => ({
+    format,
+    type: contentTypeOf[format],
+    thumbnails: thumbnails.slice(i * effective.length, (i + 1) * effective.length),
+  }));
+}
+
+/** The size a thumbnail key asks for, with its original's stem; undefined for any other key. */
+function askedBy(key: string): { readonly stem: string; readonly spec: ThumbnailSpec } | undefined {
+  const split = splitThumbnailKey(key);
+  const spec = split && sizeOfVariant(split.variant);
+  return split && spec ? { stem: split.stem, spec } : undefined;
+}
+
+/**
+ * Whether `key` is an on-demand rendition's (a thumbnail of a size that is
+ * not a preset): the cap may evict its file, and `/media/` renders it again
+ * on a miss. Its URL is therefore always the server's `/media/` one, on S3
+ * too, where a bucket URL would answer 404 once the file was evicted; the
+ * originals and the presets, which are never evicted, keep the bucket's URLs.
+ */
+export function rendersOnMiss(key: string, presets: readonly { readonly width: number; readonly height: number }[]): boolean {
+  const asked = askedBy(key);
+  if (!asked) return false;
+  const { width, height, fit } = asked.spec;
+  return !(fit === "COVER" && presets.some((preset) => preset.width === width && preset.height === height));
+}
+
+/**
+ * What `/media/<key>` may serve: the content type of a live image's original
+ * or thumbnail, or undefined (404).
+ *
+ * A URL the API answered stays fetchable for as long as its image lives: a
+ * rendition the per-image cap (MAX_RENDITIONS_PER_IMAGE) has evicted since
+ * is rendered again on its first miss, as any on-demand size is (through the
+ * image queue, stored, and counted against the cap, which then lets the least
+ * recently used other go). Only a key the rendition policy could have
+ * answered for the image as it is framed now is rendered (a ladder or preset
+ * size, its crop and focal point), and each image takes at most
+ * RENDITIONS_PER_MINUTE such renders a minute, so a miss costs one bounded
+ * render, never unbounded work.
+ * @throws UpstageError RATE_LIMITED past an image's renders for the minute.
+ */
+export async function servableContentType(deps: ThumbnailDeps, key: string): Promise<string | undefined> {
+  const known = await findServableContentType(deps.knex, key);
+  if (known) return known;
+  const asked = askedBy(key);
+  const { thumbnailMaxSize } = deps.options;
+  if (!asked || asked.spec.width > thumbnailMaxSize || (asked.spec.height ?? 0) > thumbnailMaxSize) return undefined;
+  for (const image of await findLiveImagesByKeyStem(deps.knex, asked.stem)) {
+    const [row] = await ensureThumbnails(deps, image, [asked.spec], { userId: `image:${image.id}` }, { onlyKey: key });
+    if (row?.storage_key === key) return row.content_type;
+  }
+  return undefined;
 }
