@@ -54,7 +54,24 @@ export async function spawnServer(
   nodeArgs: readonly string[] = [],
   entry: readonly string[] = DEFAULT_ENTRY,
 ): Promise<ServerProcess> {
-  const port = env["PORT"] ?? String(await freePort());
+  if (env["PORT"]) return spawnOn(env["PORT"], env, nodeArgs, entry);
+  // A port found free is free no longer once another process takes it before
+  // the child binds it: then the child says so, and another port is tried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnOn(String(await freePort()), env, nodeArgs, entry);
+    } catch (error) {
+      if (attempt === 3 || !(error as Error).message.includes("is in use by another process")) throw error;
+    }
+  }
+}
+
+async function spawnOn(
+  port: string,
+  env: Record<string, string>,
+  nodeArgs: readonly string[],
+  entry: readonly string[],
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: root,
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", LOG_LEVEL: "warn", HOST: "127.0.0.1", ...env, PORT: port },
