@@ -13,12 +13,9 @@ import {
   deleteDirectUpload,
   dropDirectUploadLeases,
   findDirectUpload,
-  giveBackDirectUpload,
   insertDirectUpload,
   listExpiredDirectUploads,
   markDirectUploadStaged,
-  renewDirectUploadLease,
-  takeDirectUploadForStaging,
 } from "../db/directUploadQueries.js";
 import { holdingsOf } from "../db/holdingsQueries.js";
 import { findImage } from "../db/imageQueries.js";
@@ -29,7 +26,7 @@ import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
 import { refusals } from "../errors/refusals.js";
 import { UpstageError } from "../errors/UpstageError.js";
-import { type ByteCount, PROGRESS_FLUSH_MS, type ProgressReporter } from "../progress/createProgressReporter.js";
+import { byteCountAt, PROGRESS_FLUSH_MS, type ProgressReporter } from "../progress/createProgressReporter.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
 import { stageReceivedFile } from "../staging/stageReceivedFile.js";
@@ -39,13 +36,11 @@ import { runUploadChain, startChainRun } from "../uploads/runUploadChain.js";
 import { sanitizeFilename } from "../uploads/sanitizeFilename.js";
 import type { UploadContext, UploadHandler } from "../uploads/UploadHandler.js";
 import { admitUpload } from "./admitUpload.js";
+import { holdDirectUpload } from "./holdDirectUpload.js";
 import { progressReporterFor } from "./stageUpload.js";
+import { sweepInBatches } from "./sweepInBatches.js";
 import type { UploadInFlight, UploadOutcome, UploadsInFlight } from "./uploadsInFlight.js";
 
-/** Milliseconds a request's hold on an upload outlives its last renewal: a stage cut by a crash frees it within a minute. */
-const STAGING_LEASE_MS = 60_000;
-/** Milliseconds between renewals while a request stages the upload (its wait in the image queue included). */
-const STAGING_RENEW_MS = 20_000;
 /** Milliseconds an upload may still be staged after its URL stops working: a PUT that ended at the last moment is not lost. */
 const STAGE_AFTER_URL_MS = 5 * 60_000;
 
@@ -104,8 +99,7 @@ function enterDirect(deps: DirectUploadDeps, row: DirectUploadRow, reporter: Pro
 
 /** One event outside any request of the upload's (its creation, its cancellation): a reporter counting on from the clock, as tus's do. */
 function reporterAt(deps: DirectUploadDeps, row: DirectUploadRow, bytes: number) {
-  const meter: ByteCount = { bytesTotal: row.byte_length, bytesReceived: bytes, ended: bytes >= row.byte_length, onChange: () => () => {} };
-  return progressReporterFor(deps, row.progress_id, meter, Date.now() * 1000);
+  return progressReporterFor(deps, row.progress_id, byteCountAt(row.byte_length, bytes), Date.now() * 1000);
 }
 
 /** The creation's chain has no bytes to store: they go to the bucket. */
@@ -197,7 +191,7 @@ export async function stageDirectUpload(
   input: { readonly userId: string; readonly id: string; readonly uploadId: string | null },
 ): Promise<ImageRow> {
   const bucket = bucketOf(deps);
-  const taken = await takeForRequest(deps, input);
+  const taken = await holdDirectUpload(deps.staging, input);
   if (!taken.row) return answerUntaken(deps, input, taken.now);
   try {
     return await stageTaken(deps, bucket, taken.row, taken.giveBack, input.uploadId);
@@ -305,7 +299,7 @@ export async function cancelDirectUpload(
   deps: DirectUploadDeps,
   input: { readonly userId: string; readonly id: string },
 ): Promise<boolean> {
-  const taken = await takeForRequest(deps, input);
+  const taken = await holdDirectUpload(deps.staging, input);
   const { row } = taken;
   if (!row) {
     try {
@@ -329,26 +323,6 @@ export async function cancelDirectUpload(
 }
 
 /**
- * Takes the upload for this request alone (one conditional update: a second
- * request at once finds it taken), and keeps taking it while the request runs.
- * `row` is undefined when it was not taken; `done` stops the renewals.
- */
-async function takeForRequest(deps: Pick<DirectUploadDeps, "staging">, input: { readonly userId: string; readonly id: string }) {
-  const { knex } = deps.staging;
-  const holder = randomUUID();
-  const now = deps.staging.now();
-  const leaseFrom = (from: Date) => new Date(from.getTime() + STAGING_LEASE_MS);
-  const row = await takeDirectUploadForStaging(knex, { id: input.id, ownerId: input.userId, holder, now, until: leaseFrom(now) });
-  if (!row) return { now, row, giveBack: async () => {}, done: () => {} };
-  const renewing = setInterval(
-    () => void renewDirectUploadLease(knex, row.id, holder, leaseFrom(deps.staging.now())).catch(() => {}),
-    STAGING_RENEW_MS,
-  );
-  renewing.unref();
-  return { now, row, giveBack: () => giveBackDirectUpload(knex, row.id, holder), done: () => clearInterval(renewing) };
-}
-
-/**
  * At the start of the one process that owns the embedded database: a stage
  * its last run was cut in the middle of (a crash) may be staged again at
  * once, not a lease later. (With PostgreSQL another instance may be staging:
@@ -360,16 +334,11 @@ export async function forgetCutStages(deps: Pick<DirectUploadDeps, "staging">): 
 }
 
 /** The sweeper's part: direct uploads past their time, staged or not, with their objects and reservations, in batches; returns how many. */
-export async function sweepExpiredDirectUploads(deps: Pick<DirectUploadDeps, "staging" | "bucket">, now: Date): Promise<number> {
-  let removed = 0;
-  for (;;) {
-    const batch = await listExpiredDirectUploads(deps.staging.knex, now, 100);
-    for (const row of batch) {
-      await endDirectUpload(deps, row);
-      removed++;
-    }
-    if (batch.length < 100) return removed;
-  }
+export function sweepExpiredDirectUploads(deps: Pick<DirectUploadDeps, "staging" | "bucket">, now: Date): Promise<number> {
+  return sweepInBatches(
+    (size) => listExpiredDirectUploads(deps.staging.knex, now, size),
+    (row) => endDirectUpload(deps, row),
+  );
 }
 
 /**

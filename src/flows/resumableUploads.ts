@@ -19,7 +19,7 @@ import { releaseUploadId } from "../db/uploadClaimQueries.js";
 import { lockUser } from "../db/userQueries.js";
 import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
 import { refusals } from "../errors/refusals.js";
-import { type ByteCount, PROGRESS_FLUSH_MS } from "../progress/createProgressReporter.js";
+import { type ByteCount, byteCountAt, PROGRESS_FLUSH_MS } from "../progress/createProgressReporter.js";
 import type { ProgressBus } from "../progress/ProgressBus.js";
 import type { StagingDeps } from "../staging/StagingDeps.js";
 import { stageReceivedFile } from "../staging/stageReceivedFile.js";
@@ -32,6 +32,7 @@ import { sanitizeFilename } from "../uploads/sanitizeFilename.js";
 import type { UploadHandler } from "../uploads/UploadHandler.js";
 import { admitUpload } from "./admitUpload.js";
 import { progressReporterFor } from "./stageUpload.js";
+import { sweepInBatches } from "./sweepInBatches.js";
 import type { UploadInFlight, UploadOutcome, UploadsInFlight } from "./uploadsInFlight.js";
 
 export type { ResumableUploadRow } from "../db/resumableUploadQueries.js";
@@ -85,11 +86,6 @@ function enterRequest(deps: ResumableDeps, row: ResumableUploadRow, meter: ByteC
   return deps.inFlight.enter({ door: "tus", userId: row.owner_id, uploadId: row.progress_id, reporter, release: heldByTheRow });
 }
 
-/** A meter that has counted `bytes` already: for the events after the bytes of a request. */
-function meterAt(row: ResumableUploadRow, bytes: number): ByteCount {
-  return { bytesTotal: row.byte_length, bytesReceived: bytes, ended: bytes >= row.byte_length, onChange: () => () => {} };
-}
-
 /**
  * Admission, before any byte: the file size, then, under the user's row
  * lock, the quota (an incomplete upload counts whole until it ends), the
@@ -135,7 +131,7 @@ export async function createResumable(
   try {
     await deps.chains.begin(row.id, { handlers, upload });
   } catch (error) {
-    await endResumable(deps, row, enterRequest(deps, row, meterAt(row, 0)), { phase: "FAILED", error });
+    await endResumable(deps, row, enterRequest(deps, row, byteCountAt(row.byte_length, 0)), { phase: "FAILED", error });
     throw error;
   }
   return row;
@@ -218,7 +214,7 @@ export async function receiveResumable(
  */
 export async function finishResumable(deps: ResumableDeps, row: ResumableUploadRow): Promise<ImageRow> {
   const { staging } = deps;
-  const request = enterRequest(deps, row, meterAt(row, row.byte_length));
+  const request = enterRequest(deps, row, byteCountAt(row.byte_length, row.byte_length));
   request.reporter!.processing();
   let file: string | undefined;
   try {
@@ -250,23 +246,18 @@ export async function finishResumable(deps: ResumableDeps, row: ResumableUploadR
 
 /** A terminated upload (tus DELETE) with `offset` bytes received: ABORTED for its subscribers. Its bytes are gone already. */
 export async function terminatedResumable(deps: ResumableDeps, row: ResumableUploadRow, offset: number): Promise<void> {
-  await endResumable(deps, row, enterRequest(deps, row, meterAt(row, offset)), { phase: "ABORTED" });
+  await endResumable(deps, row, enterRequest(deps, row, byteCountAt(row.byte_length, offset)), { phase: "ABORTED" });
 }
 
 /**
  * The sweeper's part: incomplete uploads past RESUMABLE_TTL, their bytes,
  * rows and reservations, in batches; returns how many.
  */
-export async function sweepExpiredResumables(deps: ResumableDeps, now: Date): Promise<number> {
-  let removed = 0;
-  for (;;) {
-    const batch = await listExpiredResumableUploads(deps.staging.knex, now, 100);
-    for (const row of batch) {
-      await removeResumable(deps, row);
-      removed++;
-    }
-    if (batch.length < 100) return removed;
-  }
+export function sweepExpiredResumables(deps: ResumableDeps, now: Date): Promise<number> {
+  return sweepInBatches(
+    (size) => listExpiredResumableUploads(deps.staging.knex, now, size),
+    (row) => removeResumable(deps, row),
+  );
 }
 
 /** The one way out for a tus upload: its ending through the finisher, then its row, its bytes, its chain and its uploadId let go. */

@@ -21,6 +21,11 @@ export interface ByteCount {
  */
 export const PROGRESS_FLUSH_MS = 1_000; // 1 s
 
+/** A count that stands at `received` of `total` bytes: for the events an upload's door says outside any request's bytes. */
+export function byteCountAt(total: number, received: number): ByteCount {
+  return { bytesTotal: total, bytesReceived: received, ended: received >= total, onChange: () => () => {} };
+}
+
 /** Publishes one upload's progress on the bus, in order; after a terminal event, nothing more. */
 export interface ProgressReporter {
   /** Publishes RECEIVING as the body meter moves; returns the stop. */

@@ -9,6 +9,7 @@ import { cancelDirect, createDirect, putToBucket, stageDirect, uploadDirect } fr
 import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
 import { createHourlyCap } from "../helpers/hourlyCap.js";
 import { jpeg, pngDeclaring, scenery } from "../helpers/images.js";
+import { neighbourUpload } from "../helpers/neighbourUpload.js";
 import { DISCARD } from "../helpers/operations.js";
 import { startS3Server, type TestS3Server } from "../helpers/s3Server.js";
 import { createScanner, MARKER, SCANNED } from "../helpers/scanner.js";
@@ -313,4 +314,56 @@ describe("a direct upload's URL, past its time", () => {
     // The helper gave its upload up: only the first is still open.
     expect(await t.server.database.knex("direct_uploads").where({ owner_id: "direct-late" })).toHaveLength(1);
   });
+});
+
+describe("direct upload limits under a burst, on a cold and on a busy server", () => {
+  let s3: TestS3Server;
+  let t: TestServer;
+  beforeAll(async () => {
+    s3 = await startS3Server("upstage-direct-burst");
+    // Started fresh: the first case's burst is the server's first work.
+    t = await startTestServer({ ...s3.env, MAX_CONCURRENT_UPLOADS: "3", QUOTA_BYTES: String(2_000_000) });
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await s3?.stop();
+  });
+
+  it.each([
+    ["a cold server", "cold"],
+    ["a busy server", "busy"],
+  ])(
+    "on %s, of ten creations at once only what the places and the quota hold is made, and of three stages of one upload one stages it",
+    async (where, name) => {
+      // Busy: another user's slow multipart upload is in flight through the burst.
+      const neighbour = await neighbourUpload(t, where === "a busy server", `direct-${name}-neighbour`);
+      const token = await t.token(`direct-${name}`);
+      // Three places; 2 MB of quota holds three 600 kB uploads: ten at once.
+      const answers = await Promise.all(Array.from({ length: 10 }, () => createDirect(t.graphqlUrl, token, { byteSize: 600_000 })));
+      expect(answers.filter((answer) => !answer.body.errors)).toHaveLength(3);
+      const held = await t.server.database.knex("direct_uploads").where({ owner_id: `direct-${name}` });
+      expect(held).toHaveLength(3);
+      expect(held.reduce((sum: number, row: { byte_length: string | number }) => sum + Number(row.byte_length), 0)).toBeLessThanOrEqual(
+        2_000_000,
+      );
+      for (const refused of answers.filter((answer) => answer.body.errors))
+        expect(["QUOTA_EXCEEDED", "RATE_LIMITED"]).toContain(errorCode(refused));
+
+      // One of them, sent and staged three times at once: one image.
+      const photo = await jpeg(640, 480);
+      await Promise.all(
+        answers
+          .filter((answer) => !answer.body.errors)
+          .map((answer) => cancelDirect(t.graphqlUrl, token, answer.body.data!.createDirectUpload.id)),
+      );
+      const upload = (await createDirect(t.graphqlUrl, token, { byteSize: photo.length })).body.data!.createDirectUpload;
+      await putToBucket(upload, photo);
+      const stages = await Promise.all([1, 2, 3].map(() => stageDirect(t.graphqlUrl, token, upload.id)));
+      const images = new Set(stages.filter((answer) => !answer.body.errors).map((answer) => answer.body.data!.stageDirectUpload.id));
+      expect(images.size).toBe(1);
+      for (const answer of stages.filter((answer) => answer.body.errors)) expect(errorCode(answer)).toBe("UPLOAD_IN_PROGRESS");
+      expect(await t.server.database.knex("images").where({ owner_id: `direct-${name}` })).toHaveLength(1);
+      expect((await neighbour.done)?.status ?? 200).toBe(200);
+    },
+  );
 });

@@ -70,3 +70,18 @@ export async function watchPage(page: Page): Promise<void> {
 export function seen(page: Page): Promise<{ status: string[]; progress: number[] }> {
   return page.evaluate(() => (window as unknown as { __seen: { status: string[]; progress: number[] } }).__seen);
 }
+
+/** Drops the files on the Photos drop zone as a person dragging them from their desktop would. */
+export async function dropFiles(page: Page, files: { name: string; type: string; bytes: Buffer }[]): Promise<void> {
+  const payload = files.map((file) => ({ name: file.name, type: file.type, base64: file.bytes.toString("base64") }));
+  await page.evaluate((dropped) => {
+    const transfer = new DataTransfer();
+    for (const file of dropped) {
+      const bytes = Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([bytes], file.name, { type: file.type }));
+    }
+    const zone = document.getElementById("photo-drop")!;
+    zone.dispatchEvent(new DragEvent("dragover", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, payload);
+}

@@ -11,7 +11,7 @@ import { scenery } from "../helpers/images.js";
 import { startS3Server, type TestS3Server } from "../helpers/s3Server.js";
 import { freePort } from "../helpers/spawnServer.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
-import { chromiumMissing, launchChromium, seen, TEST_OUTPUT, throttleUploads, watchPage } from "./browser.js";
+import { chromiumMissing, dropFiles, launchChromium, seen, TEST_OUTPUT, throttleUploads, watchPage } from "./browser.js";
 
 describeWithPart(chromiumMissing, "direct uploads from the page", {}, () => {
   let s3: TestS3Server;
@@ -81,19 +81,11 @@ describeWithPart(chromiumMissing, "direct uploads from the page", {}, () => {
   it("dropped photos each go to the bucket with their own bar; a file that is not an image fails at staging, in words", async () => {
     const { page, requests } = await signedIn("direct-photos");
     await page.waitForSelector("#photos", { state: "visible" });
-    const files = [
-      { name: "one.jpg", type: "image/jpeg", base64: (await scenery(900, 600)).toString("base64") },
-      { name: "notes.jpg", type: "image/jpeg", base64: Buffer.from("not a picture at all\n".repeat(200)).toString("base64") },
-      { name: "two.jpg", type: "image/jpeg", base64: (await scenery(600, 900)).toString("base64") },
-    ];
-    await page.evaluate((dropped) => {
-      const transfer = new DataTransfer();
-      for (const file of dropped)
-        transfer.items.add(new File([Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0))], file.name, { type: file.type }));
-      const zone = document.getElementById("photo-drop")!;
-      zone.dispatchEvent(new DragEvent("dragover", { dataTransfer: transfer, bubbles: true, cancelable: true }));
-      zone.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
-    }, files);
+    await dropFiles(page, [
+      { name: "one.jpg", type: "image/jpeg", bytes: await scenery(900, 600) },
+      { name: "notes.jpg", type: "image/jpeg", bytes: Buffer.from("not a picture at all\n".repeat(200)) },
+      { name: "two.jpg", type: "image/jpeg", bytes: await scenery(600, 900) },
+    ]);
     await page.waitForFunction(
       () =>
         document.querySelectorAll("#photo-uploads .upload[data-state=staged]").length === 2 &&

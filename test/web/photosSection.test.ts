@@ -10,7 +10,7 @@ import { graphql, stageFile } from "../helpers/graphqlClient.js";
 import { scenery } from "../helpers/images.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { waitFor } from "../helpers/waitFor.js";
-import { chromiumMissing, launchChromium, TEST_OUTPUT, throttleUploads } from "./browser.js";
+import { chromiumMissing, dropFiles, launchChromium, TEST_OUTPUT, throttleUploads } from "./browser.js";
 
 describeWithPart(chromiumMissing, "the profile page's photos", {}, () => {
   let t: TestServer;
@@ -32,21 +32,6 @@ describeWithPart(chromiumMissing, "the profile page's photos", {}, () => {
     await page.waitForSelector("#photos", { state: "visible" });
     await page.waitForSelector("#photo-count:has-text('No photos yet.')");
     return page;
-  }
-
-  /** Drops the files on the drop zone as a person dragging them from their desktop would. */
-  async function dropFiles(page: Page, files: { name: string; type: string; bytes: Buffer }[]): Promise<void> {
-    const payload = files.map((file) => ({ name: file.name, type: file.type, base64: file.bytes.toString("base64") }));
-    await page.evaluate((dropped) => {
-      const transfer = new DataTransfer();
-      for (const file of dropped) {
-        const bytes = Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
-        transfer.items.add(new File([bytes], file.name, { type: file.type }));
-      }
-      const zone = document.getElementById("photo-drop")!;
-      zone.dispatchEvent(new DragEvent("dragover", { dataTransfer: transfer, bubbles: true, cancelable: true }));
-      zone.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
-    }, payload);
   }
 
   /** Records, in the page, each upload tile's states and texts, and the most tiles uploading at once. */
