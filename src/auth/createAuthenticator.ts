@@ -1,5 +1,5 @@
 import { errors as joseErrors, jwtVerify } from "jose";
-import { ErrorCode } from "../errors/ErrorCode.js";
+import { refusals } from "../errors/refusals.js";
 import { UpstageError } from "../errors/UpstageError.js";
 
 export interface Identity {
@@ -53,31 +53,25 @@ export function createAuthenticator(key: Uint8Array, options: AuthenticatorOptio
     async authenticate(authorization) {
       if (!authorization) return undefined;
       const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
-      if (!match) throw unauthenticated("Expected an Authorization header of the form 'Bearer <token>'.");
+      if (!match) throw refusals.notBearer();
       try {
         const { payload } = await jwtVerify(match[1]!, key, { algorithms: ["HS256"] });
-        if (!payload.sub) throw unauthenticated("The token has no subject (sub).");
-        if (payload.exp === undefined && !options.allowNoExpiry)
-          throw unauthenticated("The token has no expiry (exp); ask for one that expires.");
+        if (!payload.sub) throw refusals.tokenWithoutSubject();
+        if (payload.exp === undefined && !options.allowNoExpiry) throw refusals.tokenWithoutExpiry();
         const username = typeof payload["preferred_username"] === "string" ? payload["preferred_username"] : payload.sub;
         for (const [claim, value] of [
           ["sub", payload.sub],
           ["preferred_username", username],
         ] as const) {
           if (value.length > MAX_CLAIM_LENGTH || CONTROL.test(value)) {
-            throw unauthenticated(`The token's ${claim} must be at most ${MAX_CLAIM_LENGTH} characters, without control characters.`);
+            throw refusals.tokenClaimInvalid(claim, MAX_CLAIM_LENGTH);
           }
         }
         return { userId: payload.sub, username, isAdmin: namesAdmin(payload[options.adminRoleClaim ?? "roles"]) };
       } catch (error) {
         if (error instanceof UpstageError) throw error;
-        const reason = error instanceof joseErrors.JWTExpired ? "The token has expired." : "The token is not valid.";
-        throw unauthenticated(reason, error);
+        throw error instanceof joseErrors.JWTExpired ? refusals.tokenExpired(error) : refusals.tokenInvalid(error);
       }
     },
   };
-}
-
-function unauthenticated(message: string, cause?: unknown): UpstageError {
-  return new UpstageError(ErrorCode.Unauthenticated, message, { cause });
 }

@@ -120,12 +120,11 @@ const noBytesHere: DoorSteps = { store: () => ({ name: "store" }) };
 export async function createDirectUpload(deps: DirectUploadDeps, input: DirectUploadRequest): Promise<CreatedDirectUpload> {
   const bucket = bucketOf(deps);
   const { limits } = deps;
-  if (!Number.isSafeInteger(input.byteSize) || input.byteSize < 1)
-    throw new UpstageError(ErrorCode.BadUserInput, "byteSize must be the file's size in bytes, at least 1.");
+  if (!Number.isSafeInteger(input.byteSize) || input.byteSize < 1) throw refusals.badByteSize();
   if (input.byteSize > limits.maxFileSize) throw refusals.fileTooLarge(limits.maxFileSize);
   // An early word only: the sniff decides what the bytes are.
   if (input.contentType && !/^image\//i.test(input.contentType) && input.contentType !== "application/octet-stream") {
-    throw new UpstageError(ErrorCode.UnsupportedMediaType, `A file of type ${input.contentType} is not an image; send an image file.`);
+    throw refusals.notAnImageType(input.contentType);
   }
   const { knex } = deps.staging;
   const now = deps.staging.now();
@@ -211,10 +210,7 @@ async function stageTaken(
   const { staging } = deps;
   if (uploadId !== null && uploadId !== row.progress_id) {
     await giveBack();
-    throw new UpstageError(
-      ErrorCode.BadUserInput,
-      "This direct upload's progress goes out under the uploadId given to createDirectUpload (or its id); pass that one, or none.",
-    );
+    throw refusals.otherUploadId();
   }
   let size: number | undefined;
   try {
@@ -283,7 +279,7 @@ async function answerUntaken(
   if (row.staged_at !== null) {
     const image = row.image_id === null ? undefined : await findImage(deps.staging.knex, row.image_id);
     if (image && image.status !== "DELETED") return image;
-    throw new UpstageError(ErrorCode.NotFound, "This direct upload was staged, and its image has since been removed.");
+    throw refusals.directUploadImageGone();
   }
   if (row.expires_at <= now) throw refusals.directUploadExpired();
   throw refusals.directUploadInProgress();

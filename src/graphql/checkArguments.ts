@@ -1,5 +1,4 @@
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { refusals } from "../errors/refusals.js";
 import { checkUploadId } from "../progress/checkUploadId.js";
 
 /**
@@ -16,7 +15,7 @@ const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 const MAX_USER_ID_LENGTH = 255;
 
 function refuse(name: string, why: string): never {
-  throw new UpstageError(ErrorCode.BadUserInput, `Expected ${why} for ‘${name}’.`);
+  throw refusals.badArgument(name, why);
 }
 
 /** Whether `value` is an id as upstage writes them: a UUID in lower case (a cursor's ids are checked with it). */

@@ -1,6 +1,5 @@
 import type { ImageRow, PhotoWithImage } from "../db/rows.js";
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { refusals } from "../errors/refusals.js";
 
 /**
  * Relay cursor connections (https://relay.dev/graphql/connections.htm):
@@ -41,7 +40,7 @@ export type ImageEdgeModel = Edge<ImageRow>;
 export function pageSizeArgument(first: number | null | undefined, fallback: number): number {
   const size = first ?? fallback;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    throw new UpstageError(ErrorCode.BadUserInput, `Expected ‘first’ from 1 to ${MAX_PAGE_SIZE} but received ${size}.`);
+    throw refusals.badPageSize(MAX_PAGE_SIZE, size);
   }
   return size;
 }
@@ -57,7 +56,7 @@ export function encodeCursor(list: string, key: unknown): string {
  */
 export function decodeCursor<K>(list: string, cursor: string | null | undefined, parse: (key: unknown) => K | undefined): K | undefined {
   if (cursor == null) return undefined;
-  const refuse = () => new UpstageError(ErrorCode.BadUserInput, "Expected ‘after’ to be an endCursor (or an edge's cursor) of this list.");
+  const refuse = refusals.badCursor;
   if (cursor.length > 512 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw refuse();
   let decoded: unknown;
   try {

@@ -1,5 +1,4 @@
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { refusals } from "../errors/refusals.js";
 import { extensionOf, type StoredFormat } from "./imageFormat.js";
 
 /** How a thumbnail fills its box; the GraphQL `ImageFit` enum has the same members. */
@@ -79,7 +78,7 @@ export function checkThumbnailSize(spec: ThumbnailSpec, maxSize: number): void {
   ] as const) {
     if (value === null) continue;
     if (!Number.isInteger(value) || value < 1 || value > maxSize) {
-      throw new UpstageError(ErrorCode.BadUserInput, `Expected ${name} between 1 and ${maxSize} but received ${value}.`);
+      throw refusals.badThumbnailSize(name, maxSize, value);
     }
   }
 }

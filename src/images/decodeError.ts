@@ -1,5 +1,4 @@
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { refusals } from "../errors/refusals.js";
 
 /**
  * libvips reports a broken input (a truncated or corrupt file) as a plain Error;
@@ -7,9 +6,7 @@ import { UpstageError } from "../errors/UpstageError.js";
  */
 export function asDecodeError(error: unknown): unknown {
   if (error instanceof Error && !("code" in error)) {
-    return new UpstageError(ErrorCode.UnsupportedMediaType, "The image could not be decoded; the file is damaged or incomplete.", {
-      cause: error,
-    });
+    return refusals.undecodable(error);
   }
   return error;
 }

@@ -1,9 +1,7 @@
 import sharp, { type Metadata } from "sharp";
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { refusals } from "../errors/refusals.js";
 import { ACCEPTED_FORMATS_IN_WORDS } from "./acceptedFormats.js";
 import { type StoredFormat, storedFormatFor } from "./imageFormat.js";
-import { notAnImage } from "./notAnImage.js";
 
 export interface ProbedImage {
   /** What the image is kept as (imageFormat's table of the accepted inputs). */
@@ -21,24 +19,18 @@ export async function probeImage(file: string, options: { maxPixels: number }): 
   try {
     metadata = await sharp(file, { limitInputPixels: false }).metadata();
   } catch (error) {
-    throw notAnImage({ cause: error });
+    throw refusals.notAnImage(ACCEPTED_FORMATS_IN_WORDS, error);
   }
   const storedFormat = storedFormatFor(metadata.format);
   if (!storedFormat) {
-    throw new UpstageError(
-      ErrorCode.UnsupportedMediaType,
-      `Images in ${metadata.format ?? "this"} format are not accepted; send ${ACCEPTED_FORMATS_IN_WORDS}.`,
-    );
+    throw refusals.formatNotAccepted(metadata.format, ACCEPTED_FORMATS_IN_WORDS);
   }
   const { width, height } = metadata.autoOrient ?? metadata;
   if (!width || !height) {
-    throw new UpstageError(ErrorCode.UnsupportedMediaType, "The image declares no dimensions.");
+    throw refusals.noDimensions();
   }
   if (width * height > options.maxPixels) {
-    throw new UpstageError(
-      ErrorCode.ImageTooLarge,
-      `The image is ${width}×${height} pixels; at most ${options.maxPixels} pixels are accepted.`,
-    );
+    throw refusals.tooManyPixels(width, height, options.maxPixels);
   }
   return { storedFormat };
 }

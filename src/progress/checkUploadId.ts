@@ -1,5 +1,4 @@
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { refusals } from "../errors/refusals.js";
 
 /** The longest uploadId: a UUID is 36. */
 const MAX_UPLOAD_ID_LENGTH = 128;
@@ -13,10 +12,7 @@ const CONTROL = /[\p{Cc}\u2028\u2029]/u;
  */
 export function checkUploadId(value: string, name = "uploadId"): string {
   if (value.length === 0 || value.length > MAX_UPLOAD_ID_LENGTH || CONTROL.test(value) || /\s/.test(value)) {
-    throw new UpstageError(
-      ErrorCode.BadUserInput,
-      `Expected an uploadId of 1 to ${MAX_UPLOAD_ID_LENGTH} characters without spaces or control characters (a UUID will do) for ‘${name}’.`,
-    );
+    throw refusals.badUploadId(name, MAX_UPLOAD_ID_LENGTH);
   }
   return value;
 }

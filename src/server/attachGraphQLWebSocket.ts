@@ -6,6 +6,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { type WebSocket, WebSocketServer } from "ws";
 import { asServiceUnavailable } from "../errors/asServiceUnavailable.js";
 import { ErrorCode } from "../errors/ErrorCode.js";
+import { refusals } from "../errors/refusals.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import type { GraphQLContext } from "../graphql/context.js";
 import type { OperationPolicy } from "../graphql/createOperationPolicy.js";
@@ -153,11 +154,7 @@ export function attachGraphQLWebSocket(
       async onSubscribe(ctx, id, payload) {
         const ids = activeOn(ctx.extra.socket);
         if (ids.size >= options.maxSubscriptions) {
-          return [
-            new GraphQLError(`At most ${options.maxSubscriptions} subscriptions per connection.`, {
-              extensions: { code: ErrorCode.RateLimited },
-            }),
-          ];
+          return [refusals.tooManySubscriptions(options.maxSubscriptions)];
         }
         // The place is taken before the first await, so that a burst of
         // subscribes cannot all pass the count above; a refusal gives it back.
@@ -172,7 +169,7 @@ export function attachGraphQLWebSocket(
         } catch (error) {
           if (error instanceof UpstageError && error.code === ErrorCode.Unauthenticated) {
             ctx.extra.socket.close(CloseCode.Forbidden, "Token expired or invalid");
-            return refuse([new GraphQLError("The token has expired.", { extensions: { code: ErrorCode.Unauthenticated } })]);
+            return refuse([error]);
           }
           return refuse([asServiceUnavailable(error)]);
         }

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
 import { unavailabilityOf } from "../errors/asServiceUnavailable.js";
-import { ErrorCode } from "../errors/ErrorCode.js";
 import { refusals } from "../errors/refusals.js";
 import { UpstageError } from "../errors/UpstageError.js";
 import type { GraphQLContext } from "../graphql/context.js";
@@ -89,7 +88,7 @@ export function createGraphQLHttpHandler(deps: GraphQLHttpDeps, options: GraphQL
     viewer: Viewer | undefined,
   ): Promise<void> {
     if (!PREFLIGHT_HEADERS.some((name) => request.headers[name])) {
-      return refuseUnread(request, response, csrfError());
+      return refuseUnread(request, response, refusals.crossSiteRequest());
     }
     if (!viewer) {
       const error = refusals.signIn();
@@ -160,19 +159,12 @@ function isMultipart(request: IncomingMessage): boolean {
   return /^multipart\/form-data\b/i.test(request.headers["content-type"] ?? "");
 }
 
-function csrfError(): UpstageError {
-  return new UpstageError(
-    ErrorCode.BadUserInput,
-    "This upload has been blocked as a potential cross-site request forgery: send an 'Apollo-Require-Preflight: true' header.",
-  );
-}
-
 async function readJson(request: IncomingMessage, maxBytes: number): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxBytes) throw new UpstageError(ErrorCode.BadUserInput, `The request body is larger than ${maxBytes} bytes.`);
+    if (size > maxBytes) throw refusals.bodyTooLarge(maxBytes);
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString("utf8");
@@ -180,6 +172,6 @@ async function readJson(request: IncomingMessage, maxBytes: number): Promise<unk
   try {
     return JSON.parse(text);
   } catch {
-    throw new UpstageError(ErrorCode.BadUserInput, "The request body is not valid JSON.");
+    throw refusals.bodyNotJson();
   }
 }

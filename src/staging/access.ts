@@ -2,8 +2,7 @@ import type { Knex } from "knex";
 import { hasExpired } from "../db/expiredImageQueries.js";
 import { findImage, lockImage } from "../db/imageQueries.js";
 import type { ImageRow } from "../db/rows.js";
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { refusals } from "../errors/refusals.js";
 
 /**
  * The signed-in user, by id only (their row is read where it is needed, so it
@@ -41,7 +40,7 @@ export function isVisibleTo(image: ImageRow, viewer: Viewer): boolean {
  */
 export function checkMayInspect(image: ImageRow, viewer: Viewer): void {
   if (!isOwnedBy(image, viewer.id) && !viewer.isAdmin) {
-    throw new UpstageError(ErrorCode.Forbidden, "Only the image's owner and admins see who uploaded it, its status and when.");
+    throw refusals.imageDetailsOwnerOnly();
   }
 }
 
@@ -59,12 +58,11 @@ export async function findOwnImage(db: Knex, viewerId: string, id: string): Prom
   const image = isTransaction(db) ? await lockImage(db, id) : await findImage(db, id);
   if (!image || image.status === "DELETED") {
     // The sweeper may have removed it already; its expiry is remembered for a while.
-    if (await hasExpired(db, viewerId, id))
-      throw new UpstageError(ErrorCode.StagedImageExpired, "The staged image has expired; upload it again.");
-    throw new UpstageError(ErrorCode.NotFound, `No image with id ${id}.`);
+    if (await hasExpired(db, viewerId, id)) throw refusals.stagedImageExpired();
+    throw refusals.noImage(id);
   }
   if (!isOwnedBy(image, viewerId)) {
-    throw new UpstageError(ErrorCode.Forbidden, "That image belongs to someone else.");
+    throw refusals.imageOfAnother();
   }
   return image;
 }
@@ -81,15 +79,12 @@ export function checkCommittable(image: ImageRow, now: Date): void {
   switch (image.status) {
     case "STAGED":
       if (image.expires_at && image.expires_at.getTime() <= now.getTime()) {
-        throw new UpstageError(ErrorCode.StagedImageExpired, "The staged image has expired; upload it again.");
+        throw refusals.stagedImageExpired();
       }
       return;
     case "COMMITTED":
-      throw new UpstageError(
-        ErrorCode.BadUserInput,
-        `Image ${image.id} is not a staged image: it is already used as an avatar or a photo.`,
-      );
+      throw refusals.alreadyCommitted(image.id);
     case "DELETED":
-      throw new UpstageError(ErrorCode.NotFound, `No image with id ${image.id}.`);
+      throw refusals.noImage(image.id);
   }
 }

@@ -1,8 +1,7 @@
 import { markCommitted, markDeleted } from "../db/imageQueries.js";
 import type { UserRow } from "../db/rows.js";
 import { findUser, lockUser, updateUser } from "../db/userQueries.js";
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { refusals } from "../errors/refusals.js";
 import type { CropRect } from "../images/ThumbnailSpec.js";
 import { checkCommittable, findOwnImage } from "./access.js";
 import { removeUnnamedFiles } from "./fileIntents.js";
@@ -62,9 +61,9 @@ async function prepareFramingFor(
   const avatarId = (await findUser(deps.knex, viewerId))?.avatar_image_id ?? null;
   const target = changes.stagedImageId ?? avatarId;
   if (changes.crop && (changes.stagedImageId == null || changes.stagedImageId === avatarId)) {
-    throw new UpstageError(ErrorCode.BadUserInput, "A crop applies to the staged image being committed: send stagedImageId with it.");
+    throw refusals.cropWithoutImage();
   }
-  if (target === null) throw new UpstageError(ErrorCode.BadUserInput, "A focal point applies to an avatar: send stagedImageId with it.");
+  if (target === null) throw refusals.focalPointWithoutImage();
   const image = await findOwnImage(deps.knex, viewerId, target);
   if (target !== avatarId) checkCommittable(image, now);
   return prepareFraming(deps, image, { crop: changes.crop ?? undefined, focalPoint: changes.focalPoint });
@@ -79,7 +78,7 @@ async function saveProfile(
 ): Promise<{ user: UserRow; replaced: string | null; reframed: string[] }> {
   return deps.knex.transaction(async (trx) => {
     const current = await lockUser(trx, viewerId);
-    if (!current) throw new UpstageError(ErrorCode.Unauthenticated, "The signed-in user no longer exists.");
+    if (!current) throw refusals.userGone();
     const update: Parameters<typeof updateUser>[2] = {};
     if (changes.firstName !== undefined) update.first_name = changes.firstName;
     if (changes.lastName !== undefined) update.last_name = changes.lastName;
@@ -96,8 +95,7 @@ async function saveProfile(
       }
     } else if (prepared) {
       // A new point for the current avatar, unless another request replaced it meanwhile.
-      if (prepared.imageId !== current.avatar_image_id)
-        throw new UpstageError(ErrorCode.BadUserInput, "The avatar changed meanwhile; send the focal point again.");
+      if (prepared.imageId !== current.avatar_image_id) throw refusals.avatarChanged();
       reframed = await applyFraming(trx, prepared);
     }
     const user = await updateUser(trx, viewerId, update);
@@ -107,9 +105,6 @@ async function saveProfile(
 
 function checkName(field: string, value: string | null | undefined): void {
   if (typeof value === "string" && value.length > MAX_NAME_LENGTH) {
-    throw new UpstageError(
-      ErrorCode.BadUserInput,
-      `Expected ${field} of at most ${MAX_NAME_LENGTH} characters but received ${value.length}.`,
-    );
+    throw refusals.nameTooLong(field, MAX_NAME_LENGTH, value.length);
   }
 }

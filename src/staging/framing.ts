@@ -2,8 +2,7 @@ import type { Knex } from "knex";
 import sharp, { type Sharp } from "sharp";
 import { insertThumbnails, takeThumbnails, updateFraming } from "../db/imageQueries.js";
 import type { ImageRow, NewThumbnailRow } from "../db/rows.js";
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { refusals } from "../errors/refusals.js";
 import { formatOfContentType } from "../images/imageFormat.js";
 import { renderThumbnails } from "../images/renderThumbnails.js";
 import { sampleImage } from "../images/sampleImage.js";
@@ -58,10 +57,7 @@ function checkCrop(crop: CropRect, image: Pick<ImageRow, "width" | "height">): v
     crop.x + crop.width > image.width ||
     crop.y + crop.height > image.height
   ) {
-    throw new UpstageError(
-      ErrorCode.BadUserInput,
-      `Expected a crop inside the image (${image.width}×${image.height}) but received x ${crop.x}, y ${crop.y}, width ${crop.width}, height ${crop.height}.`,
-    );
+    throw refusals.cropOutside(image, crop);
   }
 }
 
@@ -75,10 +71,7 @@ function chosenFocalPoint(point: FocalPointInput): FocalPoint {
     ["y", point.y],
   ] as const) {
     if (!Number.isFinite(value) || value < 0 || value > 1) {
-      throw new UpstageError(
-        ErrorCode.BadUserInput,
-        `Expected focalPoint.${name} from 0 to 1 (a share of the ${name === "x" ? "width" : "height"}) but received ${value}.`,
-      );
+      throw refusals.focalPointOutside(name, value);
     }
   }
   return { x: Math.round(point.x * 1000) / 1000, y: Math.round(point.y * 1000) / 1000, auto: false };

@@ -1,13 +1,13 @@
 // A user's photos: committed as photos in one transaction, captioned,
 // moved, deleted; each change under the owner's lock.
+
 import { randomUUID } from "node:crypto";
 import type { Knex } from "knex";
 import { findImage, findImages, markCommitted, markDeleted } from "../db/imageQueries.js";
 import { countPhotos, deletePhotoRow, findPhoto, insertPhotos, movePhoto, updateCaption } from "../db/photoQueries.js";
 import type { PhotoWithImage } from "../db/rows.js";
 import { lockUser } from "../db/userQueries.js";
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { refusals } from "../errors/refusals.js";
 import { checkCommittable, findOwnImage, isOwnedBy } from "./access.js";
 import { removeUnnamedFiles } from "./fileIntents.js";
 import { abandonPrepared, applyFraming, type FocalPointInput, type PreparedFraming, prepareFraming } from "./framing.js";
@@ -37,14 +37,11 @@ export const MAX_CAPTION_LENGTH = 500;
  */
 export async function addPhotos(deps: StagingDeps, viewerId: string, photos: readonly NewPhoto[]): Promise<PhotoWithImage[]> {
   if (photos.length > MAX_PHOTOS_PER_CALL) {
-    throw new UpstageError(
-      ErrorCode.BadUserInput,
-      `Expected at most ${MAX_PHOTOS_PER_CALL} photos in one addPhotos but received ${photos.length}.`,
-    );
+    throw refusals.tooManyPhotosAtOnce(MAX_PHOTOS_PER_CALL, photos.length);
   }
   const ids = photos.map((p) => p.stagedImageId);
   const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (repeated) throw new UpstageError(ErrorCode.BadUserInput, `Staged image ${repeated} is listed twice; each becomes one photo.`);
+  if (repeated) throw refusals.photoListedTwice(repeated);
   if (photos.length === 0) return [];
   const now = deps.now();
   const prepared = await prepareFramings(deps, viewerId, photos, now);
@@ -90,13 +87,10 @@ async function savePhotos(
   const max = deps.options.maxPhotosPerUser;
   return deps.knex.transaction(async (trx) => {
     // The owner's lock orders every change to their list (and to their images, locked after it).
-    if (!(await lockUser(trx, viewerId))) throw new UpstageError(ErrorCode.Unauthenticated, "The signed-in user no longer exists.");
+    if (!(await lockUser(trx, viewerId))) throw refusals.userGone();
     const count = await countPhotos(trx, viewerId);
     if (count + photos.length > max) {
-      throw new UpstageError(
-        ErrorCode.QuotaExceeded,
-        `You have ${count} photos; adding ${photos.length} would pass the limit of ${max}. Delete some first.`,
-      );
+      throw refusals.tooManyPhotos(count, photos.length, max);
     }
     for (const id of ids) checkCommittable(await findOwnImage(trx, viewerId, id), now);
     for (const id of ids) await markCommitted(trx, id);
@@ -174,7 +168,7 @@ function savePhoto(
     if (changes.position != null && changes.position !== photo.position) {
       const count = await countPhotos(trx, viewerId);
       if (!Number.isInteger(changes.position) || changes.position < 0 || changes.position >= count) {
-        throw new UpstageError(ErrorCode.BadUserInput, `Expected a position from 0 to ${count - 1} but received ${changes.position}.`);
+        throw refusals.badPosition(count, changes.position);
       }
       position = changes.position;
       await movePhoto(trx, photo, photo.position, position);
@@ -209,11 +203,11 @@ export async function deletePhoto(deps: StagingDeps, viewerId: string, id: strin
  */
 async function findOwnPhoto(trx: Knex.Transaction, viewerId: string, id: string): Promise<PhotoWithImage> {
   const seen = await findPhoto(trx, id);
-  if (!seen) throw new UpstageError(ErrorCode.NotFound, `No photo with id ${id}.`);
-  if (!isOwnedBy(seen, viewerId)) throw new UpstageError(ErrorCode.Forbidden, "That photo belongs to someone else.");
+  if (!seen) throw refusals.noPhoto(id);
+  if (!isOwnedBy(seen, viewerId)) throw refusals.photoOfAnother();
   await lockUser(trx, viewerId);
   const photo = await findPhoto(trx, id);
   const image = photo && (await findImage(trx, photo.image_id));
-  if (!photo || !image) throw new UpstageError(ErrorCode.NotFound, `No photo with id ${id}.`);
+  if (!photo || !image) throw refusals.noPhoto(id);
   return { ...photo, image };
 }

@@ -1,11 +1,11 @@
 // Images going: a staged one discarded by its owner, any one deleted by an
 // admin, and the removal of an image's rows and the files no other row names.
+
 import { findImage, listThumbnails, lockImage, markDeleted, removeImageRow } from "../db/imageQueries.js";
 import { deletePhotoRow, findPhotoOfImage } from "../db/photoQueries.js";
 import type { ImageRow } from "../db/rows.js";
 import { clearAvatar, lockUser } from "../db/userQueries.js";
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { refusals } from "../errors/refusals.js";
 import { findOwnImage } from "./access.js";
 import { removeUnnamedFiles } from "./fileIntents.js";
 import type { StagingDeps } from "./StagingDeps.js";
@@ -18,11 +18,11 @@ import type { StagingDeps } from "./StagingDeps.js";
 export async function discardStagedImage(deps: StagingDeps, viewerId: string, id: string): Promise<boolean> {
   const image = await findOwnImage(deps.knex, viewerId, id);
   if (image.status !== "STAGED") {
-    throw new UpstageError(ErrorCode.BadUserInput, "Only a staged image can be discarded.");
+    throw refusals.onlyStagedDiscarded();
   }
   // Conditional: a commit that won the race keeps its image.
   if (!(await markDeleted(deps.knex, id, ["STAGED"]))) {
-    throw new UpstageError(ErrorCode.BadUserInput, "Only a staged image can be discarded.");
+    throw refusals.onlyStagedDiscarded();
   }
   await removeImage(deps, image);
   return true;
@@ -35,7 +35,7 @@ export async function discardStagedImage(deps: StagingDeps, viewerId: string, id
  * @throws UpstageError NOT_FOUND (no such image, or already deleted).
  */
 export async function deleteImage(deps: StagingDeps, id: string): Promise<true> {
-  const notFound = () => new UpstageError(ErrorCode.NotFound, `No image with id ${id}.`);
+  const notFound = () => refusals.noImage(id);
   const seen = await findImage(deps.knex, id);
   if (!seen || seen.status === "DELETED") throw notFound();
   await deps.knex.transaction(async (trx) => {

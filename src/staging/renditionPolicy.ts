@@ -1,6 +1,5 @@
 import type { ThumbnailPreset } from "../config.js";
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { refusals } from "../errors/refusals.js";
 import type { StoredFormat } from "../images/imageFormat.js";
 import type { ThumbnailSpec } from "../images/ThumbnailSpec.js";
 
@@ -50,10 +49,7 @@ export function createRenderBudget(perMinute: number, now: () => number = Date.n
       const recent = (spent.get(userId) ?? []).filter((at) => at > since);
       if (recent.length + count > perMinute) {
         spent.set(userId, recent);
-        throw new UpstageError(
-          ErrorCode.RateLimited,
-          `More than ${perMinute} new thumbnail sizes in a minute (RENDITIONS_PER_MINUTE); ask for sizes made before, or wait.`,
-        );
+        throw refusals.tooManyNewSizes(perMinute);
       }
       spent.set(userId, [...recent, ...Array.from({ length: count }, () => now())]);
       // Users with nothing in the last minute are forgotten, so the map stays as small as the active users.

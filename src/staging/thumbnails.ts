@@ -3,6 +3,7 @@
 // older image lacks filled in, the presets made again for every image (the
 // CLI), a <picture>'s sources, and which /media/ keys may be served (an
 // evicted rendition is made again on its first miss).
+
 import {
   deleteThumbnails,
   findLiveImagesByKeyStem,
@@ -16,8 +17,7 @@ import {
   updateSample,
 } from "../db/imageQueries.js";
 import type { ImageRow, ThumbnailRow } from "../db/rows.js";
-import { ErrorCode } from "../errors/ErrorCode.js";
-import { UpstageError } from "../errors/UpstageError.js";
+import { refusals } from "../errors/refusals.js";
 import { contentTypeOf, formatOfContentType, type StoredFormat } from "../images/imageFormat.js";
 import { renderThumbnails } from "../images/renderThumbnails.js";
 import { sampleImage } from "../images/sampleImage.js";
@@ -215,11 +215,11 @@ export async function imageSources(
 ): Promise<ImageSourceRow[]> {
   const widths = request.widths ?? DEFAULT_SOURCE_WIDTHS;
   if (widths.length === 0 || widths.length > MAX_WIDTHS) {
-    throw new UpstageError(ErrorCode.BadUserInput, `Expected 1 to ${MAX_WIDTHS} widths but received ${widths.length}.`);
+    throw refusals.badWidthCount(MAX_WIDTHS, widths.length);
   }
   for (const width of widths) checkThumbnailSize({ width, height: null, fit: "INSIDE", format: "JPEG" }, deps.options.thumbnailMaxSize);
   const formats = request.formats ?? [...new Set<StoredFormat>(["AVIF", "WEBP", formatOfContentType(image.content_type)])];
-  if (new Set(formats).size !== formats.length) throw new UpstageError(ErrorCode.BadUserInput, "Each format may be asked for once.");
+  if (new Set(formats).size !== formats.length) throw refusals.formatTwice();
 
   const widest = cropOf(image)?.width ?? image.width;
   const effective = [...new Set(widths.map((width) => Math.min(width, widest)))].sort((a, b) => a - b);

@@ -4,13 +4,9 @@ import busboy from "busboy";
 import type { FileUpload } from "graphql-upload/processRequest.mjs";
 import Upload from "graphql-upload/Upload.mjs";
 import objectPath from "object-path";
-import { ErrorCode } from "../errors/ErrorCode.js";
 import { refusals } from "../errors/refusals.js";
 import { UploadAbortedError } from "../errors/UploadAbortedError.js";
-import { UpstageError } from "../errors/UpstageError.js";
 import { type BodyMeter, meterRequestBody } from "./meterRequestBody.js";
-
-const SPEC = "https://github.com/jaydenseric/graphql-multipart-request-spec";
 
 /** Buffering per stage of the file's way in: bounded, so memory stays flat whatever the file size. */
 const CHUNK_BYTES = 1024 * 1024; // 1 MiB
@@ -81,8 +77,6 @@ export function processMultipart(request: IncomingMessage, options: MultipartOpt
     const bodies = new Set<PassThrough>();
     const pending = new Set<PassThrough>();
 
-    const refuse = (message: string, code = ErrorCode.BadUserInput) => exit(new UpstageError(code, message));
-
     function exit(error: Error): void {
       if (failed) return;
       failed = error;
@@ -106,7 +100,7 @@ export function processMultipart(request: IncomingMessage, options: MultipartOpt
       // busboy 1.x sets `_complete` on the closing boundary and has no event for it.
       if (!(parser as unknown as { _complete?: boolean })._complete) return;
       const missing = [...map.entries()].filter(([, upload]) => !upload.file).map(([field]) => field);
-      if (missing.length > 0) return refuse(`File missing in the request: ${missing.map((f) => `‘${f}’`).join(", ")}.`);
+      if (missing.length > 0) return exit(refusals.filesMissing(missing));
       for (const body of pending) body.end();
       pending.clear();
     }
@@ -130,30 +124,30 @@ export function processMultipart(request: IncomingMessage, options: MultipartOpt
       });
     } catch (error) {
       // No boundary, or not multipart at all.
-      reject(new UpstageError(ErrorCode.BadUserInput, `Malformed multipart request: ${(error as Error).message}.`));
+      reject(refusals.malformedMultipart((error as Error).message));
       request.resume();
       return;
     }
 
     parser.on("field", (name, value, { valueTruncated }) => {
       if (failed) return;
-      if (valueTruncated) return refuse(`The ‘${name}’ multipart field value exceeds the ${options.maxFieldSize} byte size limit.`);
+      if (valueTruncated) return exit(refusals.fieldTooLong(name, options.maxFieldSize));
       if (name === "operations") {
-        if (operations !== undefined) return refuse(`The ‘operations’ multipart field appears more than once (${SPEC}).`);
+        if (operations !== undefined) return exit(refusals.operationsTwice());
         try {
           operations = JSON.parse(value);
         } catch {
-          return refuse(`Invalid JSON in the ‘operations’ multipart field (${SPEC}).`);
+          return exit(refusals.operationsNotJson());
         }
         if (typeof operations !== "object" || !operations) {
-          return refuse(`Invalid type for the ‘operations’ multipart field (${SPEC}).`);
+          return exit(refusals.operationsNotObject());
         }
       } else if (name === "map") {
-        if (map) return refuse(`The ‘map’ multipart field appears more than once (${SPEC}).`);
-        if (operations === undefined) return refuse(`Misordered multipart fields; ‘map’ should follow ‘operations’ (${SPEC}).`);
+        if (map) return exit(refusals.mapTwice());
+        if (operations === undefined) return exit(refusals.mapBeforeOperations());
         readMap(value);
       } else {
-        refuse(`Unexpected multipart field ‘${name}’; a request has ‘operations’, then ‘map’, then the files (${SPEC}).`);
+        exit(refusals.unexpectedField(name));
       }
     });
 
@@ -162,45 +156,37 @@ export function processMultipart(request: IncomingMessage, options: MultipartOpt
       try {
         parsed = JSON.parse(value);
       } catch {
-        return refuse(`Invalid JSON in the ‘map’ multipart field (${SPEC}).`);
+        return exit(refusals.mapNotJson());
       }
       if (typeof parsed !== "object" || !parsed || Array.isArray(parsed)) {
-        return refuse(`Invalid type for the ‘map’ multipart field (${SPEC}).`);
+        return exit(refusals.mapNotObject());
       }
       const entries = Object.entries(parsed);
       if (entries.length > options.maxFiles) {
-        return refuse(`The ‘map’ multipart field names ${entries.length} files; at most ${options.maxFiles} may be sent in one request.`);
+        return exit(refusals.mapNamesTooMany(entries.length, options.maxFiles));
       }
       const uploads = new Map<string, Upload>();
       const paths = objectPath(operations as object);
       for (const [field, targets] of entries) {
         if (!Array.isArray(targets)) {
-          return refuse(`Invalid type for the ‘map’ multipart field entry key ‘${field}’ array (${SPEC}).`);
+          return exit(refusals.mapEntryNotArray(field));
         }
         if (targets.length !== 1) {
-          return refuse(
-            targets.length === 0
-              ? `The ‘map’ multipart field entry key ‘${field}’ names no variable; map each file to one.`
-              : `The file ‘${field}’ is mapped to ${targets.length} variables (${targets.join(", ")}); map each file to one.`,
-          );
+          return exit(refusals.mapEntryNotOne(field, targets));
         }
         const upload = new Upload();
         uploads.set(field, upload);
         const [target] = targets as unknown[];
         if (typeof target !== "string") {
-          return refuse(`Invalid type for the ‘map’ multipart field entry key ‘${field}’ array index ‘0’ value (${SPEC}).`);
+          return exit(refusals.mapEntryNotString(field));
         }
         if (!MAP_PATH.test(target) || target.split(".").some((segment) => MAGIC_PROPERTIES.has(segment))) {
-          return refuse(
-            `Invalid object path for the ‘map’ multipart field entry key ‘${field}’ array index ‘0’ value ‘${target}’ (${SPEC}).`,
-          );
+          return exit(refusals.mapEntryBadPath(field, target));
         }
         try {
           paths.set(target, upload);
         } catch {
-          return refuse(
-            `Invalid object path for the ‘map’ multipart field entry key ‘${field}’ array index ‘0’ value ‘${target}’ (${SPEC}).`,
-          );
+          return exit(refusals.mapEntryBadPath(field, target));
         }
       }
       map = uploads;
@@ -215,9 +201,9 @@ export function processMultipart(request: IncomingMessage, options: MultipartOpt
       const upload = map?.get(field);
       if (!map || !upload || seen.has(field)) {
         stream.resume();
-        if (!map) return refuse(`Misordered multipart fields; files should follow ‘map’ (${SPEC}).`);
-        if (seen.has(field)) return refuse(`The file part ‘${field}’ appears more than once.`);
-        return refuse(`The file part ‘${field}’ is not named in the ‘map’ multipart field; send only the files it names.`);
+        if (!map) return exit(refusals.fileBeforeMap());
+        if (seen.has(field)) return exit(refusals.filePartTwice(field));
+        return exit(refusals.fileNotMapped(field));
       }
       seen.add(field);
       // The reader gets a pass-through of busboy's stream: every failure it
@@ -254,7 +240,7 @@ export function processMultipart(request: IncomingMessage, options: MultipartOpt
         createReadStream() {
           if (failed) throw failed;
           if (body.errored) throw body.errored;
-          if (opened) throw new UpstageError(ErrorCode.BadUserInput, `The file ‘${field}’ can be read once; pass it to one field only.`);
+          if (opened) throw refusals.fileReadTwice(field);
           opened = true;
           return body;
         },
@@ -262,21 +248,19 @@ export function processMultipart(request: IncomingMessage, options: MultipartOpt
       upload.resolve(file);
     });
 
-    parser.on("fieldsLimit", () =>
-      refuse(`Too many multipart fields; a request has ‘operations’ and ‘map’ only, then the files (${SPEC}).`),
-    );
-    parser.on("filesLimit", () => refuse(`Too many files; at most ${options.maxFiles} may be sent in one request.`));
-    parser.on("partsLimit", () => refuse(`Too many multipart parts; at most ${options.maxFiles} files after ‘operations’ and ‘map’.`));
+    parser.on("fieldsLimit", () => exit(refusals.tooManyFields()));
+    parser.on("filesLimit", () => exit(refusals.tooManyFiles(options.maxFiles)));
+    parser.on("partsLimit", () => exit(refusals.tooManyParts(options.maxFiles)));
 
     parser.once("close", () => {
       if (failed) return;
-      if (operations === undefined) return refuse(`Missing multipart field ‘operations’ (${SPEC}).`);
-      if (!map) return refuse(`Missing multipart field ‘map’ (${SPEC}).`);
+      if (operations === undefined) return exit(refusals.operationsMissing());
+      if (!map) return exit(refusals.mapMissing());
       finishIfComplete();
     });
 
     // busboy may report more than one error for one bad body; each must be handled.
-    parser.on("error", (error: Error) => refuse(`Malformed multipart request: ${error.message}.`));
+    parser.on("error", (error: Error) => exit(refusals.malformedMultipart(error.message)));
 
     const disconnected = () => exit(new UploadAbortedError());
     // A client gone before the body was read (say, while its token was being

@@ -1,6 +1,4 @@
-import { ErrorCode } from "../../errors/ErrorCode.js";
 import { refusals } from "../../errors/refusals.js";
-import { UpstageError } from "../../errors/UpstageError.js";
 import { cancelDirectUpload, createDirectUpload, stageDirectUpload } from "../../flows/directUploads.js";
 import { stageUpload } from "../../flows/stageUpload.js";
 import { commitProfile, MAX_NAME_LENGTH } from "../../staging/commitProfile.js";
@@ -14,10 +12,7 @@ export const Mutation: MutationResolvers = {
   stageImage(_parent, { file, uploadId }, context) {
     const viewer = requireViewer(context);
     if (!context.upload) {
-      throw new UpstageError(
-        ErrorCode.BadUserInput,
-        "Send stageImage as a GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec).",
-      );
+      throw refusals.notMultipart();
     }
     return stageUpload(context.uploading, {
       userId: viewer.id,

@@ -1,6 +1,5 @@
 import type { ImageListKey } from "../../db/imageQueries.js";
-import { ErrorCode } from "../../errors/ErrorCode.js";
-import { UpstageError } from "../../errors/UpstageError.js";
+import { refusals } from "../../errors/refusals.js";
 import { findVisibleImage, listImagesPage, listStagedImages } from "../../staging/reads.js";
 import { imageIdArgument, isUuid, userIdArgument } from "../checkArguments.js";
 import { connectionOf, decodeCursor, encodeCursor, pageSizeArgument } from "../connection.js";
@@ -43,7 +42,7 @@ export const Query: QueryResolvers = {
     const afterKey = decodeCursor(IMAGES, after, listKey);
     const { createdAfter, createdBefore } = filter ?? {};
     if (createdAfter && createdBefore && createdAfter.getTime() >= createdBefore.getTime()) {
-      throw new UpstageError(ErrorCode.BadUserInput, "Expected ‘createdAfter’ to be before ‘createdBefore’.");
+      throw refusals.datesReversed();
     }
     const where = {
       status: filter?.status ?? undefined,

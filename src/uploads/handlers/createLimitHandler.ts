@@ -1,6 +1,4 @@
-import { ErrorCode } from "../../errors/ErrorCode.js";
 import { refusals } from "../../errors/refusals.js";
-import { UpstageError } from "../../errors/UpstageError.js";
 import type { UploadHandler } from "../UploadHandler.js";
 
 /** Refuses a file with FILE_TOO_LARGE as soon as it crosses `maxFileSize` bytes. */
@@ -13,7 +11,7 @@ export function createLimitHandler(options: { maxFileSize: number }): UploadHand
       }
     },
     complete(upload) {
-      if (upload.bytesSeen === 0) throw new UpstageError(ErrorCode.BadUserInput, "The file is empty.");
+      if (upload.bytesSeen === 0) throw refusals.emptyFile();
     },
   };
 }

@@ -1,4 +1,5 @@
-import { notAnImage } from "../../images/notAnImage.js";
+import { refusals } from "../../errors/refusals.js";
+import { ACCEPTED_FORMATS_IN_WORDS } from "../../images/acceptedFormats.js";
 import { SNIFF_BYTES, sniffFormat } from "../sniffFormat.js";
 import type { UploadContext, UploadHandler } from "../UploadHandler.js";
 
@@ -14,7 +15,7 @@ export function createSniffHandler(): UploadHandler {
   function decide(upload: UploadContext): void {
     decided = true;
     const format = sniffFormat(head);
-    if (!format) throw notAnImage();
+    if (!format) throw refusals.notAnImage(ACCEPTED_FORMATS_IN_WORDS);
     upload.results.format = format;
   }
 
