@@ -23,7 +23,10 @@ import { photoJpeg } from "./lib/photo.js";
 import { type CaseResult, toMarkdown, toRow } from "./lib/report.js";
 
 const smoke = process.argv.includes("--smoke");
-/** `--only B3,B4`: run just those groups of cases (B1, B2, B3, B4 with B5 and B8, B6, B7, B9, B10, Q); results go to bench/results.only.*. */
+/**
+ * `--only B3,B4`: run just those groups of cases (B1, B2, B3, B4 with B5 and B8, B6, B7, B9, B10, Q); results go
+ * to bench/results.only.*.
+ */
 const only = process.argv
   .find((arg) => arg.startsWith("--only="))
   ?.slice("--only=".length)

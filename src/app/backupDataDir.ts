@@ -34,7 +34,8 @@ export async function backupDataDir(services: Services, target: string): Promise
   const { config, stores } = services;
   if (stores.database.kind !== "pglite" || config.storage.kind !== "local") {
     throw new BackupError(
-      "backup covers the embedded default (PGlite and local disk); with DATABASE_URL use pg_dump, and with STORAGE=s3 the bucket's own versioning or replication.",
+      "backup covers the embedded default (PGlite and local disk); " +
+        "with DATABASE_URL use pg_dump, and with STORAGE=s3 the bucket's own versioning or replication.",
     );
   }
   const dir = path.resolve(target);

@@ -14,7 +14,8 @@ export class DataDirInUseError extends StartupError {
   ) {
     super(
       "DATA_DIR",
-      `DATA_DIR ${dataDir} is in use by another upstage process (PID ${pid ?? "unknown"}): stop it, or give this one a DATA_DIR of its own.`,
+      `DATA_DIR ${dataDir} is in use by another upstage process (PID ${pid ?? "unknown"}): ` +
+        "stop it, or give this one a DATA_DIR of its own.",
     );
   }
 }

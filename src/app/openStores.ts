@@ -34,7 +34,8 @@ export async function openStores(
       if (!config.databaseUrl) throw error;
       throw new StartupError(
         "DATABASE_URL",
-        `DATABASE_URL ${redactUrl(config.databaseUrl)} cannot be used (${systemCodeOf(error)}): start PostgreSQL there or fix DATABASE_URL.`,
+        `DATABASE_URL ${redactUrl(config.databaseUrl)} cannot be used (${systemCodeOf(error)}): ` +
+          "start PostgreSQL there or fix DATABASE_URL.",
         { cause: error },
       );
     });

@@ -11,7 +11,10 @@ export function findUsers(db: Knex, ids: readonly string[]): Promise<UserRow[]> 
   return db<UserRow>("users").whereIn("id", [...new Set(ids)]);
 }
 
-/** Returns the user with `id`, making the row on first sight: one statement for a known user, two for a new one (three when two first sights race). */
+/**
+ * Returns the user with `id`, making the row on first sight: one statement for a known user, two for a new one
+ * (three when two first sights race).
+ */
 export async function ensureUser(db: Knex, id: string, username: string): Promise<UserRow> {
   const existing = await findUser(db, id);
   if (existing) return existing;

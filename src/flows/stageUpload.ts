@@ -58,7 +58,8 @@ export function progressReporterFor(
  * it: RECEIVING while intake reads the file, PROCESSING while staging makes
  * the image, then READY, FAILED or ABORTED through the one way out. A client
  * gone is ABORTED; a failure is FAILED with its code.
- * @throws UpstageError FORBIDDEN for another user's uploadId, RATE_LIMITED while another upload holds it, and whatever intake or staging refuses with.
+ * @throws UpstageError FORBIDDEN for another user's uploadId, RATE_LIMITED while another upload holds it, and
+ *   whatever intake or staging refuses with.
  */
 export async function stageUpload(deps: StageUploadDeps, input: UploadRequest): Promise<ImageRow> {
   const { staging } = deps;

@@ -54,7 +54,10 @@ export function variantOf(spec: ThumbnailSpec): string {
   return `${spec.width}x${spec.height ?? "auto"}.${spec.fit.toLowerCase()}${crop}${focus}.${extensionOf[spec.format]}`;
 }
 
-/** The size, fit and format a variant name says (its crop and focal point aside): variantOf's inverse, or undefined for a name it never writes. */
+/**
+ * The size, fit and format a variant name says (its crop and focal point aside): variantOf's inverse, or
+ * undefined for a name it never writes.
+ */
 export function sizeOfVariant(variant: string): Pick<ThumbnailSpec, "width" | "height" | "fit" | "format"> | undefined {
   const match = /^(\d{1,5})x(\d{1,5}|auto)\.(cover|contain|inside)(?:\.c\d+x\d+x\d+x\d+)?(?:\.f\d+x\d+)?\.([a-z0-9]+)$/.exec(variant);
   const format = match && (Object.keys(extensionOf) as StoredFormat[]).find((candidate) => extensionOf[candidate] === match[4]);

@@ -24,7 +24,10 @@ export interface Pixels {
   open(): Sharp;
 }
 
-/** Pixels in a Buffer. Not `clone()` of one pipeline: sharp's clone structured-clones its options, the buffer with them, so each would copy the pixels on the main thread. */
+/**
+ * Pixels in a Buffer. Not `clone()` of one pipeline: sharp's clone structured-clones its options, the buffer
+ * with them, so each would copy the pixels on the main thread.
+ */
 export function pixelsInMemory(data: Buffer, size: { width: number; height: number; channels: number }): Pixels {
   const { width, height, channels } = size;
   return { width, height, channels, open: () => sharp(data, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 } }) };

@@ -10,7 +10,10 @@ export interface Metrics {
   readonly receivedBytes: Counter;
   /** upstage_stage_duration_seconds: from the last byte in to the staged row (decode, orient, strip, thumbnail, store). */
   readonly stageSeconds: Histogram;
-  /** upstage_thumbnail_duration_seconds{kind}: the one decode and the encodes of an upload at stage time (original, presets, preview), or rendering and storing one on demand. */
+  /**
+   * upstage_thumbnail_duration_seconds{kind}: the one decode and the encodes of an upload at stage time
+   * (original, presets, preview), or rendering and storing one on demand.
+   */
   readonly thumbnailSeconds: Histogram<"kind">;
   /** Bytes of on-demand renditions stored. */
   readonly renditionBytes: Counter;
@@ -55,7 +58,9 @@ export function createMetrics(live: LiveCounts): Metrics {
   });
   new Counter({
     name: "upstage_event_loop_busy_seconds_total",
-    help: "Time this process's main thread spent running code, not waiting (performance.eventLoopUtilization): divided by the uploads staged meanwhile, the main-thread cost of one.",
+    help:
+      "Time this process's main thread spent running code, not waiting (performance.eventLoopUtilization): " +
+      "divided by the uploads staged meanwhile, the main-thread cost of one.",
     registers,
     collect() {
       this.reset();
@@ -83,7 +88,9 @@ export function createMetrics(live: LiveCounts): Metrics {
     }),
     thumbnailSeconds: new Histogram({
       name: "upstage_thumbnail_duration_seconds",
-      help: "Time to decode an upload once and encode its original, presets and preview (kind=preset), or to render and store one thumbnail on demand (kind=on_demand).",
+      help:
+        "Time to decode an upload once and encode its original, presets and preview (kind=preset), " +
+        "or to render and store one thumbnail on demand (kind=on_demand).",
       labelNames: ["kind"],
       buckets: SECONDS_BUCKETS,
       registers,

@@ -40,7 +40,10 @@ export interface ResumableUploadsOptions {
   readonly directory: string;
   readonly viewerOf: (authorization: string | undefined) => Promise<Viewer | undefined>;
   readonly mediaUrl: (key: string) => Promise<string>;
-  /** MAX_CONCURRENT_UPLOADS, shared with multipart: a PATCH or a POST with bytes takes a place while it runs (the tracker a stop drains). */
+  /**
+   * MAX_CONCURRENT_UPLOADS, shared with multipart: a PATCH or a POST with bytes takes a place while it runs (the
+   * tracker a stop drains).
+   */
   readonly admit: (userId: string, request: IncomingMessage) => (() => void) | undefined;
   /** With REDIS_URL, a locker every instance shares (createRedisLocker); by default tus's in-process one. */
   readonly locker?: (Locker & { close(): Promise<void> }) | undefined;

@@ -114,7 +114,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         }).catch((error: unknown) => {
           throw new StartupError(
             "REDIS_URL",
-            `REDIS_URL ${redactUrl(config.redisUrl!)} is unreachable (${systemCodeOf(error)}): start Redis there, or unset REDIS_URL for the in-process bus.`,
+            `REDIS_URL ${redactUrl(config.redisUrl!)} is unreachable (${systemCodeOf(error)}): ` +
+              "start Redis there, or unset REDIS_URL for the in-process bus.",
             { cause: error },
           );
         })

@@ -93,8 +93,13 @@ export function createWebPagesHandler(options: WebPagesOptions) {
     const page = webPages.find((candidate) => candidate.path === pathname);
     if (!page) return sendJson(response, 404, { error: "Not found" });
     send(request, response, await once(pathname, () => renderPage(page)), "text/html; charset=utf-8", {
-      "content-security-policy":
-        "default-src 'self'; img-src 'self' blob: data: http: https:; connect-src 'self' ws: wss: http: https:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+      "content-security-policy": [
+        "default-src 'self'",
+        "img-src 'self' blob: data: http: https:",
+        "connect-src 'self' ws: wss: http: https:",
+        "style-src 'self' 'unsafe-inline'",
+        "frame-ancestors 'none'",
+      ].join("; "),
       "referrer-policy": "no-referrer",
     });
   };

@@ -52,7 +52,8 @@ export function isOwnedBy(thing: { readonly owner_id: string }, userId: string):
 /**
  * The image `id` if the viewer owns it and it is not deleted; with a
  * transaction, its row is locked until the transaction ends.
- * @throws UpstageError STAGED_IMAGE_EXPIRED (the viewer's, expired, even once the sweeper removed it), NOT_FOUND (no such image, or deleted), FORBIDDEN (someone else's).
+ * @throws UpstageError STAGED_IMAGE_EXPIRED (the viewer's, expired, even once the sweeper removed it), NOT_FOUND
+ *   (no such image, or deleted), FORBIDDEN (someone else's).
  */
 export async function findOwnImage(db: Knex, viewerId: string, id: string): Promise<ImageRow> {
   const image = isTransaction(db) ? await lockImage(db, id) : await findImage(db, id);

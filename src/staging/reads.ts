@@ -61,7 +61,10 @@ export function listStoredThumbnails(deps: Pick<StagingDeps, "knex">, image: Ima
   return listThumbnails(deps.knex, image.id);
 }
 
-/** Images that are not deleted, newest first, each with its place in the list; as an admin lists them (access is the caller's: requireAdmin). */
+/**
+ * Images that are not deleted, newest first, each with its place in the list; as an admin lists them (access is
+ * the caller's: requireAdmin).
+ */
 export async function listImagesPage(
   deps: Pick<StagingDeps, "knex">,
   filter: ImageListFilter,
@@ -86,7 +89,10 @@ export interface PhotoPlace {
   readonly position: number;
 }
 
-/** The user's photos in their order, each with its image (counted at most once); any signed-in user may see them (committed images are visible to all: access.ts). */
+/**
+ * The user's photos in their order, each with its image (counted at most once); any signed-in user may see them
+ * (committed images are visible to all: access.ts).
+ */
 export async function listPhotosPage(
   deps: Pick<StagingDeps, "knex">,
   userId: string,

@@ -171,7 +171,8 @@ async function uploadPicture(file: File): Promise<void> {
     body = shrunk.file;
     ui.shrinkNote.hidden = false;
     ui.shrinkNote.textContent = shrunk.savedBytes
-      ? `Shrunk to ${shrunk.width}×${shrunk.height}: sending ${formatBytes(body.size)} instead of ${formatBytes(file.size)}, ${formatBytes(shrunk.savedBytes)} saved.`
+      ? `Shrunk to ${shrunk.width}×${shrunk.height}: sending ${formatBytes(body.size)} instead of ${formatBytes(file.size)}, ` +
+        `${formatBytes(shrunk.savedBytes)} saved.`
       : "Already small enough: sent as it is, 0 bytes saved.";
   }
 
