@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import http from "node:http";
+import { postMultipart, stageImageFraming } from "../../test/helpers/rawUpload.js";
 
 /**
  * POSTs a multipart stageImage whose file is `size` bytes generated on the fly
@@ -13,30 +13,11 @@ export function streamUpload(
   size: number,
   uploadId: string | null,
 ): Promise<{ startedAt: number; status: number; body: string }> {
-  const boundary = `----bench${randomBytes(6).toString("hex")}`;
-  const query = "mutation ($file: Upload!, $id: ID) { stageImage(file: $file, uploadId: $id) { id } }";
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${JSON.stringify({ query, variables: { file: null, id: uploadId } })}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="big.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const { head, tail, contentType } = stageImageFraming(uploadId, "big.jpg");
   const block = randomBytes(1024 * 1024);
   block.set([0xff, 0xd8, 0xff, 0xe0], 0);
-  const url = new URL(graphqlUrl);
   return new Promise((resolve, reject) => {
-    const request = http.request({
-      hostname: url.hostname,
-      port: url.port,
-      path: url.pathname,
-      method: "POST",
-      headers: {
-        "content-type": `multipart/form-data; boundary=${boundary}`,
-        "content-length": head.length + size + tail.length,
-        "apollo-require-preflight": "1",
-        authorization: `Bearer ${token}`,
-      },
-    });
+    const request = postMultipart(graphqlUrl, { contentType, contentLength: head.length + size + tail.length, token });
     let startedAt = 0;
     request.on("error", reject);
     request.on("response", (response) => {

@@ -1,5 +1,6 @@
 // The operator's tool, run in-process on the stores a server left behind (and
 // once as its own process, for the exit code).
+
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -12,6 +13,7 @@ import { ADD_PHOTOS } from "../helpers/photoOperations.js";
 import { type CliResult, runCli, spawnCli } from "../helpers/runCli.js";
 import { startTestServer } from "../helpers/startTestServer.js";
 import { createTestDatabase, seedEmbeddedDatabase } from "../helpers/testDatabases.js";
+import { createTusUpload } from "../helpers/tus.js";
 
 describe("npm run cli", { timeout: 120_000 }, () => {
   let dataDir: string;
@@ -44,10 +46,7 @@ describe("npm run cli", { timeout: 120_000 }, () => {
     expect(
       (await graphql(t.graphqlUrl, ADD_PHOTOS, { input: { photos: [{ stagedImageId: photo.id }] } }, token)).body.errors,
     ).toBeUndefined();
-    const begun = await fetch(`${t.url}/uploads/`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "tus-resumable": "1.0.0", "upload-length": "5000" },
-    });
+    const begun = await createTusUpload(t.url, { token, length: 5000 });
     expect(begun.status).toBe(201);
     await t.stop();
   }, 60_000);

@@ -1,6 +1,7 @@
 import http from "node:http";
 import fc from "fast-check";
 import { ErrorCode } from "../../src/errors/ErrorCode.js";
+import { readBody } from "./rawUpload.js";
 
 /**
  * Randomly shaped GraphQL multipart requests, for the intake fuzz test
@@ -240,17 +241,11 @@ export function sendFuzzRequest(graphqlUrl: string, request: FuzzRequest, image:
       finish({ clientLeft, error: new Error("no answer within 15 s") });
     }, 15_000);
     client.on("response", (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (c: Buffer) => chunks.push(c));
-      response.on("error", () => {});
-      response.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {}
-        finish({ status: response.statusCode!, body, clientLeft });
-      });
+      // A body that breaks off is the request's error to report.
+      readBody(response).then(
+        (body) => finish({ status: response.statusCode!, body, clientLeft }),
+        () => {},
+      );
     });
     client.on("error", (error) => {
       // A refusal may close the connection while the rest of the body is still being written.

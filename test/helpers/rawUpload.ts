@@ -37,18 +37,9 @@ export interface RawUploadResult {
  * server read.
  */
 export function rawUpload(graphqlUrl: string, file: Buffer, options: RawUploadOptions): Promise<RawUploadResult> {
-  const boundary = `----upstage${randomBytes(8).toString("hex")}`;
-  const operations = JSON.stringify({ query: STAGE_IMAGE, variables: { file: null, uploadId: options.uploadId ?? null } });
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="${options.filename ?? "photo.jpg"}"\r\n` +
-      `Content-Type: image/jpeg\r\n\r\n`,
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const { head, tail, contentType } = stageImageFraming(options.uploadId ?? null, options.filename ?? "photo.jpg");
   const bytesTotal = head.length + file.length + tail.length;
   const chunkSize = options.chunkSize ?? 64 * 1024;
-  const url = new URL(graphqlUrl);
 
   return new Promise((resolve) => {
     let bytesWritten = 0;
@@ -61,30 +52,18 @@ export function rawUpload(graphqlUrl: string, file: Buffer, options: RawUploadOp
       resolve({ ...result, ...extra, bytesWritten });
     };
 
-    const request = http.request({
-      hostname: url.hostname,
-      port: url.port,
-      path: url.pathname,
-      method: "POST",
-      headers: {
-        "content-type": `multipart/form-data; boundary=${boundary}`,
-        "content-length": bytesTotal + (options.contentLengthDelta ?? 0),
-        "apollo-require-preflight": "true",
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      },
+    const request = postMultipart(graphqlUrl, {
+      contentType,
+      contentLength: bytesTotal + (options.contentLengthDelta ?? 0),
+      token: options.token,
     });
     request.on("response", (response) => {
       answered = true;
-      const chunks: Buffer[] = [];
-      response.on("data", (c: Buffer) => chunks.push(c));
-      response.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {}
-        finish({ status: response.statusCode!, body });
-      });
+      // A body that breaks off is the request's error to report.
+      readBody(response).then(
+        (body) => finish({ status: response.statusCode!, body }),
+        () => {},
+      );
     });
     request.on("error", (error) => {
       // After an answer, a reset of our unfinished body is expected.
@@ -124,5 +103,59 @@ export function rawUpload(graphqlUrl: string, file: Buffer, options: RawUploadOp
       await write(tail);
       if (!answered && !request.destroyed) request.end();
     })();
+  });
+}
+
+/**
+ * A stageImage multipart request around one JPEG file, as
+ * graphql-multipart-request-spec frames it: what goes before the file's
+ * bytes, what after, and the Content-Type naming the boundary.
+ */
+export function stageImageFraming(uploadId: string | null, filename: string): { head: Buffer; tail: Buffer; contentType: string } {
+  const boundary = `----upstage${randomBytes(8).toString("hex")}`;
+  const operations = JSON.stringify({ query: STAGE_IMAGE, variables: { file: null, uploadId } });
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="${filename}"\r\n` +
+      `Content-Type: image/jpeg\r\n\r\n`,
+  );
+  return { head, tail: Buffer.from(`\r\n--${boundary}--\r\n`), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** Opens a multipart POST to `graphqlUrl` with CSRF prevention's preflight header, the body left to the caller. */
+export function postMultipart(
+  graphqlUrl: string,
+  options: { readonly contentType: string; readonly contentLength: number; readonly token?: string | undefined },
+): http.ClientRequest {
+  const url = new URL(graphqlUrl);
+  return http.request({
+    hostname: url.hostname,
+    port: url.port,
+    path: url.pathname,
+    method: "POST",
+    headers: {
+      "content-type": options.contentType,
+      "content-length": options.contentLength,
+      "apollo-require-preflight": "true",
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    },
+  });
+}
+
+/** A response's body: its JSON when it parses, its text otherwise; rejected when the response breaks off. */
+export function readBody(response: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    response.on("data", (c: Buffer) => chunks.push(c));
+    response.on("error", reject);
+    response.on("end", () => {
+      const text = Buffer.concat(chunks).toString("utf8");
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        resolve(text);
+      }
+    });
   });
 }

@@ -66,6 +66,23 @@ export function uploadHalf(
 }
 
 /**
+ * Creates a tus upload of `length` bytes with a plain POST to `baseUrl`'s
+ * /uploads/ (no bytes sent), as the client's first request: its response.
+ */
+export function createTusUpload(
+  baseUrl: string,
+  options: { readonly token: string; readonly length: number; readonly uploadId?: string },
+): Promise<Response> {
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${options.token}`,
+    "tus-resumable": "1.0.0",
+    "upload-length": String(options.length),
+  };
+  if (options.uploadId !== undefined) headers["upload-metadata"] = `uploadId ${Buffer.from(options.uploadId).toString("base64")}`;
+  return fetch(`${baseUrl}/uploads/`, { method: "POST", headers });
+}
+
+/**
  * Creates a tus upload of `bytes` under `uploadId` with a plain request, then
  * sends them in one PATCH in paced chunks (a slow network): resolves with
  * the PATCH's status, or undefined when the connection was cut first.
@@ -76,14 +93,7 @@ export async function slowTusPatch(
   options: { readonly token: string; readonly uploadId: string; readonly chunkSize: number; readonly delayMs: number },
 ): Promise<number | undefined> {
   const headers = { authorization: `Bearer ${options.token}`, "tus-resumable": "1.0.0" };
-  const created = await fetch(`${baseUrl}/uploads/`, {
-    method: "POST",
-    headers: {
-      ...headers,
-      "upload-length": String(bytes.length),
-      "upload-metadata": `uploadId ${Buffer.from(options.uploadId).toString("base64")}`,
-    },
-  });
+  const created = await createTusUpload(baseUrl, { token: options.token, length: bytes.length, uploadId: options.uploadId });
   if (created.status !== 201) throw new Error(`The tus creation was refused with ${created.status}: ${await created.text()}`);
   const location = new URL(created.headers.get("location")!, baseUrl);
   return new Promise((resolve) => {

@@ -1,6 +1,7 @@
 // tus 1.0 at /uploads/ through the real tus-js-client: the same chain, the
 // same pushed progress and an honest last answer; cut connections and a
 // restarted server resume where they stopped.
+
 import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import http from "node:http";
@@ -9,6 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisLocker } from "../../src/server/createRedisLocker.js";
 import { describeWhen } from "../helpers/describeWhen.js";
+import { expire } from "../helpers/expire.js";
 import { graphql } from "../helpers/graphqlClient.js";
 import { jpeg, scenery } from "../helpers/images.js";
 import { startS3Server } from "../helpers/s3Server.js";
@@ -16,7 +18,7 @@ import { startTestServer, type TestServer } from "../helpers/startTestServer.js"
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { startTcpProxy } from "../helpers/tcpProxy.js";
 import { createTestDatabase, seedEmbeddedDatabase } from "../helpers/testDatabases.js";
-import { refusalOf, tusUpload, uploadHalf } from "../helpers/tus.js";
+import { createTusUpload, refusalOf, tusUpload, uploadHalf } from "../helpers/tus.js";
 import { waitFor } from "../helpers/waitFor.js";
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
@@ -156,11 +158,7 @@ describe("tus uploads", () => {
 
   it("refuses before any byte: over MAX_FILE_SIZE is 413, over the quota 403, each with the contract's code in JSON", async () => {
     const token = await t.token("tus-greedy");
-    const create = (length: number) =>
-      fetch(`${t.url}/uploads/`, {
-        method: "POST",
-        headers: { "tus-resumable": "1.0.0", "upload-length": String(length), authorization: `Bearer ${token}` },
-      });
+    const create = (length: number) => createTusUpload(t.url, { token, length });
     const tooLarge = await create(5 * 1024 * 1024);
     expect(tooLarge.status).toBe(413);
     expect(await tooLarge.json()).toMatchObject({ error: { code: "FILE_TOO_LARGE" } });
@@ -243,21 +241,14 @@ describe("tus uploads", () => {
 
   it("expires incomplete uploads after RESUMABLE_TTL: the sweeper removes their parts, and the quota stops counting them", async () => {
     const token = await t.token("tus-forgetful");
-    const create = (length: number) =>
-      fetch(`${t.url}/uploads/`, {
-        method: "POST",
-        headers: { "tus-resumable": "1.0.0", "upload-length": String(length), authorization: `Bearer ${token}` },
-      });
+    const create = (length: number) => createTusUpload(t.url, { token, length });
     const first = await create(4 * 1024 * 1024);
     expect(first.status).toBe(201);
     expect((await create(4 * 1024 * 1024)).status).toBe(201);
     expect((await create(1024 * 1024)).status).toBe(403);
     const id = path.basename(first.headers.get("location")!);
     // Its time passes.
-    await t.server.database
-      .knex("resumable_uploads")
-      .where({ id })
-      .update({ expires_at: new Date(Date.now() - 1000) });
+    await expire(t.server.database.knex, "resumable_uploads", id);
     // A part no row names (a crash between the two), older than the TTL.
     const stray = path.join(t.dataDir, "resumable", "0123456789abcdef0123456789abcdef");
     await fs.writeFile(stray, "partial bytes");

@@ -1,5 +1,6 @@
 // Three server processes over one PostgreSQL, one Redis and one S3-compatible
 // store: nothing lands where it started, and nothing is lost.
+
 import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -19,6 +20,7 @@ import { startS3Server, type TestS3Server } from "../helpers/s3Server.js";
 import { type ServerProcess, spawnServer } from "../helpers/spawnServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
 import { createTestDatabase } from "../helpers/testDatabases.js";
+import { createTusUpload } from "../helpers/tus.js";
 import { waitFor } from "../helpers/waitFor.js";
 
 const adminUrl = process.env["DATABASE_URL"];
@@ -170,12 +172,7 @@ describeWhen(
 
       // Twelve tus creations of 20 MB at once, four on each instance, against the 200 MiB quota: ten fit.
       const creations = await Promise.all(
-        Array.from({ length: 12 }, (_, i) =>
-          fetch(`${[a, b, c][i % 3]!.url}/uploads/`, {
-            method: "POST",
-            headers: { authorization: `Bearer ${bearer}`, "tus-resumable": "1.0.0", "upload-length": String(20_000_000) },
-          }),
-        ),
+        Array.from({ length: 12 }, (_, i) => createTusUpload([a, b, c][i % 3]!.url, { token: bearer, length: 20_000_000 })),
       );
       const statuses = creations.map((response) => response.status).sort();
       expect(statuses).toEqual([...Array(10).fill(201), 403, 403]);

@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expire } from "../helpers/expire.js";
 import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
 import { COMMIT_PROFILE, DISCARD, IMAGE, VIEWER } from "../helpers/operations.js";
@@ -112,10 +113,7 @@ describe("commitProfile", () => {
   it("refuses an expired staged image with STAGED_IMAGE_EXPIRED, and the sweeper removes it", async () => {
     const token = await t.token("late");
     const staged = await stage(token);
-    await t.server.database
-      .knex("images")
-      .where({ id: staged.id })
-      .update({ expires_at: new Date(Date.now() - 1000) });
+    await expire(t.server.database.knex, "images", staged.id);
 
     const result = await graphql(t.graphqlUrl, COMMIT_PROFILE, { input: { firstName: "Late", stagedImageId: staged.id } }, token);
     expect(errorCode(result)).toBe("STAGED_IMAGE_EXPIRED");

@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expire } from "../helpers/expire.js";
 import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
 import { jpeg } from "../helpers/images.js";
 import { COMMIT_PROFILE, VIEWER } from "../helpers/operations.js";
@@ -177,10 +178,7 @@ describe("addPhotos", () => {
   it("refuses an expired staged image with STAGED_IMAGE_EXPIRED", async () => {
     const token = await t.token("late");
     const staged = await stage(token);
-    await t.server.database
-      .knex("images")
-      .where({ id: staged.id })
-      .update({ expires_at: new Date(Date.now() - 1000) });
+    await expire(t.server.database.knex, "images", staged.id);
     expect(errorCode(await add(token, [{ stagedImageId: staged.id }]))).toBe("STAGED_IMAGE_EXPIRED");
     // And once the sweeper has removed it.
     await t.server.sweeper.sweep();

@@ -1,11 +1,13 @@
 // The direct door (STORAGE=s3): the bytes go to the bucket with a presigned
 // PUT, and come back through the same admission, chain and finisher as any
 // upload's. Against s3rver, a real S3-compatible server.
+
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { stageImageWithProgress, type UpstageRequestError } from "../../src/client/index.js";
 import { cancelDirect, createDirect, putToBucket, stageDirect, uploadDirect } from "../helpers/directUpload.js";
+import { expire } from "../helpers/expire.js";
 import { errorCode, graphql, stageFile } from "../helpers/graphqlClient.js";
 import { createHourlyCap } from "../helpers/hourlyCap.js";
 import { jpeg, pngDeclaring, scenery } from "../helpers/images.js";
@@ -213,9 +215,7 @@ describe("direct uploads to the bucket", () => {
     const upload = (await createDirect(t.graphqlUrl, token, { byteSize: photo.length })).body.data!.createDirectUpload;
     await putToBucket(upload, photo);
     const { knex } = t.server.database;
-    await knex("direct_uploads")
-      .where({ id: upload.id })
-      .update({ expires_at: new Date(Date.now() - 1000) });
+    await expire(knex, "direct_uploads", upload.id);
     expect(errorCode(await stageDirect(t.graphqlUrl, token, upload.id))).toBe("UPLOAD_EXPIRED");
     await t.server.sweeper.sweep();
     expect(await quarantined(s3)).toEqual([]);

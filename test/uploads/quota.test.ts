@@ -6,6 +6,7 @@ import { neighbourUpload } from "../helpers/neighbourUpload.js";
 import { DISCARD } from "../helpers/operations.js";
 import { rawUpload } from "../helpers/rawUpload.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
+import { createTusUpload } from "../helpers/tus.js";
 import { waitFor } from "../helpers/waitFor.js";
 
 let t: TestServer;
@@ -117,11 +118,7 @@ describe("quota under a burst", () => {
       const token = await roomForTwo.token(username);
       const neighbour = await neighbourUpload(roomForTwo, where === "a busy server", `${username}-neighbour`);
       // Each declares 40% of the quota: two fit.
-      const create = () =>
-        fetch(`${roomForTwo.url}/uploads/`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${token}`, "tus-resumable": "1.0.0", "upload-length": String(Math.floor(quota * 0.4)) },
-        });
+      const create = () => createTusUpload(roomForTwo.url, { token, length: Math.floor(quota * 0.4) });
       const creations = await Promise.all([create(), create(), create(), create()]);
       expect(creations.map((response) => response.status).sort()).toEqual([201, 201, 403, 403]);
       // What the two hold is reserved: an upload through the other door that would pass the quota with them is refused.
@@ -144,11 +141,7 @@ describe("quota under a burst", () => {
     const token = await roomForTwo.token("between-doors");
     const slow = rawUpload(roomForTwo.graphqlUrl, files[1]!, { token, chunkSize: 4096, delayMs: 10 });
     await waitFor(async () => (await metricValue(roomForTwo.url, "upstage_active_uploads")) === 1, "the multipart upload is in flight");
-    const create = () =>
-      fetch(`${roomForTwo.url}/uploads/`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${token}`, "tus-resumable": "1.0.0", "upload-length": String(Math.floor(quota * 0.4)) },
-      });
+    const create = () => createTusUpload(roomForTwo.url, { token, length: Math.floor(quota * 0.4) });
     expect([(await create()).status, (await create()).status]).toEqual([201, 201]);
     const answer = await slow;
     expect(answer.body.errors?.[0]?.extensions?.code).toBe("QUOTA_EXCEEDED");

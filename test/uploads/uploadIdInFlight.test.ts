@@ -9,7 +9,7 @@ import { neighbourUpload } from "../helpers/neighbourUpload.js";
 import { rawUpload } from "../helpers/rawUpload.js";
 import { startTestServer, type TestServer } from "../helpers/startTestServer.js";
 import { collect, UPLOAD_PROGRESS, wsClient } from "../helpers/subscribe.js";
-import { refusalOf, tusUpload } from "../helpers/tus.js";
+import { createTusUpload, refusalOf, tusUpload } from "../helpers/tus.js";
 import { waitFor } from "../helpers/waitFor.js";
 
 describe("one uploadId, one upload in flight", () => {
@@ -68,19 +68,7 @@ describe("one uploadId, one upload in flight", () => {
     expect((await slow).status).toBe(200);
 
     const next = randomUUID();
-    const creations = await Promise.all(
-      [1, 2, 3, 4].map(() =>
-        fetch(`${t.url}/uploads/`, {
-          method: "POST",
-          headers: {
-            ...headers,
-            "tus-resumable": "1.0.0",
-            "upload-length": "1000",
-            "upload-metadata": `uploadId ${Buffer.from(next).toString("base64")}`,
-          },
-        }),
-      ),
-    );
+    const creations = await Promise.all([1, 2, 3, 4].map(() => createTusUpload(t.url, { token, length: 1000, uploadId: next })));
     expect(creations.map((response) => response.status).sort()).toEqual([201, 429, 429, 429]);
     expect(await t.server.database.knex("resumable_uploads").where({ owner_id: "same-id-both-doors" })).toHaveLength(1);
   });
