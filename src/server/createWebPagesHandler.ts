@@ -3,6 +3,7 @@ import fs from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
 import { bundleWebPage } from "./bundleWebPage.js";
+import { readPageTemplate } from "./readPageTemplate.js";
 import { sendJson } from "./sendJson.js";
 import { type WebPage, webPages } from "./webPages.js";
 
@@ -17,7 +18,8 @@ export interface WebPagesOptions {
 
 /**
  * src/web under tsx; dist/web in the compiled server, where `npm run build`
- * left each page's template and its bundled script (the entry's name, .js).
+ * left each page's template (its includes in place) and its bundled script
+ * (the entry's name, .js).
  */
 const WEB_DIR = new URL("../web/", import.meta.url);
 const COMPILED = !import.meta.url.endsWith(".ts");
@@ -49,7 +51,7 @@ export function createWebPagesHandler(options: WebPagesOptions) {
     };
     // Inside <script type="application/json">: "<" escaped so no value can close the element.
     const json = JSON.stringify(config).replace(/</g, "\\u003c");
-    return asset((await fs.readFile(fileURLToPath(new URL(page.template, WEB_DIR)), "utf8")).replace("__UPSTAGE_CONFIG__", json));
+    return asset((await readPageTemplate(WEB_DIR, page.template)).replace("__UPSTAGE_CONFIG__", json));
   }
 
   async function bundleScript(page: WebPage): Promise<Asset> {
