@@ -2,7 +2,7 @@
 // tus-node-server keeps its ERRORS in constants.ts). A check throws
 // `refusals.x(…)`; tests assert on the code, and on the words where the words
 // are the point (the multipart ones are graphql-upload's processRequest's).
-// Grouped by what is refused; each entry says where it is said.
+// Grouped by what is refused.
 import { ErrorCode } from "./ErrorCode.js";
 import { UpstageError } from "./UpstageError.js";
 
@@ -22,7 +22,7 @@ export const refusals = {
   notBearer: () => refusal(ErrorCode.Unauthenticated, "Expected an Authorization header of the form 'Bearer <token>'."),
   /** A token without `sub`. */
   tokenWithoutSubject: () => refusal(ErrorCode.Unauthenticated, "The token has no subject (sub)."),
-  /** A token without `exp`, where ALLOW_TOKENS_WITHOUT_EXPIRY is off. */
+  /** A token without `exp`, where AUTH_ALLOW_NO_EXPIRY is off. */
   tokenWithoutExpiry: () => refusal(ErrorCode.Unauthenticated, "The token has no expiry (exp); ask for one that expires."),
   /** A `sub` or `preferred_username` longer than `max` characters, or with controls. */
   tokenClaimInvalid: (claim: string, max: number) =>
@@ -40,9 +40,7 @@ export const refusals = {
 
   /** A multipart request without the preflight header Apollo's CSRF prevention asks for. */
   crossSiteRequest: () =>
-    badInput(
-      "This upload has been blocked as a potential cross-site request forgery: " + "send an 'Apollo-Require-Preflight: true' header.",
-    ),
+    badInput("This upload has been blocked as a potential cross-site request forgery: send an 'Apollo-Require-Preflight: true' header."),
   /** A JSON body over `max` bytes. */
   bodyTooLarge: (max: number) => badInput(`The request body is larger than ${max} bytes.`),
   /** A JSON body that does not parse. */
