@@ -11,6 +11,7 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 const unitSeams = [
   "test/config.test.ts",
   "test/architecture/layering.test.ts",
+  "test/errors/errorCodes.test.ts",
   "test/images/renderThumbnails.test.ts",
   "test/storage/storageContract.test.ts",
   "test/uploads/createHandlerChain.test.ts",
