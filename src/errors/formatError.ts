@@ -2,6 +2,7 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLFormattedError } from "graphql";
 import { unavailabilityOf } from "./asServiceUnavailable.js";
 import { ErrorCode } from "./ErrorCode.js";
+import { refusals } from "./refusals.js";
 import { UploadAbortedError } from "./UploadAbortedError.js";
 import { UpstageError } from "./UpstageError.js";
 
@@ -36,12 +37,8 @@ export function createFormatError(options: { production: boolean; log: (error: u
     // A malformed value that slipped past the edge's checks: PostgreSQL refused it (a bad uuid, a NUL, too long).
     const pgCode = (original as { code?: unknown } | undefined)?.code;
     if (typeof pgCode === "string" && MALFORMED_VALUE.has(pgCode)) {
-      return {
-        message: "An argument is malformed (not a valid id, too long, or holding a NUL byte).",
-        locations: formatted.locations,
-        path: formatted.path,
-        extensions: { code: ErrorCode.BadUserInput },
-      };
+      const refusal = refusals.malformedValue();
+      return { message: refusal.message, locations: formatted.locations, path: formatted.path, extensions: { code: refusal.code } };
     }
     const unavailable = unavailabilityOf(original);
     if (unavailable) {

@@ -93,6 +93,8 @@ export const refusals = {
   /** An uploadId that is empty, longer than `max`, or has spaces or controls. */
   badUploadId: (name: string, max: number) =>
     badArgument(name, `an uploadId of 1 to ${max} characters without spaces or control characters (a UUID will do)`),
+  /** A value PostgreSQL refused that the edge's checks let through (a bad uuid, a NUL, too long): said by formatError. */
+  malformedValue: () => badInput("An argument is malformed (not a valid id, too long, or holding a NUL byte)."),
   /** A page size outside 1..`max`. */
   badPageSize: (max: number, size: number) => badInput(`Expected ‘first’ from 1 to ${max} but received ${size}.`),
   /** An `after` that is not a cursor of this list. */
