@@ -94,8 +94,12 @@ export async function ensureThumbnails(
     });
     deps.metrics.renditionBytes.inc(rows.reduce((sum, row) => sum + row.byte_size, 0));
     await evictRenditions(deps, image, { presets, asked: new Set(specs.keys()) });
-    // Another request may have recorded some first; either row describes the same file.
-    found = await rowsOf();
+    // Read again: another request may have recorded some first (either row
+    // describes the same file). Another's eviction may also have removed some
+    // since, a row read before or one just made: those answer as they were,
+    // and their URL is rendered again on its first miss (/media/).
+    const made = rows.map((row) => [row.variant, { ...row, created_at: now, used_at: now }] as const);
+    found = new Map([...found, ...made, ...(await rowsOf())]);
   }
   return answered.map((spec) => found.get(variantOf(spec))!);
 }
