@@ -56,17 +56,16 @@ export function encodeCursor(list: string, key: unknown): string {
  */
 export function decodeCursor<K>(list: string, cursor: string | null | undefined, parse: (key: unknown) => K | undefined): K | undefined {
   if (cursor == null) return undefined;
-  const refuse = refusals.badCursor;
-  if (cursor.length > 512 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw refuse();
+  if (cursor.length > 512 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw refusals.badCursor();
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
-    throw refuse();
+    throw refusals.badCursor();
   }
-  if (!Array.isArray(decoded) || decoded.length !== 2 || decoded[0] !== list) throw refuse();
+  if (!Array.isArray(decoded) || decoded.length !== 2 || decoded[0] !== list) throw refusals.badCursor();
   const key = parse(decoded[1]);
-  if (key === undefined) throw refuse();
+  if (key === undefined) throw refusals.badCursor();
   return key;
 }
 

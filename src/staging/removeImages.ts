@@ -35,14 +35,13 @@ export async function discardStagedImage(deps: StagingDeps, viewerId: string, id
  * @throws UpstageError NOT_FOUND (no such image, or already deleted).
  */
 export async function deleteImage(deps: StagingDeps, id: string): Promise<true> {
-  const notFound = () => refusals.noImage(id);
   const seen = await findImage(deps.knex, id);
-  if (!seen || seen.status === "DELETED") throw notFound();
+  if (!seen || seen.status === "DELETED") throw refusals.noImage(id);
   await deps.knex.transaction(async (trx) => {
     // The owner first, then the image: the order every other change takes.
     await lockUser(trx, seen.owner_id);
     const image = await lockImage(trx, id);
-    if (!image || image.status === "DELETED") throw notFound();
+    if (!image || image.status === "DELETED") throw refusals.noImage(id);
     const photo = await findPhotoOfImage(trx, id);
     if (photo) await deletePhotoRow(trx, photo);
     await clearAvatar(trx, id);
