@@ -57,6 +57,8 @@ describeWithPart(chromiumMissing, "the profile page", {}, () => {
     expect(status.some((text) => /^Uploading… \d+%/.test(text))).toBe(true);
     expect(status).toContain("Processing…");
     expect(status.at(-1)).toBe("Ready. Save to make it your avatar.");
+    // The element is there before its bytes: wait until every preview has loaded, or failed to.
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>("#preview img")].every((img) => img.complete));
     const previews = await page.$$eval("#preview img", (images) => images.map((img) => (img as HTMLImageElement).naturalWidth));
     expect(previews.length).toBeGreaterThan(0);
     expect(previews.every((width) => width > 0)).toBe(true);
